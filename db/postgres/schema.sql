@@ -1,0 +1,26 @@
+-- PostgreSQL schema and seed of the contract. Idempotent: applied on every `loadtest up`.
+CREATE TABLE IF NOT EXISTS devices (
+    id         BIGSERIAL PRIMARY KEY,
+    uuid       UUID NOT NULL UNIQUE,
+    mac        TEXT NOT NULL,
+    firmware   TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS users (
+    user_id    INTEGER PRIMARY KEY,
+    username   TEXT NOT NULL,
+    email      TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
+);
+
+-- Exactly 2000 deterministic users: the same data on every run.
+INSERT INTO users (user_id, username, email, created_at)
+SELECT i,
+       'user_' || lpad(i::text, 4, '0'),
+       'user_' || lpad(i::text, 4, '0') || '@example.com',
+       TIMESTAMPTZ '2024-01-01 00:00:00+00' + i * INTERVAL '1 minute'
+FROM generate_series(1, 2000) AS i
+ON CONFLICT (user_id) DO NOTHING;
+DELETE FROM users WHERE user_id > 2000 OR user_id < 1;
