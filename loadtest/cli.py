@@ -1,0 +1,111 @@
+"""`loadtest`: the command line. Thin: parse, dispatch, and report errors in one place."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from . import infra, manifest, service
+from .config import service_env, settings
+from .manifest import ManifestError
+from .procs import InfraError
+
+
+def cmd_infra(args: argparse.Namespace) -> int:
+    if args.action == "up":
+        infra.up()
+        _print_status()
+    elif args.action == "down":
+        infra.down()
+    elif args.action == "status":
+        _print_status()
+        return 0 if all(s.running for s in infra.status()) else 1
+    elif args.action == "env":
+        for key, value in service_env(args.service or "default").items():
+            print(f"{key}={value}")
+    return 0
+
+
+def _print_status() -> None:
+    for s in infra.status():
+        print(f"{s.name:<14} {'running' if s.running else 'stopped':<8} {s.address}")
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    m = manifest.load(args.service)
+    infra.up()
+    service.build(m)
+    running = service.start(m, port=args.port or settings()["service"]["port"], host=args.host)
+    print(f"{m.name} is up: {running.base_url}  (pid {running.pid}, log {running.log})", flush=True)
+    if args.detach:
+        (infra.RUN_DIR / f"{m.name}.pid").write_text(str(running.pid))
+        print(running.base_url)
+        return 0
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    print("Ctrl-C stops the service and the servers.", flush=True)
+    while not stop.wait(0.5):
+        if not running.alive():
+            print(f"{m.name} exited; see {running.log}", file=sys.stderr)
+            break
+    running.stop()
+    infra.down()
+    return 0 if stop.is_set() else 1
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    from . import procs
+
+    for m in manifest.load_all():
+        pidfile = infra.RUN_DIR / f"{m.name}.pid"
+        pid = procs.read_pid(pidfile)
+        if pid:
+            procs.stop_pid(pid)
+        pidfile.unlink(missing_ok=True)
+    infra.down()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="loadtest", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    i = sub.add_parser("infra", help="start/stop PostgreSQL, MariaDB, memcached and the external mock")
+    i.add_argument("action", choices=["up", "down", "status", "env"])
+    i.add_argument("service", nargs="?", help="with env: the service whose environment to print")
+    i.set_defaults(func=cmd_infra)
+
+    u = sub.add_parser("up", help="start the servers and one service (foreground unless --detach)")
+    u.add_argument("service")
+    u.add_argument("--detach", action="store_true", help="return once healthy; print the base URL")
+    u.add_argument("--port", type=int, default=0)
+    u.add_argument("--host", default=settings()["service"]["host"])
+    u.set_defaults(func=cmd_up)
+
+    d = sub.add_parser("down", help="stop detached services and every server")
+    d.set_defaults(func=cmd_down)
+
+    # The harness's commands register themselves here.
+    from . import commands
+
+    commands.register(sub)
+    return p
+
+
+def run(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+def main() -> None:
+    try:
+        code = run()
+    except (InfraError, ManifestError) as e:
+        print(f"loadtest: error: {e}", file=sys.stderr)
+        code = 2
+    except KeyboardInterrupt:
+        code = 130
+    sys.exit(code)

@@ -1,0 +1,3 @@
+module webstack-bench/services/external_mock
+
+go 1.22
