@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
+
+// deviceTimeLayout is the contract's device timestamp: UTC with milliseconds.
+const deviceTimeLayout = "2006-01-02T15:04:05.000Z"
+
+type device struct {
+	ID        int64  `json:"id"`
+	UUID      string `json:"uuid"`
+	MAC       string `json:"mac"`
+	Firmware  string `json:"firmware"`
+	CreatedAt string `json:"created_at"`
+	UpdatedAt string `json:"updated_at"`
+}
+
+// deviceStore records devices; *Postgres is the real one.
+type deviceStore interface {
+	InsertDevice(ctx context.Context, id uuid.UUID, mac, firmware string, at time.Time) (int64, error)
+}
+
+// deviceCache keeps a copy of each created device; *Cache is the real one.
+type deviceCache interface {
+	Set(key string, value []byte) error
+}
+
+// handleDevicesList answers the contract's hard-coded list, encoded once.
+func handleDevicesList() http.Handler {
+	body, err := json.Marshal([]device{
+		{1, "9add349c-c35c-4d32-ab0f-53da1ba40a2a", "EF-2B-C4-F5-D6-34", "2.1.5", "2024-05-28T15:21:51.137Z", "2024-05-28T15:21:51.137Z"},
+		{2, "d2293412-36eb-46e7-9231-af7e9249fffe", "E7-34-96-33-0C-4C", "1.0.3", "2024-01-28T15:20:51.137Z", "2024-01-28T15:20:51.137Z"},
+		{3, "eee58ca8-ca51-47a5-ab48-163fd0e44b77", "68-93-9B-B5-33-B9", "4.3.1", "2024-08-28T15:18:21.137Z", "2024-08-28T15:18:21.137Z"},
+	})
+	if err != nil {
+		panic(err) // constant data: cannot fail
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, body)
+	})
+}
+
+// handleDevicesCreate inserts the device into PostgreSQL, the source of truth, then caches the
+// exact response body under "device:<uuid>". A cache failure is counted, not answered.
+func handleDevicesCreate(logger *slog.Logger, store deviceStore, cache deviceCache, metrics *Metrics) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := decodeValid[createDeviceRequest](w, r)
+		if err != nil {
+			writeRequestError(w, err)
+			return
+		}
+
+		id := uuid.New()
+		now := time.Now().UTC().Truncate(time.Millisecond)
+		done := metrics.Track("insert", "postgres")
+		rowID, err := store.InsertDevice(r.Context(), id, *req.MAC, *req.Firmware, now)
+		done(err)
+		if err != nil {
+			logger.Warn("insert device", "err", err)
+			writeError(w, http.StatusServiceUnavailable, "database unavailable")
+			return
+		}
+
+		stamp := now.Format(deviceTimeLayout)
+		body, err := json.Marshal(device{rowID, id.String(), *req.MAC, *req.Firmware, stamp, stamp})
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, "cannot encode response")
+			return
+		}
+		done = metrics.Track("set", "memcache")
+		err = cache.Set("device:"+id.String(), body)
+		done(err)
+		if err != nil {
+			logger.Warn("cache device", "err", err)
+		}
+		writeJSON(w, http.StatusCreated, body)
+	})
+}
+
+// createDeviceRequest is the body of POST /api/devices. A nil field was absent or null.
+type createDeviceRequest struct {
+	MAC      *string
+	Firmware *string
+}
+
+// UnmarshalJSON matches the keys "mac" and "firmware" exactly (encoding/json alone would also
+// take "MAC") and refuses a non-string value; other keys are ignored, as the contract says.
+func (req *createDeviceRequest) UnmarshalJSON(data []byte) error {
+	fields, err := jsonObject(data)
+	if err != nil {
+		return err
+	}
+	if req.MAC, err = optionalString(fields, "mac"); err != nil {
+		return err
+	}
+	req.Firmware, err = optionalString(fields, "firmware")
+	return err
+}
+
+func (req createDeviceRequest) Valid() map[string]string {
+	problems := make(map[string]string)
+	switch {
+	case req.MAC == nil:
+		problems["mac"] = "field required"
+	case !validMAC(*req.MAC):
+		problems["mac"] = "must be six hex pairs joined by one separator, '-' or ':'"
+	}
+	switch {
+	case req.Firmware == nil:
+		problems["firmware"] = "field required"
+	case utf8.RuneCountInString(*req.Firmware) < 1 || utf8.RuneCountInString(*req.Firmware) > 255:
+		problems["firmware"] = "must be 1 to 255 characters"
+	}
+	return problems
+}
+
+// validMAC reports whether s is six hex pairs joined by one separator, '-' or ':', used
+// throughout: "EF-2B-C4-F5-D6-34", "ef:2b:c4:f5:d6:34".
+func validMAC(s string) bool {
+	if len(s) != 17 || (s[2] != '-' && s[2] != ':') {
+		return false
+	}
+	for i := range len(s) {
+		if i%3 == 2 {
+			if s[i] != s[2] {
+				return false
+			}
+		} else if !isHex(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/google/uuid"
+)
+
+// mixBatchSize is how many rows each io-mix transaction inserts, and then deletes.
+const mixBatchSize = 10
+
+// MySQL is the MariaDB/MySQL pool of the io-mix workload.
+type MySQL struct {
+	db *sql.DB
+}
+
+// openMySQL makes a pool of at most poolSize connections. It connects lazily.
+func openMySQL(rawURL string, poolSize int) (*MySQL, error) {
+	dsn, err := mysqlDSN(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("MYSQL_URL: %w", err)
+	}
+	db, err := sql.Open("mysql", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(poolSize)
+	db.SetMaxIdleConns(poolSize) // the default of 2 would close and reopen connections under load
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	return &MySQL{db: db}, nil
+}
+
+// mysqlDSN turns the contract's mysql://user:pass@host:port/db into the driver's DSN, with
+// every connect, read and write bounded by dbTimeout.
+func mysqlDSN(rawURL string) (string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "", err
+	}
+	if u.Scheme != "mysql" || u.Host == "" {
+		return "", fmt.Errorf("want mysql://user:pass@host:port/db, got scheme %q host %q", u.Scheme, u.Host)
+	}
+	cfg := mysql.NewConfig()
+	cfg.User = u.User.Username()
+	cfg.Passwd, _ = u.User.Password()
+	cfg.Net = "tcp"
+	cfg.Addr = u.Host
+	if u.Port() == "" {
+		cfg.Addr = net.JoinHostPort(u.Hostname(), "3306")
+	}
+	cfg.DBName = strings.TrimPrefix(u.Path, "/")
+	cfg.Timeout = dbTimeout
+	cfg.ReadTimeout = dbTimeout
+	cfg.WriteTimeout = dbTimeout
+	// The driver escapes the arguments into the statement itself, as Python's MySQL drivers
+	// do, instead of a prepare/execute/close round trip per statement.
+	cfg.InterpolateParams = true
+	return cfg.FormatDSN(), nil
+}
+
+func (m *MySQL) Close() error { return m.db.Close() }
+
+func (m *MySQL) Ping(ctx context.Context) error { return m.db.PingContext(ctx) }
+
+func (m *MySQL) PoolStats() (size, inUse int) {
+	stats := m.db.Stats()
+	return stats.MaxOpenConnections, stats.InUse
+}
+
+// insertMixBatchSQL inserts mixBatchSize rows: (batch, name, value) each.
+var insertMixBatchSQL = "INSERT INTO mix_items (batch, name, value) VALUES " +
+	strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", mixBatchSize), ", ")
+
+// MixTransaction runs one io-mix transaction (CONTRACT.md, endpoint 6): insert a fresh batch
+// of rows, count them, update half, delete them all. Any error rolls it back.
+func (m *MySQL) MixTransaction(ctx context.Context) (counts mixCounts, err error) {
+	ctx, cancel := context.WithTimeout(ctx, dbTimeout)
+	defer cancel()
+	tx, err := m.db.BeginTx(ctx, nil)
+	if err != nil {
+		return mixCounts{}, err
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback() //nolint:errcheck // the error that caused it is the one to report
+		}
+	}()
+
+	batch := uuid.NewString()
+	args := make([]any, 0, 3*mixBatchSize)
+	for k := range mixBatchSize {
+		args = append(args, batch, "item-"+strconv.Itoa(k), k)
+	}
+	if counts.Created, err = execCount(ctx, tx, insertMixBatchSQL, args...); err != nil {
+		return mixCounts{}, fmt.Errorf("insert: %w", err)
+	}
+
+	var n int
+	if err = tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM mix_items WHERE batch = ?", batch).Scan(&n); err != nil {
+		return mixCounts{}, fmt.Errorf("count: %w", err)
+	}
+	if n != mixBatchSize {
+		return mixCounts{}, fmt.Errorf("count: batch has %d rows, want %d", n, mixBatchSize)
+	}
+
+	// value is k, so value < 5 is the rows k = 0..4.
+	if counts.Updated, err = execCount(ctx, tx,
+		"UPDATE mix_items SET value = value + 1 WHERE batch = ? AND value < ?", batch, mixBatchSize/2); err != nil {
+		return mixCounts{}, fmt.Errorf("update: %w", err)
+	}
+	if counts.Deleted, err = execCount(ctx, tx, "DELETE FROM mix_items WHERE batch = ?", batch); err != nil {
+		return mixCounts{}, fmt.Errorf("delete: %w", err)
+	}
+	if err = tx.Commit(); err != nil {
+		return mixCounts{}, fmt.Errorf("commit: %w", err)
+	}
+	return counts, nil
+}
+
+// execCount runs a statement and returns the rows it affected.
+func execCount(ctx context.Context, tx *sql.Tx, query string, args ...any) (int64, error) {
+	result, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
