@@ -1,0 +1,50 @@
+"""The one place where errors become the contract's JSON answers.
+
+Django answers 404, 405, 400 and 500 with HTML or empty bodies, reports an oversized body only
+when request.body is first read, and turns database errors into 500. This middleware:
+  - reads the body first, so a body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 on every endpoint;
+  - maps the exceptions views raise: bad input -> 422, database unreachable -> 503;
+  - rewrites every remaining non-JSON error response (404 from the URL resolver, 405 from
+    require_http_methods, 500) as {"detail": <reason phrase>}.
+It also sets Content-Length, as Django's CommonMiddleware would: without it gunicorn sends every
+response chunked.
+"""
+
+from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
+from django.http import JsonResponse
+
+from .validation import Invalid
+
+
+def error_response(status: int, detail: str) -> JsonResponse:
+    return JsonResponse({"detail": detail}, status=status)
+
+
+class JsonErrorsMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            request.body  # noqa: B018 -- reading it is the size check
+        except RequestDataTooBig:
+            return error_response(413, "Request body too large")
+
+        response = self.get_response(request)
+        if response.status_code >= 400 and response.get("Content-Type") != "application/json":
+            json_response = error_response(response.status_code, response.reason_phrase)
+            if response.has_header("Allow"):  # 405 says which methods the path has
+                json_response["Allow"] = response["Allow"]
+            response = json_response
+        if not response.streaming:
+            response["Content-Length"] = str(len(response.content))
+        return response
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, Invalid):
+            return error_response(422, str(exception))
+        # Connection refused or lost, pool or statement timeout: the database is unavailable.
+        if isinstance(exception, (OperationalError, InterfaceError)):
+            return error_response(503, "Database unavailable")
+        return None

@@ -1,0 +1,151 @@
+"""The endpoints of CONTRACT.md as plain function views. Errors raised here (bad input, database
+down) are answered by bench.errors.JsonErrorsMiddleware."""
+
+import uuid
+from datetime import UTC, datetime
+
+import httpx
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connections
+from django.http import HttpResponse, JsonResponse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from . import iomix, validation
+from .errors import error_response
+from .metrics import track
+from .models import Device, User
+
+# The hard-coded list of the Go-vs-FastAPI reference.
+DEVICES = [
+    {"id": 1, "uuid": "9add349c-c35c-4d32-ab0f-53da1ba40a2a", "mac": "EF-2B-C4-F5-D6-34",
+     "firmware": "2.1.5", "created_at": "2024-05-28T15:21:51.137Z",
+     "updated_at": "2024-05-28T15:21:51.137Z"},
+    {"id": 2, "uuid": "d2293412-36eb-46e7-9231-af7e9249fffe", "mac": "E7-34-96-33-0C-4C",
+     "firmware": "1.0.3", "created_at": "2024-01-28T15:20:51.137Z",
+     "updated_at": "2024-01-28T15:20:51.137Z"},
+    {"id": 3, "uuid": "eee58ca8-ca51-47a5-ab48-163fd0e44b77", "mac": "68-93-9B-B5-33-B9",
+     "firmware": "4.3.1", "created_at": "2024-08-28T15:18:21.137Z",
+     "updated_at": "2024-08-28T15:18:21.137Z"},
+]
+
+# One client for the whole process, shared by the 8 threads (httpx.Client is thread-safe).
+# httpx applies the timeout to each phase (connect, write, each read), which for the mock's one
+# delayed answer is the total time.
+EXTERNAL = httpx.Client(timeout=settings.EXTERNAL_TIMEOUT_SECONDS)
+
+
+@require_http_methods(["GET", "POST"])
+def devices(request):
+    if request.method == "POST":
+        return create_device(request)
+    return JsonResponse(DEVICES, safe=False)
+
+
+def create_device(request):
+    mac, firmware = validation.new_device(request.body)
+    now = datetime.now(UTC)
+    now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # stored as sent: milliseconds
+    timestamp = now.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    device_uuid = uuid.uuid4()
+    with track("insert", "postgres"):  # INSERT ... RETURNING id
+        device = Device.objects.create(
+            uuid=device_uuid, mac=mac, firmware=firmware, created_at=now, updated_at=now
+        )
+    response = JsonResponse(
+        {"id": device.id, "uuid": str(device_uuid), "mac": mac, "firmware": firmware,
+         "created_at": timestamp, "updated_at": timestamp},
+        status=201,
+    )
+    try:
+        # bytes are stored as they are (flags 0): memcached holds exactly the response body.
+        with track("set", "memcache"):
+            cache.set(f"device:{device_uuid}", response.content, settings.CACHE_TTL_SECONDS)
+    except Exception:
+        pass  # counted by track(); PostgreSQL is the source of truth, so still 201
+    return response
+
+
+@require_GET
+def users(request):
+    limit, after = validation.users_query(request.GET)
+    with track("select", "postgres"):
+        rows = list(
+            User.objects.filter(user_id__gt=after)
+            .order_by("user_id")
+            .values("user_id", "username", "email", "created_at")[:limit]
+        )
+    for row in rows:
+        row["created_at"] = row["created_at"].strftime("%Y-%m-%dT%H:%M:%SZ")
+    return JsonResponse(rows, safe=False)
+
+
+def fibonacci(n: int) -> int:
+    """Naive double recursion on purpose: this is the CPU-bound test."""
+    return n if n < 2 else fibonacci(n - 1) + fibonacci(n - 2)
+
+
+@require_GET
+def fib(request, n):
+    number = validation.fib_n(n)
+    return JsonResponse({"n": number, "fibonacci": fibonacci(number)})
+
+
+@require_GET
+def fetch_external(request):
+    try:
+        with track("get", "external"):
+            upstream = EXTERNAL.get(settings.EXTERNAL_URL)
+            upstream.raise_for_status()  # any non-2xx
+            payload = upstream.json()
+    except httpx.TimeoutException:
+        return error_response(504, "Upstream timed out")
+    except (httpx.HTTPError, ValueError):  # refused, reset, non-2xx, not JSON
+        return error_response(502, "Upstream failed")
+    return JsonResponse(payload, safe=False)
+
+
+@require_POST
+def io_mix(request):
+    with track("mix", "mysql"):
+        counts = iomix.run_transactions()
+    return JsonResponse({**counts, "file_operations": iomix.roundtrip_temp_file()})
+
+
+def _database_answers(alias: str) -> bool:
+    try:
+        with connections[alias].cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except Exception:
+        return False
+
+
+def _memcached_answers() -> bool:
+    try:
+        cache.get("healthz")  # a miss is an answer; raises when memcached is unreachable
+        return True
+    except Exception:
+        return False
+
+
+@require_GET
+def healthz(request):
+    answers = {
+        "postgres": _database_answers("default"),
+        "mysql": _database_answers("mysql"),
+        "memcached": _memcached_answers(),
+    }
+    down = [name for name, answered in answers.items() if not answered]
+    if down:
+        return JsonResponse(
+            {"status": "unavailable", "detail": f"{', '.join(down)} not answering", "down": down},
+            status=503,
+        )
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+def metrics(request):
+    return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)

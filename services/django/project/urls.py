@@ -1,0 +1,16 @@
+"""Flat URL table: one line per endpoint of CONTRACT.md."""
+
+from django.urls import path
+
+from bench import views
+
+urlpatterns = [
+    path("api/devices", views.devices),
+    path("api/users", views.users),
+    # <str:n>, not <int:n>: "abc" and "-1" must reach the view and get 422, not 404.
+    path("api/fib/<str:n>", views.fib),
+    path("api/fetch-external", views.fetch_external),
+    path("api/io-mix", views.io_mix),
+    path("healthz", views.healthz),
+    path("metrics", views.metrics),
+]

@@ -1,0 +1,73 @@
+"""The input rules of CONTRACT.md, as pure functions."""
+
+import json
+
+import pytest
+
+from bench.validation import Invalid, bounded_int, fib_n, new_device, users_query
+
+
+def body(**fields) -> bytes:
+    return json.dumps(fields).encode()
+
+
+@pytest.mark.parametrize("mac", ["EF-2B-C4-F5-D6-34", "ef:2b:c4:f5:d6:34", "00-00-00-00-00-00"])
+def test_valid_macs(mac):
+    assert new_device(body(mac=mac, firmware="1.0", other=1)) == (mac, "1.0")
+
+
+@pytest.mark.parametrize(
+    "mac",
+    ["EF-2B-C4-F5-D6", "EF-2B-C4:F5-D6-34", "EF2BC4F5D634", "GG-2B-C4-F5-D6-34",
+     "EF-2B-C4-F5-D6-34\n", " EF-2B-C4-F5-D6-34", "EF.2B.C4.F5.D6.34", None, 42, ["EF"]],
+)
+def test_invalid_macs(mac):
+    with pytest.raises(Invalid):
+        new_device(body(mac=mac, firmware="1.0"))
+
+
+@pytest.mark.parametrize("firmware", ["x", "é" * 255])
+def test_firmware_length_bounds(firmware):
+    assert new_device(body(mac="EF-2B-C4-F5-D6-34", firmware=firmware))[1] == firmware
+
+
+@pytest.mark.parametrize("firmware", ["", "x" * 256, None, 1, True])
+def test_invalid_firmware(firmware):
+    with pytest.raises(Invalid):
+        new_device(body(mac="EF-2B-C4-F5-D6-34", firmware=firmware))
+
+
+@pytest.mark.parametrize(
+    "raw", [b"", b"{", b"[]", b'"x"', b"null", b"\xff\xfe", b"{}", b'{"mac": "EF-2B-C4-F5-D6-34"}',
+            b"[" * 100_000]
+)
+def test_bodies_that_are_not_a_device(raw):
+    with pytest.raises(Invalid):
+        new_device(raw)
+
+
+def test_users_defaults_and_bounds():
+    assert users_query({}) == (100, 0)
+    assert users_query({"limit": "1", "after": "2147483647"}) == (1, 2147483647)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"limit": "0"}, {"limit": "101"}, {"limit": "abc"}, {"limit": ""}, {"limit": "1.5"},
+     {"after": "-1"}, {"after": "2147483648"}, {"after": "9" * 5000}, {"after": "١"}],
+)
+def test_users_invalid(params):
+    with pytest.raises(Invalid):
+        users_query(params)
+
+
+def test_fib_range():
+    assert fib_n("0") == 0 and fib_n("35") == 35
+    for text in ["-1", "36", "abc", "1.0", "", "1e3"]:
+        with pytest.raises(Invalid):
+            fib_n(text)
+
+
+def test_bounded_int_without_default_requires_a_value():
+    with pytest.raises(Invalid):
+        bounded_int("n", None, 0, 1)
