@@ -1,0 +1,64 @@
+"""The MySQL workload of the FastAPI-vs-Django report (CONTRACT.md, "POST /api/io-mix")."""
+
+import asyncio
+import uuid
+
+import aiomysql
+from fastapi import APIRouter
+
+from app.api.deps import SettingsDep
+from app.db import connect_mysql
+from app.metrics import observe
+from app.models import IoMixOut
+from app.utils import temp_file_roundtrip
+
+router = APIRouter(tags=["io-mix"])
+
+TRANSACTIONS = 8
+
+
+async def mix_transaction(conn: aiomysql.Connection) -> tuple[int, int, int]:
+    """One transaction: insert 10 rows, count them, update 5, delete 10. Returns the row
+    counts the server reported; rolls back on any error."""
+    batch = str(uuid.uuid4())
+    await conn.begin()
+    try:
+        async with conn.cursor() as cur:
+            created = await cur.executemany(
+                "INSERT INTO mix_items (batch, name, value) VALUES (%s, %s, %s)",
+                [(batch, f"item-{k}", k) for k in range(10)],
+            )
+            await cur.execute("SELECT COUNT(*) FROM mix_items WHERE batch = %s", (batch,))
+            (count,) = await cur.fetchone()
+            if count != 10:
+                raise RuntimeError(f"batch {batch} has {count} rows, expected 10")
+            updated = await cur.execute(
+                "UPDATE mix_items SET value = value + 1 WHERE batch = %s AND value < 5", (batch,)
+            )
+            deleted = await cur.execute("DELETE FROM mix_items WHERE batch = %s", (batch,))
+        await conn.commit()
+    except Exception:
+        await conn.rollback()
+        raise
+    return created, updated, deleted
+
+
+@router.post("/io-mix", response_model=IoMixOut)
+async def io_mix(settings: SettingsDep) -> IoMixOut:
+    created = updated = deleted = 0
+    with observe("mix", "mysql"):
+        conn = await connect_mysql(settings)  # a new connection for this request
+        try:
+            for _ in range(TRANSACTIONS):
+                async with asyncio.timeout(settings.db_timeout_seconds):
+                    c, u, d = await mix_transaction(conn)
+                created, updated, deleted = created + c, updated + u, deleted + d
+        finally:
+            await conn.ensure_closed()
+    return IoMixOut(
+        transactions=TRANSACTIONS,
+        rows_created=created,
+        rows_updated=updated,
+        rows_deleted=deleted,
+        file_operations=temp_file_roundtrip(),
+    )
