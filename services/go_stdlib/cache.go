@@ -34,5 +34,15 @@ func (c *Cache) Set(key string, value []byte) error {
 	return c.client.Set(&memcache.Item{Key: key, Value: value, Expiration: c.ttl})
 }
 
-// Ping checks that memcached answers. gomemcache takes no context: cacheTimeout bounds it.
-func (c *Cache) Ping(context.Context) error { return c.client.Ping() }
+// Ping checks that memcached answers within ctx. gomemcache takes no context, so the check
+// runs aside; cacheTimeout ends it soon after an early return.
+func (c *Cache) Ping(ctx context.Context) error {
+	result := make(chan error, 1)
+	go func() { result <- c.client.Ping() }()
+	select {
+	case err := <-result:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

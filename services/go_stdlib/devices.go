@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"time"
@@ -35,7 +34,7 @@ type deviceCache interface {
 
 // handleDevicesList answers the contract's hard-coded list, encoded once.
 func handleDevicesList() http.Handler {
-	body, err := json.Marshal([]device{
+	body, err := marshal([]device{
 		{1, "9add349c-c35c-4d32-ab0f-53da1ba40a2a", "EF-2B-C4-F5-D6-34", "2.1.5", "2024-05-28T15:21:51.137Z", "2024-05-28T15:21:51.137Z"},
 		{2, "d2293412-36eb-46e7-9231-af7e9249fffe", "E7-34-96-33-0C-4C", "1.0.3", "2024-01-28T15:20:51.137Z", "2024-01-28T15:20:51.137Z"},
 		{3, "eee58ca8-ca51-47a5-ab48-163fd0e44b77", "68-93-9B-B5-33-B9", "4.3.1", "2024-08-28T15:18:21.137Z", "2024-08-28T15:18:21.137Z"},
@@ -70,7 +69,7 @@ func handleDevicesCreate(logger *slog.Logger, store deviceStore, cache deviceCac
 		}
 
 		stamp := now.Format(deviceTimeLayout)
-		body, err := json.Marshal(device{rowID, id.String(), *req.MAC, *req.Firmware, stamp, stamp})
+		body, err := marshal(device{rowID, id.String(), *req.MAC, *req.Firmware, stamp, stamp})
 		if err != nil {
 			writeError(w, http.StatusInternalServerError, "cannot encode response")
 			return

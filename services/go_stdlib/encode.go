@@ -18,9 +18,21 @@ const maxBodyBytes = 64 << 10
 
 var errBodyTooLarge = fmt.Errorf("request body larger than %d bytes", maxBodyBytes)
 
+// marshal encodes v as compact JSON, leaving <, > and & as they are: the service answers
+// strings as clients sent them, not escaped for HTML pages.
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
 // encode writes v as the JSON response body with the given status.
 func encode[T any](w http.ResponseWriter, status int, v T) error {
-	body, err := json.Marshal(v)
+	body, err := marshal(v)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "cannot encode response")
 		return fmt.Errorf("encode json: %w", err)
@@ -80,7 +92,10 @@ func decodeValid[T validator](w http.ResponseWriter, r *http.Request) (T, error)
 		return v, &requestError{http.StatusBadRequest, "cannot read request body"}
 	}
 	if err := json.Unmarshal(body, &v); err != nil {
-		return v, &requestError{http.StatusUnprocessableEntity, "invalid JSON body: " + err.Error()}
+		if _, ok := errors.AsType[*json.SyntaxError](err); ok {
+			err = fmt.Errorf("malformed JSON: %w", err)
+		}
+		return v, &requestError{http.StatusUnprocessableEntity, err.Error()}
 	}
 	if problems := v.Valid(); len(problems) > 0 {
 		return v, &requestError{http.StatusUnprocessableEntity, describe(problems)}
