@@ -49,8 +49,10 @@ def start(
     extra_env: dict[str, str] | None = None,
     prefix: Sequence[str] = (),
     healthy_within: float = 60.0,
+    require_healthy: bool = True,
 ) -> Running:
-    """Start the service in its own process group and wait until /healthz answers 200.
+    """Start the service in its own process group and wait until /healthz answers 200
+    (any answer with require_healthy=False: a service started with a dead dependency).
 
     `prefix` wraps the command (e.g. a cgroup or taskset launcher) without changing the pid
     we track: the wrapper must exec the service.
@@ -65,14 +67,16 @@ def start(
                                 stdin=subprocess.DEVNULL, start_new_session=True)
     running = Running(m, proc.pid, f"http://{host}:{port}", log, env)
     try:
-        wait_healthy(running, healthy_within, proc)
+        wait_healthy(running, healthy_within, proc, require_healthy)
     except BaseException:
         running.stop()
         raise
     return running
 
 
-def wait_healthy(r: Running, timeout: float, proc: subprocess.Popen | None = None) -> None:
+def wait_healthy(
+    r: Running, timeout: float, proc: subprocess.Popen | None = None, require_healthy: bool = True
+) -> None:
     deadline = time.monotonic() + timeout
     last = "no answer"
     while time.monotonic() < deadline:
@@ -81,7 +85,7 @@ def wait_healthy(r: Running, timeout: float, proc: subprocess.Popen | None = Non
             raise InfraError(f"{r.manifest.name} exited with {proc.returncode}; log {r.log}:\n{tail}")
         try:
             resp = httpx.get(f"{r.base_url}/healthz", timeout=2)
-            if resp.status_code == 200:
+            if resp.status_code == 200 or not require_healthy:
                 return
             last = f"{resp.status_code} {resp.text[:200]}"
         except httpx.HTTPError as e:

@@ -1,0 +1,65 @@
+"""Pools and clients, opened once in the lifespan and shared by every request.
+
+Pools connect lazily (min size 0) so the service starts, and /healthz reports, while a
+database is down; prepared statements are cached per connection by asyncpg.
+"""
+
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import unquote, urlsplit
+
+import aiohttp
+import aiomcache
+import asyncmy
+import asyncpg
+from fastapi import Depends, Request
+
+from .config import Settings
+from .metrics import watch_pool
+
+
+@dataclass
+class Resources:
+    settings: Settings
+    pg: asyncpg.Pool
+    mysql: asyncmy.Pool
+    memcache: aiomcache.Client
+    http: aiohttp.ClientSession
+
+
+async def open_resources(settings: Settings) -> Resources:
+    pg = await asyncpg.create_pool(
+        settings.database_url, min_size=0, max_size=settings.pool_size,
+        timeout=settings.db_timeout_seconds, command_timeout=settings.db_timeout_seconds,
+    )
+    my = urlsplit(settings.mysql_url)
+    mysql = await asyncmy.create_pool(
+        minsize=0, maxsize=settings.pool_size, host=my.hostname, port=my.port or 3306,
+        user=unquote(my.username or ""), password=unquote(my.password or ""),
+        database=my.path.lstrip("/"), connect_timeout=settings.db_timeout_seconds,
+        read_timeout=settings.db_timeout_seconds, autocommit=False,
+    )
+    host, port = settings.memcached_addr.rsplit(":", 1)
+    memcache = aiomcache.Client(host, int(port), pool_size=settings.pool_size)
+    http = aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=settings.external_timeout_seconds),
+        connector=aiohttp.TCPConnector(limit=0),  # the harness, not the client, bounds concurrency
+    )
+    watch_pool("postgres", pg.get_size, lambda: pg.get_size() - pg.get_idle_size())
+    watch_pool("mysql", lambda: mysql.size, lambda: mysql.size - mysql.freesize)
+    return Resources(settings, pg, mysql, memcache, http)
+
+
+async def close_resources(r: Resources) -> None:
+    await r.http.close()
+    await r.memcache.close()
+    r.mysql.close()
+    await r.mysql.wait_closed()
+    await r.pg.close()
+
+
+def get_resources(request: Request) -> Resources:
+    return request.app.state.resources
+
+
+Deps = Annotated[Resources, Depends(get_resources)]

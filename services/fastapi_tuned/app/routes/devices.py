@@ -1,0 +1,79 @@
+"""GET /api/devices (hard-coded list) and POST /api/devices (PostgreSQL insert + memcached set)."""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+import orjson
+from fastapi import APIRouter, Depends, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+
+from ..body import read_limited_body
+from ..errors import DependencyError
+from ..metrics import timed
+from ..resources import Deps
+
+router = APIRouter(prefix="/api/devices", tags=["devices"])
+
+DEVICES = [
+    {"id": 1, "uuid": "9add349c-c35c-4d32-ab0f-53da1ba40a2a", "mac": "EF-2B-C4-F5-D6-34", "firmware": "2.1.5",
+     "created_at": "2024-05-28T15:21:51.137Z", "updated_at": "2024-05-28T15:21:51.137Z"},
+    {"id": 2, "uuid": "d2293412-36eb-46e7-9231-af7e9249fffe", "mac": "E7-34-96-33-0C-4C", "firmware": "1.0.3",
+     "created_at": "2024-01-28T15:20:51.137Z", "updated_at": "2024-01-28T15:20:51.137Z"},
+    {"id": 3, "uuid": "eee58ca8-ca51-47a5-ab48-163fd0e44b77", "mac": "68-93-9B-B5-33-B9", "firmware": "4.3.1",
+     "created_at": "2024-08-28T15:18:21.137Z", "updated_at": "2024-08-28T15:18:21.137Z"},
+]
+# The list never changes, so it is serialised once (the fairness rules allow it: no database).
+DEVICES_JSON = orjson.dumps(DEVICES)
+
+MAC_PATTERN = r"^[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}$|^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$"
+
+
+class DeviceIn(BaseModel):
+    model_config = ConfigDict(strict=True)  # a number is not a mac, null is not a firmware
+
+    mac: Annotated[str, StringConstraints(pattern=MAC_PATTERN)]
+    firmware: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+
+
+def parse_device(body: Annotated[bytes, Depends(read_limited_body)]) -> DeviceIn:
+    """Validate straight from bytes in pydantic-core: one pass, no intermediate dict."""
+    try:
+        return DeviceIn.model_validate_json(body)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False, include_context=False)) from None
+
+
+def utc_now_ms() -> tuple[datetime, str]:
+    now = datetime.now(UTC)
+    now = now.replace(microsecond=now.microsecond // 1000 * 1000)
+    return now, now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
+INSERT = (
+    "INSERT INTO devices (uuid, mac, firmware, created_at, updated_at)"
+    " VALUES ($1, $2, $3, $4, $4) RETURNING id"
+)
+
+
+@router.get("")
+async def list_devices() -> Response:
+    return Response(DEVICES_JSON, media_type="application/json")
+
+
+@router.post("", status_code=201)
+async def create_device(device: Annotated[DeviceIn, Depends(parse_device)], r: Deps) -> Response:
+    device_id = uuid.uuid4()
+    now, stamp = utc_now_ms()
+    async with timed("insert", "postgres", timeout=r.settings.db_timeout_seconds):
+        row_id = await r.pg.fetchval(INSERT, device_id, device.mac, device.firmware, now)
+    body = orjson.dumps({"id": row_id, "uuid": str(device_id), "mac": device.mac, "firmware": device.firmware,
+                         "created_at": stamp, "updated_at": stamp})
+    try:
+        # The database is the source of truth: a cache failure is counted, not returned.
+        async with timed("set", "memcache", timeout=1.0):
+            await r.memcache.set(f"device:{device_id}".encode(), body, exptime=r.settings.cache_ttl_seconds)
+    except DependencyError:
+        pass
+    return Response(body, status_code=201, media_type="application/json")

@@ -1,0 +1,28 @@
+"""GET /api/fetch-external: relay the upstream's JSON through one shared HTTP client."""
+
+import orjson
+from fastapi import APIRouter, Response
+
+from ..errors import DependencyError
+from ..metrics import timed
+from ..resources import Deps
+
+router = APIRouter(prefix="/api/fetch-external", tags=["external"])
+
+
+@router.get("")
+async def fetch_external(r: Deps) -> Response:
+    async with timed("get", "external", status_code=502):
+        try:
+            async with r.http.get(r.settings.external_url) as upstream:
+                body = await upstream.read()
+                status = upstream.status
+        except TimeoutError as exc:  # aiohttp's total timeout (EXTERNAL_TIMEOUT_SECONDS)
+            raise DependencyError(504, "external service timed out") from exc
+        if not 200 <= status < 300:
+            raise DependencyError(502, f"external service answered {status}")
+        try:
+            orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            raise DependencyError(502, "external service answered invalid JSON") from exc
+    return Response(body, media_type="application/json")

@@ -1,0 +1,36 @@
+"""GET /healthz (all three databases answer?) and GET /metrics (Prometheus text)."""
+
+import asyncio
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from ..resources import Deps, Resources
+
+router = APIRouter(tags=["operations"])
+
+
+async def _mysql_ping(r: Resources) -> None:
+    async with r.mysql.acquire() as conn, conn.cursor() as cur:
+        await cur.execute("SELECT 1")
+
+
+@router.get("/healthz")
+async def healthz(r: Deps) -> Response:
+    checks = {
+        "postgres": r.pg.fetchval("SELECT 1"),
+        "mysql": _mysql_ping(r),
+        "memcached": r.memcache.version(),
+    }
+    results = await asyncio.gather(*(asyncio.wait_for(c, 2.0) for c in checks.values()), return_exceptions=True)
+    down = [name for name, result in zip(checks, results, strict=True) if isinstance(result, BaseException)]
+    if down:
+        return JSONResponse({"status": "unavailable", "detail": f"down: {', '.join(down)}", "down": down},
+                            status_code=503)
+    return JSONResponse({"status": "ok"})
+
+
+@router.get("/metrics")
+async def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
