@@ -1,0 +1,216 @@
+//! Handler tests through `app(state).oneshot(request)`, with no database: the pools are lazy,
+//! so only the requests that would reach one are left to the contract suite.
+
+use std::time::Duration;
+
+use axum::{
+    Router,
+    body::Body,
+    http::{Request, StatusCode, header},
+};
+use http_body_util::BodyExt;
+use rust_axum::{AppState, Config, app};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+/// Every dependency points at a closed port, so nothing here can pass by reaching one.
+fn test_app() -> Router {
+    let config = Config {
+        host: "127.0.0.1".to_owned(),
+        port: 0,
+        database_url: "postgresql://bench:bench@127.0.0.1:9/bench".to_owned(),
+        mysql_url: "mysql://bench:bench@127.0.0.1:9/bench".to_owned(),
+        memcached_addr: "127.0.0.1:9".to_owned(),
+        external_url: "http://127.0.0.1:9/external".to_owned(),
+        pool_size: 2,
+        cache_ttl_seconds: 20,
+        external_timeout: Duration::from_secs(2),
+    };
+    app(AppState::new(&config).expect("state builds without connecting"))
+}
+
+async fn send(request: Request<Body>) -> (StatusCode, Value) {
+    let response = test_app().oneshot(request).await.unwrap();
+    let status = response.status();
+    let content_type = response.headers()[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(content_type, "application/json", "{status}");
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap())
+}
+
+async fn get(uri: &str) -> (StatusCode, Value) {
+    send(Request::get(uri).body(Body::empty()).unwrap()).await
+}
+
+async fn post_device(body: impl Into<Body>) -> (StatusCode, Value) {
+    let request = Request::post("/api/devices")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(body.into())
+        .unwrap();
+    send(request).await
+}
+
+fn assert_detail(status: StatusCode, body: &Value, expected: StatusCode) {
+    assert_eq!(status, expected, "{body}");
+    assert!(body["detail"].is_string(), "{body}");
+}
+
+#[tokio::test]
+async fn devices_list_is_the_reference_list() {
+    let (status, body) = get("/api/devices").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body,
+        json!([
+            {"id":1,"uuid":"9add349c-c35c-4d32-ab0f-53da1ba40a2a","mac":"EF-2B-C4-F5-D6-34","firmware":"2.1.5","created_at":"2024-05-28T15:21:51.137Z","updated_at":"2024-05-28T15:21:51.137Z"},
+            {"id":2,"uuid":"d2293412-36eb-46e7-9231-af7e9249fffe","mac":"E7-34-96-33-0C-4C","firmware":"1.0.3","created_at":"2024-01-28T15:20:51.137Z","updated_at":"2024-01-28T15:20:51.137Z"},
+            {"id":3,"uuid":"eee58ca8-ca51-47a5-ab48-163fd0e44b77","mac":"68-93-9B-B5-33-B9","firmware":"4.3.1","created_at":"2024-08-28T15:18:21.137Z","updated_at":"2024-08-28T15:18:21.137Z"}
+        ])
+    );
+}
+
+#[tokio::test]
+async fn fib_computes_and_bounds_n() {
+    assert_eq!(
+        get("/api/fib/0").await,
+        (StatusCode::OK, json!({"n": 0, "fibonacci": 0}))
+    );
+    assert_eq!(
+        get("/api/fib/20").await,
+        (StatusCode::OK, json!({"n": 20, "fibonacci": 6765}))
+    );
+    for n in ["36", "-1", "1.5", "abc", "99999999999999999999"] {
+        let (status, body) = get(&format!("/api/fib/{n}")).await;
+        assert_detail(status, &body, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}
+
+#[tokio::test]
+async fn unknown_path_and_wrong_method_are_json() {
+    let (status, body) = get("/api/nothing").await;
+    assert_detail(status, &body, StatusCode::NOT_FOUND);
+    let (status, body) = send(Request::delete("/api/devices").body(Body::empty()).unwrap()).await;
+    assert_detail(status, &body, StatusCode::METHOD_NOT_ALLOWED);
+    let (status, body) = get("/api/io-mix").await;
+    assert_detail(status, &body, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn device_bodies_that_are_not_valid_get_422() {
+    let long_firmware = "x".repeat(256);
+    let bodies = [
+        "{".to_owned(),
+        "[]".to_owned(),
+        r#"["EF-2B-C4-F5-D6-34", "1.0"]"#.to_owned(),
+        "\"text\"".to_owned(),
+        r#"{"firmware": "1.0"}"#.to_owned(),
+        r#"{"mac": "EF-2B-C4-F5-D6-34"}"#.to_owned(),
+        r#"{"mac": null, "firmware": "1.0"}"#.to_owned(),
+        r#"{"mac": "EF-2B-C4-F5-D6-34", "firmware": 1}"#.to_owned(),
+        r#"{"mac": "EF-2B-C4:F5-D6-34", "firmware": "1.0"}"#.to_owned(),
+        r#"{"mac": "EF-2B-C4-F5-D6", "firmware": "1.0"}"#.to_owned(),
+        r#"{"mac": "EF-2B-C4-F5-D6-34", "firmware": ""}"#.to_owned(),
+        json!({"mac": "EF-2B-C4-F5-D6-34", "firmware": long_firmware}).to_string(),
+    ];
+    for body in bodies {
+        let (status, detail) = post_device(body.clone()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {detail}");
+        assert!(detail["detail"].is_string());
+    }
+}
+
+#[tokio::test]
+async fn device_body_without_json_content_type_gets_422() {
+    let request = Request::post("/api/devices")
+        .body(Body::from(
+            r#"{"mac": "EF-2B-C4-F5-D6-34", "firmware": "1.0"}"#,
+        ))
+        .unwrap();
+    let (status, body) = send(request).await;
+    assert_detail(status, &body, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn oversized_device_body_gets_413() {
+    let body = json!({"mac": "EF-2B-C4-F5-D6-34", "firmware": "1", "pad": "x".repeat(70_000)});
+    let (status, body) = post_device(body.to_string()).await;
+    assert_detail(status, &body, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn users_query_is_validated_before_any_database_work() {
+    for query in [
+        "limit=0",
+        "limit=101",
+        "limit=abc",
+        "limit=1.5",
+        "limit=",
+        "after=-1",
+        "after=2147483648",
+        "after=x",
+    ] {
+        let (status, body) = get(&format!("/api/users?{query}")).await;
+        assert_detail(status, &body, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}
+
+#[tokio::test]
+async fn dead_postgres_gives_503_for_a_valid_request() {
+    let (status, body) = get("/api/users?limit=1").await;
+    assert_detail(status, &body, StatusCode::SERVICE_UNAVAILABLE);
+}
+
+#[tokio::test]
+async fn healthz_lists_every_dead_dependency() {
+    let (status, body) = get("/healthz").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["status"], "unavailable");
+    assert_eq!(body["down"], json!(["postgres", "mysql", "memcached"]));
+}
+
+#[tokio::test]
+async fn refused_upstream_gives_502() {
+    let (status, body) = get("/api/fetch-external").await;
+    assert_detail(status, &body, StatusCode::BAD_GATEWAY);
+}
+
+#[tokio::test]
+async fn metrics_carry_every_label_pair_from_startup() {
+    let response = test_app()
+        .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    for (op, db) in [
+        ("insert", "postgres"),
+        ("set", "memcache"),
+        ("select", "postgres"),
+        ("get", "external"),
+        ("mix", "mysql"),
+    ] {
+        let labels = format!(r#"{{db="{db}",op="{op}"}}"#);
+        assert!(
+            text.contains(&format!("app_op_errors_total{labels} 0")),
+            "{op}/{db}"
+        );
+        assert!(
+            text.contains(&format!("app_op_duration_seconds_count{labels} 0")),
+            "{op}/{db}"
+        );
+    }
+    for db in ["postgres", "mysql"] {
+        assert!(
+            text.contains(&format!("app_db_pool_size{{db=\"{db}\"}} 2")),
+            "{db}"
+        );
+        assert!(
+            text.contains(&format!("app_db_pool_in_use{{db=\"{db}\"}} 0")),
+            "{db}"
+        );
+    }
+}
