@@ -2,7 +2,8 @@
 
 Django answers 404, 405, 400 and 500 with HTML or empty bodies, reports an oversized body only
 when request.body is first read, and turns database errors into 500. This middleware:
-  - reads the body first, so a body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 on every endpoint;
+  - reads the body first, so a body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 on every endpoint
+    (after reading the rest of it: see discard_body);
   - maps the exceptions views raise: bad input -> 422, database unreachable -> 503;
   - rewrites every remaining non-JSON error response (404 from the URL resolver, 405 from
     require_http_methods, 500) as {"detail": <reason phrase>}.
@@ -16,9 +17,21 @@ from django.http import JsonResponse
 
 from .validation import Invalid
 
+# How much of an oversized body is read and thrown away before the 413 (about 16 ms on loopback).
+DISCARD_LIMIT = 16 * 1024 * 1024
+
 
 def error_response(status: int, detail: str) -> JsonResponse:
     return JsonResponse({"detail": detail}, status=status)
+
+
+def discard_body(stream, limit: int = DISCARD_LIMIT) -> None:
+    """Read and drop what is left of a request body. Answering while the client is still sending
+    makes gunicorn close with unread bytes in its socket, which sends a TCP reset, and a reset
+    makes the client's kernel drop the answer it has not read yet: the client sees no 413."""
+    left = limit
+    while left > 0 and (chunk := stream.read(min(65536, left))):
+        left -= len(chunk)
 
 
 class JsonErrorsMiddleware:
@@ -29,6 +42,7 @@ class JsonErrorsMiddleware:
         try:
             request.body  # noqa: B018 -- reading it is the size check
         except RequestDataTooBig:
+            discard_body(request.META["wsgi.input"])
             return error_response(413, "Request body too large")
 
         response = self.get_response(request)

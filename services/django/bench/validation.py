@@ -33,7 +33,9 @@ def new_device(body: bytes) -> tuple[str, str]:
     return mac, firmware
 
 
-def bounded_int(name: str, text: str | None, low: int, high: int, default: int | None = None) -> int:
+def bounded_int(
+    name: str, text: str | None, low: int, high: int, default: int | None = None
+) -> int:
     """A decimal integer in low..high; `default` when the parameter is absent."""
     if text is None and default is not None:
         return default

@@ -1,16 +1,19 @@
 """The endpoints of CONTRACT.md as plain function views. Errors raised here (bad input, database
 down) are answered by bench.errors.JsonErrorsMiddleware."""
 
+import contextlib
 import uuid
+from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 
 import httpx
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pymemcache.exceptions import MemcacheError
 
 from . import iomix, validation
 from .errors import error_response
@@ -19,15 +22,30 @@ from .models import Device, User
 
 # The hard-coded list of the Go-vs-FastAPI reference.
 DEVICES = [
-    {"id": 1, "uuid": "9add349c-c35c-4d32-ab0f-53da1ba40a2a", "mac": "EF-2B-C4-F5-D6-34",
-     "firmware": "2.1.5", "created_at": "2024-05-28T15:21:51.137Z",
-     "updated_at": "2024-05-28T15:21:51.137Z"},
-    {"id": 2, "uuid": "d2293412-36eb-46e7-9231-af7e9249fffe", "mac": "E7-34-96-33-0C-4C",
-     "firmware": "1.0.3", "created_at": "2024-01-28T15:20:51.137Z",
-     "updated_at": "2024-01-28T15:20:51.137Z"},
-    {"id": 3, "uuid": "eee58ca8-ca51-47a5-ab48-163fd0e44b77", "mac": "68-93-9B-B5-33-B9",
-     "firmware": "4.3.1", "created_at": "2024-08-28T15:18:21.137Z",
-     "updated_at": "2024-08-28T15:18:21.137Z"},
+    {
+        "id": 1,
+        "uuid": "9add349c-c35c-4d32-ab0f-53da1ba40a2a",
+        "mac": "EF-2B-C4-F5-D6-34",
+        "firmware": "2.1.5",
+        "created_at": "2024-05-28T15:21:51.137Z",
+        "updated_at": "2024-05-28T15:21:51.137Z",
+    },
+    {
+        "id": 2,
+        "uuid": "d2293412-36eb-46e7-9231-af7e9249fffe",
+        "mac": "E7-34-96-33-0C-4C",
+        "firmware": "1.0.3",
+        "created_at": "2024-01-28T15:20:51.137Z",
+        "updated_at": "2024-01-28T15:20:51.137Z",
+    },
+    {
+        "id": 3,
+        "uuid": "eee58ca8-ca51-47a5-ab48-163fd0e44b77",
+        "mac": "68-93-9B-B5-33-B9",
+        "firmware": "4.3.1",
+        "created_at": "2024-08-28T15:18:21.137Z",
+        "updated_at": "2024-08-28T15:18:21.137Z",
+    },
 ]
 
 # One client for the whole process, shared by the 8 threads (httpx.Client is thread-safe).
@@ -54,16 +72,20 @@ def create_device(request):
             uuid=device_uuid, mac=mac, firmware=firmware, created_at=now, updated_at=now
         )
     response = JsonResponse(
-        {"id": device.id, "uuid": str(device_uuid), "mac": mac, "firmware": firmware,
-         "created_at": timestamp, "updated_at": timestamp},
+        {
+            "id": device.id,
+            "uuid": str(device_uuid),
+            "mac": mac,
+            "firmware": firmware,
+            "created_at": timestamp,
+            "updated_at": timestamp,
+        },
         status=201,
     )
-    try:
-        # bytes are stored as they are (flags 0): memcached holds exactly the response body.
-        with track("set", "memcache"):
-            cache.set(f"device:{device_uuid}", response.content, settings.CACHE_TTL_SECONDS)
-    except Exception:
-        pass  # counted by track(); PostgreSQL is the source of truth, so still 201
+    # bytes are stored as they are (flags 0): memcached holds exactly the response body.
+    # A failure is counted by track(); PostgreSQL is the source of truth, so still 201.
+    with contextlib.suppress(OSError, MemcacheError), track("set", "memcache"):
+        cache.set(f"device:{device_uuid}", response.content, settings.CACHE_TTL_SECONDS)
     return response
 
 
@@ -118,26 +140,40 @@ def _database_answers(alias: str) -> bool:
         with connections[alias].cursor() as cursor:
             cursor.execute("SELECT 1")
         return True
-    except Exception:
+    except DatabaseError:  # PoolTimeout and connection errors arrive as OperationalError
         return False
+    finally:
+        connections[alias].close()  # a helper thread: no request_finished to close it
 
 
 def _memcached_answers() -> bool:
     try:
         cache.get("healthz")  # a miss is an answer; raises when memcached is unreachable
         return True
-    except Exception:
+    except (OSError, MemcacheError):
         return False
+    finally:
+        cache.close()
+
+
+HEALTH_TIMEOUT_SECONDS = 1.5
+HEALTH_CHECKS = {
+    "postgres": lambda: _database_answers("default"),
+    "mysql": lambda: _database_answers("mysql"),
+    "memcached": _memcached_answers,
+}
 
 
 @require_GET
 def healthz(request):
-    answers = {
-        "postgres": _database_answers("default"),
-        "mysql": _database_answers("mysql"),
-        "memcached": _memcached_answers(),
-    }
-    down = [name for name, answered in answers.items() if not answered]
+    # In parallel and with one deadline, so that hung dependencies cost HEALTH_TIMEOUT_SECONDS,
+    # not the sum of their own timeouts; a check still running then is "down" (its thread ends
+    # within the dependency's own bound and closes its connection).
+    checks = ThreadPoolExecutor(max_workers=len(HEALTH_CHECKS))
+    answered = {name: checks.submit(check) for name, check in HEALTH_CHECKS.items()}
+    wait(answered.values(), timeout=HEALTH_TIMEOUT_SECONDS)
+    checks.shutdown(wait=False)
+    down = [name for name, future in answered.items() if not (future.done() and future.result())]
     if down:
         return JsonResponse(
             {"status": "unavailable", "detail": f"{', '.join(down)} not answering", "down": down},

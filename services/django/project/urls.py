@@ -1,8 +1,7 @@
 """Flat URL table: one line per endpoint of CONTRACT.md."""
 
-from django.urls import path
-
 from bench import views
+from django.urls import path
 
 urlpatterns = [
     path("api/devices", views.devices),

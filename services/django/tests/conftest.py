@@ -16,6 +16,6 @@ for name, value in {
     os.environ.setdefault(name, value)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()

@@ -40,8 +40,15 @@ def test_unknown_path_is_json_404(client, path):
 
 @pytest.mark.parametrize(
     "method, path",
-    [("delete", "/api/devices"), ("put", "/api/devices"), ("post", "/api/users"),
-     ("get", "/api/io-mix"), ("post", "/api/fib/3"), ("post", "/healthz"), ("post", "/metrics")],
+    [
+        ("delete", "/api/devices"),
+        ("put", "/api/devices"),
+        ("post", "/api/users"),
+        ("get", "/api/io-mix"),
+        ("post", "/api/fib/3"),
+        ("post", "/healthz"),
+        ("post", "/metrics"),
+    ],
 )
 def test_wrong_method_is_json_405(client, method, path):
     response = getattr(client, method)(path)
@@ -50,8 +57,9 @@ def test_wrong_method_is_json_405(client, method, path):
 
 
 def test_invalid_device_is_422(client):
-    response = client.post("/api/devices", b'{"mac": "nope", "firmware": "1"}',
-                           content_type="application/json")
+    response = client.post(
+        "/api/devices", b'{"mac": "nope", "firmware": "1"}', content_type="application/json"
+    )
     assert_json_error(response, 422)
 
 
@@ -63,7 +71,7 @@ def test_body_over_64_kib_is_413(client, path):
 
 def test_body_of_exactly_64_kib_is_read(client):
     padding = "x" * (65536 - len('{"mac": "nope", "firmware": "1", "p": ""}'))
-    raw = ('{"mac": "nope", "firmware": "1", "p": "%s"}' % padding).encode()
+    raw = f'{{"mac": "nope", "firmware": "1", "p": "{padding}"}}'.encode()
     assert len(raw) == 65536
     assert_json_error(client.post("/api/devices", raw, content_type="application/json"), 422)
 
@@ -75,7 +83,12 @@ def test_users_bad_query_is_422(client):
 
 def test_metrics_lists_every_contract_series_from_startup(client):
     text = client.get("/metrics").content.decode()
-    for op, db in [("insert", "postgres"), ("set", "memcache"), ("select", "postgres"),
-                   ("get", "external"), ("mix", "mysql")]:
+    for op, db in [
+        ("insert", "postgres"),
+        ("set", "memcache"),
+        ("select", "postgres"),
+        ("get", "external"),
+        ("mix", "mysql"),
+    ]:
         assert f'app_op_errors_total{{db="{db}",op="{op}"}} 0.0' in text
         assert f'app_op_duration_seconds_count{{db="{db}",op="{op}"}}' in text

@@ -3,7 +3,6 @@
 import json
 
 import pytest
-
 from bench.validation import Invalid, bounded_int, fib_n, new_device, users_query
 
 
@@ -18,8 +17,18 @@ def test_valid_macs(mac):
 
 @pytest.mark.parametrize(
     "mac",
-    ["EF-2B-C4-F5-D6", "EF-2B-C4:F5-D6-34", "EF2BC4F5D634", "GG-2B-C4-F5-D6-34",
-     "EF-2B-C4-F5-D6-34\n", " EF-2B-C4-F5-D6-34", "EF.2B.C4.F5.D6.34", None, 42, ["EF"]],
+    [
+        "EF-2B-C4-F5-D6",
+        "EF-2B-C4:F5-D6-34",
+        "EF2BC4F5D634",
+        "GG-2B-C4-F5-D6-34",
+        "EF-2B-C4-F5-D6-34\n",
+        " EF-2B-C4-F5-D6-34",
+        "EF.2B.C4.F5.D6.34",
+        None,
+        42,
+        ["EF"],
+    ],
 )
 def test_invalid_macs(mac):
     with pytest.raises(Invalid):
@@ -38,8 +47,18 @@ def test_invalid_firmware(firmware):
 
 
 @pytest.mark.parametrize(
-    "raw", [b"", b"{", b"[]", b'"x"', b"null", b"\xff\xfe", b"{}", b'{"mac": "EF-2B-C4-F5-D6-34"}',
-            b"[" * 100_000]
+    "raw",
+    [
+        b"",
+        b"{",
+        b"[]",
+        b'"x"',
+        b"null",
+        b"\xff\xfe",
+        b"{}",
+        b'{"mac": "EF-2B-C4-F5-D6-34"}',
+        b"[" * 100_000,
+    ],
 )
 def test_bodies_that_are_not_a_device(raw):
     with pytest.raises(Invalid):
@@ -53,8 +72,17 @@ def test_users_defaults_and_bounds():
 
 @pytest.mark.parametrize(
     "params",
-    [{"limit": "0"}, {"limit": "101"}, {"limit": "abc"}, {"limit": ""}, {"limit": "1.5"},
-     {"after": "-1"}, {"after": "2147483648"}, {"after": "9" * 5000}, {"after": "١"}],
+    [
+        {"limit": "0"},
+        {"limit": "101"},
+        {"limit": "abc"},
+        {"limit": ""},
+        {"limit": "1.5"},
+        {"after": "-1"},
+        {"after": "2147483648"},
+        {"after": "9" * 5000},
+        {"after": "١"},
+    ],
 )
 def test_users_invalid(params):
     with pytest.raises(Invalid):
