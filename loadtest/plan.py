@@ -1,0 +1,109 @@
+"""What a sweep will do, from the command line: services, scenarios, levels, durations.
+
+Kept apart from running it so that the plan (and its expected duration) can be printed and
+tested without a single request."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+from . import manifest
+from .scenarios import SCENARIOS
+
+OPEN_LOOP_FRACTIONS = (0.25, 0.50, 0.75, 0.90)
+START_OVERHEAD_S = 5.0  # start + health check of a service, per scenario (an estimate)
+GATE_ESTIMATE_S = 30.0  # one contract-suite run per service (an estimate)
+QUICK = {"scenarios": ["devices-get", "fib"], "levels": [10, 50, 100], "duration_s": 2.0,
+         "warmup_s": 1.0, "pause_s": 0.5}
+
+
+def parse_duration(text: str) -> float:
+    """'10s', '1.5s', '500ms', '2m', or a bare number of seconds."""
+    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*(ms|s|m)?\s*", str(text))
+    if not m:
+        raise ValueError(f"bad duration {text!r}: use e.g. 10s, 500ms, 2m")
+    value, unit = float(m.group(1)), m.group(2) or "s"
+    return value * {"ms": 0.001, "s": 1.0, "m": 60.0}[unit]
+
+
+def parse_levels(text: str) -> list[int]:
+    """'10:100:10' (start:stop:step, inclusive) or '10,50,100'."""
+    try:
+        if ":" in text:
+            start, stop, step = (int(x) for x in text.split(":"))
+            levels = list(range(start, stop + 1, step))
+        else:
+            levels = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise ValueError(f"bad levels {text!r}: use start:stop:step (10:100:10) or a list (10,50)") from None
+    if not levels or min(levels) < 1:
+        raise ValueError(f"bad levels {text!r}: at least one level, each >= 1 user")
+    return levels
+
+
+@dataclass
+class SweepPlan:
+    services: list[str]
+    scenarios: list[str]
+    levels: list[int]
+    duration_s: float
+    warmup_s: float
+    pause_s: float
+    tool: str = "oha"
+    open_loop: bool = False
+    keepalive: bool = True
+    fib_n: int = 25
+    external_delay_ms: int = 500
+    skip_gate: bool = False
+    quick: bool = False
+    open_loop_fractions: list[float] = field(default_factory=lambda: list(OPEN_LOOP_FRACTIONS))
+
+    def steps_per_scenario(self) -> int:
+        return len(self.levels) + (len(self.open_loop_fractions) if self.open_loop else 0)
+
+    def scenario_seconds(self) -> float:
+        return self.warmup_s + self.steps_per_scenario() * (self.duration_s + self.pause_s)
+
+    def expected_seconds(self) -> float:
+        per_service = len(self.scenarios) * (self.scenario_seconds() + START_OVERHEAD_S)
+        gate = 0.0 if self.skip_gate else GATE_ESTIMATE_S
+        return len(self.services) * (per_service + gate)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def from_args(args) -> SweepPlan:
+    """Turn the sweep's argparse namespace into a plan; unknown names raise ValueError."""
+    known = [m.name for m in manifest.load_all()]
+    services = args.services or known
+    for name in services:
+        manifest.load(name)  # ManifestError with the list of known services
+    quick = bool(args.quick)
+    scenarios = args.scenario or (QUICK["scenarios"] if quick else list(SCENARIOS))
+    for s in scenarios:
+        if s not in SCENARIOS:
+            raise ValueError(f"unknown scenario {s!r}; known: {', '.join(SCENARIOS)}")
+    pick = lambda given, quick_value, default: given if given is not None else (quick_value if quick else default)  # noqa: E731
+    return SweepPlan(
+        services=services,
+        scenarios=scenarios,
+        levels=parse_levels(pick(args.levels, None, "10:100:10") or "10,50,100"),
+        duration_s=parse_duration(pick(args.duration, "2s", "10s")),
+        warmup_s=parse_duration(pick(args.warmup, "1s", "5s")),
+        pause_s=parse_duration(pick(args.pause, "0.5s", "2s")),
+        tool=args.tool,
+        open_loop=args.open_loop,
+        keepalive=not args.no_keepalive,
+        fib_n=args.fib_n,
+        external_delay_ms=args.external_delay,
+        skip_gate=args.skip_gate,
+        quick=quick,
+    )
+
+
+def human(seconds: float) -> str:
+    m, s = divmod(int(round(seconds)), 60)
+    h, m = divmod(m, 60)
+    return f"{h} h {m:02d} min" if h else f"{m} min {s:02d} s"

@@ -1,0 +1,148 @@
+"""results/<UTC time>-<label>/results.json: one document per run, rewritten atomically after
+every level so an interrupted sweep keeps what it measured. Schema: results.schema.json
+(documented in docs/results-schema.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+from datetime import datetime, timezone
+from functools import cache
+from pathlib import Path
+
+from .config import ROOT
+
+SCHEMA_VERSION = 1
+SCHEMA_PATH = Path(__file__).with_name("results.schema.json")
+RESULTS_DIR = ROOT / "results"
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def run_dir(label: str, out: Path | None = None) -> Path:
+    if out is not None:
+        d = out
+    else:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        d = RESULTS_DIR / f"{stamp}-{re.sub(r'[^A-Za-z0-9_.-]+', '-', label)}"
+    (d / "raw").mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def _git(*args: str) -> str | None:
+    try:
+        r = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return r.stdout.strip() if r.returncode == 0 else None
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+@cache
+def tool_version(tool: str) -> str | None:
+    from .tools import k6, oha
+
+    try:
+        argv = [oha.binary(), "--version"] if tool == "oha" else [k6.binary(), "version"]
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=20).stdout.strip()
+    except (OSError, FileNotFoundError, subprocess.TimeoutExpired):
+        return None
+    return out.splitlines()[0] if out else None
+
+
+def environment(placement: dict, tools: list[str]) -> dict:
+    return {
+        "git_commit": _git("rev-parse", "HEAD"),
+        "git_dirty": bool(_git("status", "--porcelain", "--", "services", "loadtest")),
+        "hostname": platform.node(),
+        "cpu_model": cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "memory_bytes": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"),
+        "kernel": platform.release(),
+        "python": sys.version.split()[0],
+        "tools": {t: tool_version(t) for t in tools},
+        "placement": placement,
+    }
+
+
+def service_version(name: str) -> dict:
+    """Which code was measured: the git tree of the service's folder, and whether it had edits."""
+    return {"git_tree": _git("rev-parse", f"HEAD:services/{name}"),
+            "dirty": bool(_git("status", "--porcelain", "--", f"services/{name}"))}
+
+
+class ResultsFile:
+    """The run document in memory, written to disk whenever it changes."""
+
+    def __init__(self, directory: Path, doc: dict):
+        self.dir = directory
+        self.path = directory / "results.json"
+        self.doc = doc
+        self.save()
+
+    @classmethod
+    def new(cls, directory: Path, run: dict, environment: dict) -> ResultsFile:
+        doc = {"schema_version": SCHEMA_VERSION, "run": {**run, "status": "running",
+                                                          "started_at": utc_now(), "finished_at": None},
+               "environment": environment, "calibration": None, "services": {}, "levels": []}
+        return cls(directory, doc)
+
+    def save(self) -> None:
+        tmp = self.path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(self.doc, indent=1, allow_nan=False, default=_jsonable) + "\n")
+        os.replace(tmp, self.path)
+
+    def add_level(self, level: dict) -> None:
+        self.doc["levels"].append(level)
+        self.save()
+
+    def set_service(self, name: str, **fields) -> None:
+        self.doc["services"].setdefault(name, {}).update(fields)
+        self.save()
+
+    def finish(self, status: str) -> None:
+        self.doc["run"]["status"] = status
+        self.doc["run"]["finished_at"] = utc_now()
+        self.save()
+
+
+def _jsonable(o):
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def load(path: Path) -> dict:
+    p = path / "results.json" if path.is_dir() else path
+    with open(p) as f:
+        return json.load(f)
+
+
+def validate(doc: dict) -> None:
+    """Raise jsonschema.ValidationError when the document does not match the schema."""
+    import jsonschema
+
+    schema = json.loads(SCHEMA_PATH.read_text())
+    jsonschema.validate(doc, schema)
+
+
+def finite(x):
+    """NaN and infinities are not JSON: store them as null."""
+    if isinstance(x, float) and (x != x or x in (float("inf"), float("-inf"))):
+        return None
+    return x

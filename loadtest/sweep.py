@@ -1,0 +1,303 @@
+"""`loadtest sweep`: gate, start, load and measure every service, level by level.
+
+For each service: the contract gate, the build, then per scenario a fresh start inside the
+service's cgroup, a warm-up, the closed-loop levels (and with --open-loop the constant-rate
+levels below the measured peak). results.json is rewritten after every level."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from . import gate, generator, infra, isolation, manifest, probes, report, results, service
+from .config import endpoints
+from .generator import GeneratorError, Load
+from .plan import GATE_ESTIMATE_S, START_OVERHEAD_S, SweepPlan, human
+from .procs import InfraError
+from .scenarios import SCENARIOS, Scenario
+
+
+@dataclass
+class Context:
+    plan: SweepPlan
+    placement: isolation.Placement
+    rf: results.ResultsFile
+    calibration: dict | None
+    firmware_prefix: str
+    progress: object  # rich Progress or a stand-in
+
+
+def run(plan: SweepPlan, label: str, out: Path | None, argv: list[str], console) -> results.ResultsFile:
+    placement = isolation.plan()
+    directory = results.run_dir(label, out)
+    tools = sorted({plan.tool, "k6"} if plan.open_loop else {plan.tool})
+    rf = results.ResultsFile.new(
+        directory,
+        run={"id": directory.name, "label": label, "command": argv, "options": plan.as_dict()},
+        environment=results.environment(placement.as_dict(), tools),
+    )
+    rf.doc["calibration"] = load_calibration()
+    rf.save()
+    console.print(f"[bold]{len(plan.services)} services x {len(plan.scenarios)} scenarios x "
+                  f"{plan.steps_per_scenario()} levels[/], expected about "
+                  f"[bold]{human(plan.expected_seconds())}[/] -> {directory}")
+    console.print(f"placement: {placement.mode}; service cpus {placement.service_cpus}, generator "
+                  f"cpus {placement.generator_cpus}; {placement.databases_share}")
+    for note in placement.notes:
+        console.print(f"[yellow]note:[/] {note}")
+    if rf.doc["calibration"] is None:
+        console.print("[yellow]note:[/] no calibration (run `loadtest calibrate`): generator_bound "
+                      "is judged from the generator's CPU alone")
+    ctx = Context(plan, placement, rf, rf.doc["calibration"], f"wsb-{secrets.token_hex(4)}-", None)
+    with leave_infra_as_found():
+        try:
+            with _progress(console, plan) as progress:
+                ctx.progress = progress
+                for name in plan.services:
+                    run_service(ctx, manifest.load(name), console)
+        except KeyboardInterrupt:
+            rf.finish("interrupted")
+            report.write_all(rf.dir, rf.doc)
+            raise
+        except BaseException:
+            rf.finish("failed")
+            report.write_all(rf.dir, rf.doc)
+            raise
+    rf.finish("complete")
+    report.write_all(rf.dir, rf.doc)
+    return rf
+
+
+@contextmanager
+def leave_infra_as_found():
+    """Start what is missing; afterwards stop only what this sweep started."""
+    before = {s.name: s.running for s in infra.status()}
+    infra.up()
+    try:
+        yield
+    finally:
+        for name in reversed(infra.COMPONENTS):
+            if not before.get(name):
+                infra.stop(name)
+
+
+@contextmanager
+def _progress(console, plan: SweepPlan):
+    from rich.progress import (BarColumn, Progress, TextColumn, TimeElapsedColumn,
+                               TimeRemainingColumn)
+
+    columns = [TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
+    with Progress(*columns, console=console, transient=False) as progress:
+        progress.add_task("sweep", total=plan.expected_seconds())
+        yield progress
+
+
+def _advance(ctx: Context, seconds: float, description: str | None = None) -> None:
+    task = ctx.progress.tasks[0].id
+    ctx.progress.update(task, advance=seconds, **({"description": description} if description else {}))
+
+
+def run_service(ctx: Context, m: manifest.Manifest, console) -> None:
+    plan, rf = ctx.plan, ctx.rf
+    rf.set_service(m.name, status="pending", error=None, summary=m.summary, language=m.language,
+                   workers=m.workers, version=results.service_version(m.name))
+    _advance(ctx, 0, f"{m.name}: contract gate")
+    t0 = time.monotonic()
+    g = gate.run(m.name, skip=plan.skip_gate)
+    _advance(ctx, 0 if plan.skip_gate else GATE_ESTIMATE_S)
+    rf.set_service(m.name, gate=g)
+    if g["status"] == "failed":
+        rf.set_service(m.name, status="gate-failed", error="contract suite failed: not measured")
+        console.print(f"[red]{m.name}: contract gate failed ({time.monotonic() - t0:.0f} s), "
+                      f"not measured[/]\n{g['output_tail'][-800:]}")
+        _advance(ctx, len(plan.scenarios) * (plan.scenario_seconds() + START_OVERHEAD_S))
+        return
+    try:
+        _advance(ctx, 0, f"{m.name}: build")
+        service.build(m)
+        for name in plan.scenarios:
+            run_scenario(ctx, m, SCENARIOS[name], console)
+            report.write_all(rf.dir, rf.doc)
+    except (InfraError, GeneratorError) as e:
+        rf.set_service(m.name, status="failed", error=str(e)[-2000:])
+        console.print(f"[red]{m.name}: {e}[/]")
+        return
+    if rf.doc["services"][m.name]["status"] == "pending":
+        rf.set_service(m.name, status="measured")
+
+
+def run_scenario(ctx: Context, m: manifest.Manifest, scenario: Scenario, console) -> None:
+    plan, rf = ctx.plan, ctx.rf
+    mock_key = f"bench-{m.name}"
+    box = isolation.ServiceBox(m.name, ctx.placement)
+    running = None
+    try:
+        box.create()
+        set_mock(mock_key, plan.external_delay_ms)
+        _advance(ctx, 0, f"{m.name} {scenario.name}: start")
+        running = service.start(m, mock_key=mock_key, prefix=box.prefix())
+        box.attach(running.pid)
+        _advance(ctx, START_OVERHEAD_S)
+        if plan.warmup_s > 0:
+            _advance(ctx, 0, f"{m.name} {scenario.name}: warm-up")
+            load = _load(plan, ctx, scenario, plan.levels[0], plan.warmup_s)
+            generator.run(plan.tool, load, running.base_url,
+                          rf.dir / "raw" / f"{m.name}.{scenario.name}.warmup.{plan.tool}.json",
+                          ctx.placement, rf.dir)
+            _advance(ctx, plan.warmup_s)
+        closed = []
+        for users in plan.levels:
+            level = measure(ctx, m, scenario, running, box, users=users)
+            closed.append(level)
+            if not level["service_alive"]:
+                rf.set_service(m.name, status="failed",
+                               error=f"{scenario.name}: service died at {users} users; see {running.log}")
+                return
+        if plan.open_loop:
+            peak = max((lv["ok_rps"] or 0 for lv in closed), default=0)
+            for fraction in plan.open_loop_fractions:
+                rate = fraction * peak
+                if rate < 1:
+                    continue
+                level = measure(ctx, m, scenario, running, box, users=max(plan.levels), rate=rate)
+                if not level["service_alive"]:
+                    rf.set_service(m.name, status="failed",
+                                   error=f"{scenario.name}: service died at {rate:.0f} req/s open loop")
+                    return
+    finally:
+        if running is not None:
+            running.stop()
+        box.cleanup()
+        clear_mock(mock_key)
+        if scenario.name == "devices-post":
+            try:
+                probes.delete_bench_devices(ctx.firmware_prefix)
+            except Exception as e:  # cleanup must not hide the measurement
+                console.print(f"[yellow]could not delete benchmark rows: {e}[/]")
+
+
+def _load(plan: SweepPlan, ctx: Context, scenario: Scenario, users: int, duration: float,
+          rate: float | None = None) -> Load:
+    return Load(scenario, users, duration, rate=rate, keepalive=plan.keepalive, fib_n=plan.fib_n,
+                firmware_prefix=ctx.firmware_prefix)
+
+
+def measure(ctx: Context, m: manifest.Manifest, scenario: Scenario, running: service.Running,
+            box: isolation.ServiceBox, users: int, rate: float | None = None) -> dict:
+    """One level: the tool's record plus CPU, memory, connections and (devices-post) data checks."""
+    plan, rf = ctx.plan, ctx.rf
+    tool = "k6" if rate else plan.tool  # open loop needs k6's constant-arrival-rate executor
+    mode = "open" if rate else "closed"
+    what = f"{rate:.0f} req/s" if rate else f"{users} users"
+    _advance(ctx, 0, f"{m.name} {scenario.name}: {what}")
+    name = f"{m.name}.{scenario.name}.{mode}-{round(rate) if rate else users}.{tool}.json"
+    raw = rf.dir / "raw" / name
+    before_id = probes.devices_max_id() if scenario.name == "devices-post" else None
+    box.reset_memory_peak()
+    started_at = results.utc_now()
+    loadavg = os.getloadavg()[0]
+    cpu0 = box.cpu(running.pid)
+    servers = probes.ServerCpu()
+    sampler = probes.ConnectionSampler(running.pid)
+    sampler.start()
+    t0 = time.monotonic()
+    try:
+        gen = generator.run(tool, _load(plan, ctx, scenario, users, plan.duration_s, rate),
+                            running.base_url, raw, ctx.placement, rf.dir)
+    finally:
+        connections = sampler.finish()
+    elapsed = time.monotonic() - t0
+    cpu1 = box.cpu(running.pid)
+    level = {"service": m.name, "scenario": scenario.name, "mode": mode, "users": users,
+             "target_rps": rate, "started_at": started_at, "host_loadavg_1m": loadavg,
+             **generator_summary(gen, scenario.expected_status)}
+    level["achieved_ratio"] = results.finite(level["rps"] / rate) if rate else None
+    level["service_cpu"] = service_cpu(cpu0, cpu1, elapsed, ctx.placement, box.mode)
+    level["service_memory"] = box.memory(running.pid)
+    ceiling = ((ctx.calibration or {}).get("tools", {}).get(tool) or {}).get("rps")
+    level["generator"] = {
+        "cpu_percent_of_core": 100.0 * gen.cpu_of_core,
+        "bound": generator.generator_bound(gen.cpu_of_core,
+                                           _fraction(level["service_cpu"]["percent_of_quota"]),
+                                           level["rps"] or 0, ceiling),
+        "ceiling_rps": ceiling,
+    }
+    level["databases"] = servers.percent(elapsed)
+    level["db_connections"] = connections
+    level["devices_post"] = (probes.verify_devices(before_id, ctx.firmware_prefix,
+                                                   level["status_codes"].get("201", 0),
+                                                   level["aborted_at_deadline"])
+                             if before_id is not None else None)
+    level["service_alive"] = running.alive()
+    level["raw"] = str(raw.relative_to(rf.dir))
+    rf.add_level(level)
+    _advance(ctx, plan.duration_s)
+    if plan.pause_s > 0:
+        time.sleep(plan.pause_s)
+    _advance(ctx, plan.pause_s)
+    return level
+
+
+def generator_summary(gen: generator.GeneratorRun, expected_status: int) -> dict:
+    from .tools import summarize
+
+    s = summarize(gen.result, expected_status)
+    for key in ("rps", "ok_rps", "error_rate", "availability"):
+        s[key] = results.finite(s[key])
+    return s
+
+
+def _fraction(percent: float | None) -> float | None:
+    return None if percent is None else percent / 100.0
+
+
+def service_cpu(c0, c1, elapsed: float, placement: isolation.Placement, mode: str) -> dict:
+    if c0 is None or c1 is None or elapsed <= 0:
+        return {"percent_of_quota": None, "usage_s": None, "nr_periods": None,
+                "nr_throttled": None, "throttled_s": None, "source": "none"}
+    usage = (c1.usage_ns - c0.usage_ns) / 1e9
+    cgroup = mode.startswith("cgroup")
+    return {
+        "percent_of_quota": 100.0 * usage / elapsed / placement.cpu_quota_cores,
+        "usage_s": usage,
+        "nr_periods": c1.nr_periods - c0.nr_periods if cgroup else None,
+        "nr_throttled": c1.nr_throttled - c0.nr_throttled if cgroup else None,
+        "throttled_s": (c1.throttled_ns - c0.throttled_ns) / 1e9 if cgroup else None,
+        "source": "cgroup" if cgroup else "psutil",
+    }
+
+
+# --- the external mock's per-key behaviour -------------------------------------------------
+
+def set_mock(key: str, delay_ms: int) -> None:
+    url = f"{endpoints().external_base}/control/{key}"
+    try:
+        r = httpx.put(url, json={"delay_ms": delay_ms, "status": 200, "body": "json"}, timeout=5)
+        r.raise_for_status()
+    except httpx.HTTPError as e:
+        raise InfraError(f"external mock: PUT {url} failed: {e}") from e
+
+
+def clear_mock(key: str) -> None:
+    try:
+        httpx.delete(f"{endpoints().external_base}/control/{key}", timeout=5)
+    except httpx.HTTPError:
+        pass
+
+
+def load_calibration() -> dict | None:
+    from .calibrate import CALIBRATION_FILE
+
+    try:
+        return results.load(CALIBRATION_FILE) if CALIBRATION_FILE.exists() else None
+    except (OSError, ValueError):
+        print(f"loadtest: ignoring unreadable {CALIBRATION_FILE}", file=sys.stderr)
+        return None

@@ -1,0 +1,60 @@
+"""oha adapter. Its JSON output has two traps: summary.successRate and requestsPerSec count
+every received response as a success, 5xx included, and requestsPerSec also counts connection
+errors. We use only its status-code and error distributions, its window and its percentiles."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from . import ToolResult
+
+VERSION = "1.16.0"
+DEADLINE = "aborted due to deadline"
+
+
+def binary() -> str:
+    found = shutil.which("oha") or str(Path.home() / ".cargo" / "bin" / "oha")
+    if not os.access(found, os.X_OK):
+        raise FileNotFoundError(f"oha not found: `cargo install oha --locked --version {VERSION}`")
+    return found
+
+
+def argv(url: str, users: int, duration_s: float, method: str = "GET", body: str = "",
+         body_lines: Path | None = None, keepalive: bool = True, rate: float | None = None) -> list[str]:
+    cmd = [binary(), "--no-tui", "--output-format", "json", "--worker-threads", "1",
+           "-z", f"{duration_s:g}s", "-c", str(users), "-m", method]
+    if body_lines is not None:
+        cmd += ["-T", "application/json", "-Z", str(body_lines)]
+    elif body:
+        cmd += ["-T", "application/json", "-d", body]
+    if not keepalive:
+        cmd.append("--disable-keepalive")
+    if rate:
+        cmd += ["-q", f"{rate:g}"]
+    return [*cmd, url]
+
+
+def parse(raw: str | bytes) -> ToolResult:
+    data = json.loads(raw)
+    summary = data["summary"]
+    errors = dict(data.get("errorDistribution") or {})
+    aborted = errors.pop(DEADLINE, 0)
+    pct = data.get("latencyPercentiles") or {}
+
+    def ms(v):
+        return None if v is None else v * 1000.0
+
+    latency = {"p50": ms(pct.get("p50")), "p90": ms(pct.get("p90")), "p95": ms(pct.get("p95")),
+               "p99": ms(pct.get("p99")), "max": ms(summary.get("slowest")),
+               "mean": ms(summary.get("average"))}
+    return ToolResult(
+        tool="oha",
+        duration_s=float(summary["total"]),
+        status_codes={str(k): int(v) for k, v in (data.get("statusCodeDistribution") or {}).items()},
+        transport_errors={k: int(v) for k, v in errors.items()},
+        latency_ms=latency,
+        aborted_at_deadline=int(aborted),
+    )
