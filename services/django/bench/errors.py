@@ -26,9 +26,11 @@ def error_response(status: int, detail: str) -> JsonResponse:
 
 
 def discard_body(stream, limit: int = DISCARD_LIMIT) -> None:
-    """Read and drop what is left of a request body. Answering while the client is still sending
-    makes gunicorn close with unread bytes in its socket, which sends a TCP reset, and a reset
-    makes the client's kernel drop the answer it has not read yet: the client sees no 413."""
+    """Read and drop the rest of a request body, up to the end of `stream` or `limit` bytes.
+
+    Answering while the client is still sending makes gunicorn close with unread bytes in its
+    socket, which sends a TCP reset, and a reset makes the client's kernel drop the answer it
+    has not read yet: the client would see no 413."""
     left = limit
     while left > 0 and (chunk := stream.read(min(65536, left))):
         left -= len(chunk)
@@ -42,7 +44,7 @@ class JsonErrorsMiddleware:
         try:
             request.body  # noqa: B018 -- reading it is the size check
         except RequestDataTooBig:
-            discard_body(request.META["wsgi.input"])
+            discard_body(request)  # request.read() stops at Content-Length
             return error_response(413, "Request body too large")
 
         response = self.get_response(request)
