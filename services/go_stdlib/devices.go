@@ -63,7 +63,7 @@ func handleDevicesCreate(logger *slog.Logger, store deviceStore, cache deviceCac
 		rowID, err := store.InsertDevice(r.Context(), id, *req.MAC, *req.Firmware, now)
 		done(err)
 		if err != nil {
-			logger.Warn("insert device", "err", err)
+			logFailure(logger, "insert device", err)
 			writeError(w, http.StatusServiceUnavailable, "database unavailable")
 			return
 		}
@@ -78,7 +78,7 @@ func handleDevicesCreate(logger *slog.Logger, store deviceStore, cache deviceCac
 		err = cache.Set("device:"+id.String(), body)
 		done(err)
 		if err != nil {
-			logger.Warn("cache device", "err", err)
+			logFailure(logger, "cache device", err)
 		}
 		writeJSON(w, http.StatusCreated, body)
 	})

@@ -81,10 +81,10 @@ func handleFetchExternal(logger *slog.Logger, upstream *Upstream, metrics *Metri
 		done(err)
 		switch {
 		case errors.Is(err, errUpstreamTimeout):
-			logger.Warn("fetch external", "err", err)
+			logFailure(logger, "fetch external", err)
 			writeError(w, http.StatusGatewayTimeout, "upstream timed out")
 		case err != nil:
-			logger.Warn("fetch external", "err", err)
+			logFailure(logger, "fetch external", err)
 			writeError(w, http.StatusBadGateway, "upstream failed")
 		default:
 			writeJSON(w, http.StatusOK, body)

@@ -42,7 +42,7 @@ func handleIOMix(logger *slog.Logger, store mixStore, metrics *Metrics) http.Han
 		total, err := runMix(r.Context(), store)
 		done(err)
 		if err != nil {
-			logger.Warn("io-mix", "err", err)
+			logFailure(logger, "io-mix", err)
 			writeError(w, http.StatusServiceUnavailable, "database unavailable")
 			return
 		}

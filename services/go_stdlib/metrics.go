@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -59,11 +61,13 @@ func newMetrics(pools map[string]poolStater) *Metrics {
 }
 
 // Track starts timing one operation; call the returned func with its result when it ends.
+// An operation abandoned because its client went away (context.Canceled) is no dependency
+// failure, and is not counted as an error.
 func (m *Metrics) Track(op, db string) func(error) {
 	start := time.Now()
 	return func(err error) {
 		m.duration.WithLabelValues(op, db).Observe(time.Since(start).Seconds())
-		if err != nil {
+		if err != nil && !errors.Is(err, context.Canceled) {
 			m.errors.WithLabelValues(op, db).Inc()
 		}
 	}

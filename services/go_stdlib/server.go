@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 )
@@ -48,4 +50,12 @@ func handleMethodNotAllowed(allow string) http.Handler {
 		w.Header().Set("Allow", allow)
 		writeError(w, http.StatusMethodNotAllowed, "Method Not Allowed")
 	})
+}
+
+// logFailure logs a failed dependency call. A call abandoned because the client went away
+// (context.Canceled) is no failure, and is not logged.
+func logFailure(logger *slog.Logger, msg string, err error) {
+	if !errors.Is(err, context.Canceled) {
+		logger.Warn(msg, "err", err)
+	}
 }

@@ -34,7 +34,7 @@ func handleUsersList(logger *slog.Logger, store userStore, metrics *Metrics) htt
 		users, err := store.ListUsers(r.Context(), after, limit)
 		done(err)
 		if err != nil {
-			logger.Warn("list users", "err", err)
+			logFailure(logger, "list users", err)
 			writeError(w, http.StatusServiceUnavailable, "database unavailable")
 			return
 		}
