@@ -1,5 +1,6 @@
 """The WSGI application gunicorn serves: `gunicorn ... project.wsgi`."""
 
+import importlib
 import io
 import os
 
@@ -10,6 +11,9 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 
 django_application = get_wsgi_application()
+# Load the URLconf, and with it the views, the shared httpx client and the metrics, at boot
+# rather than during the first request.
+importlib.import_module(settings.ROOT_URLCONF)
 
 
 def application(environ, start_response):
