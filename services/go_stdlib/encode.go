@@ -72,8 +72,7 @@ func (e *requestError) Error() string { return e.detail }
 
 // writeRequestError answers err: its own status for a *requestError, 400 otherwise.
 func writeRequestError(w http.ResponseWriter, err error) {
-	var reqErr *requestError
-	if errors.As(err, &reqErr) {
+	if reqErr, ok := errors.AsType[*requestError](err); ok {
 		writeError(w, reqErr.status, reqErr.detail)
 		return
 	}
