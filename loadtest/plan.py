@@ -32,6 +32,8 @@ def parse_levels(text: str) -> list[int]:
     try:
         if ":" in text:
             start, stop, step = (int(x) for x in text.split(":"))
+            if step <= 0:
+                raise ValueError
             levels = list(range(start, stop + 1, step))
         else:
             levels = [int(x) for x in text.split(",") if x.strip()]

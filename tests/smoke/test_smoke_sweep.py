@@ -1,0 +1,76 @@
+"""A real end-to-end sweep: two services that pass the contract gate, two levels of one second,
+devices-get; then the results must validate and the numbers be sane.
+
+SMOKE_SERVICES="a b" picks the services (default: fastapi_tuned and go_stdlib). The test skips
+only when a named service has no manifest yet."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+from loadtest import results
+from loadtest.config import ROOT, SERVICES_DIR
+
+SERVICES = os.environ.get("SMOKE_SERVICES", "fastapi_tuned go_stdlib").split()
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    missing = [s for s in SERVICES if not (SERVICES_DIR / s / "service.toml").exists()]
+    if missing:
+        pytest.skip(f"no manifest yet for {', '.join(missing)} (services/<name>/service.toml)")
+    out = tmp_path_factory.mktemp("smoke") / "run"
+    cmd = [str(ROOT / "loadtest" / "sweep.sh"), *SERVICES, "--scenario", "devices-get",
+           "--levels", "5,10", "--duration", "1s", "--warmup", "0.5s", "--pause", "0.2s",
+           "--label", "smoke", "--out", str(out)]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, f"sweep failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+    return out
+
+
+def test_results_validate(run_dir):
+    doc = results.load(run_dir)
+    results.validate(doc)
+    assert doc["run"]["status"] == "complete"
+    assert not doc["run"]["options"]["skip_gate"]
+
+
+def test_every_service_passed_the_gate_and_was_measured(run_dir):
+    doc = results.load(run_dir)
+    for name in SERVICES:
+        s = doc["services"][name]
+        assert s["gate"]["status"] == "passed", s["gate"]["output_tail"]
+        assert s["status"] == "measured", s.get("error")
+
+
+def test_numbers_are_sane(run_dir):
+    doc = results.load(run_dir)
+    levels = doc["levels"]
+    assert {(lv["service"], lv["users"]) for lv in levels} == {(s, u) for s in SERVICES for u in (5, 10)}
+    for lv in levels:
+        where = f"{lv['service']} at {lv['users']} users"
+        assert lv["requests"] > 0 and lv["rps"] > 0, where
+        assert lv["errors"]["total"] == 0, f"{where}: {lv['errors']}"
+        assert lv["availability"] == 1.0, where
+        assert 0 < lv["latency_ms"]["p50"] <= lv["latency_ms"]["p99"] <= lv["latency_ms"]["max"], where
+        assert 0.5 <= lv["duration_s"] <= 3, where
+        assert lv["service_alive"], where
+        assert lv["service_cpu"]["percent_of_quota"] is not None, where
+        assert lv["service_memory"]["current_bytes"], where
+        assert (run_dir / lv["raw"]).exists(), where
+
+
+def test_placement_recorded(run_dir):
+    pl = results.load(run_dir)["environment"]["placement"]
+    assert pl["mode"] in ("cgroup-v1", "cgroup-v2", "taskset")
+    assert pl["service_cpus"] and pl["generator_cpus"] and pl["databases_share"]
+    if len(pl["cpus_online"]) >= 2:
+        assert set(pl["service_cpus"]).isdisjoint(pl["generator_cpus"])
+
+
+def test_reports_written(run_dir):
+    assert "## devices-get" in (run_dir / "report.md").read_text()
+    assert (run_dir / "report.html").stat().st_size > 1_000_000

@@ -1,0 +1,49 @@
+"""The cgroup launcher on this machine: the tracked pid is the service, limits are set, and
+everything is removed afterwards. Skips where cgroups cannot be written (the fallback mode
+is then what a sweep uses, and it is recorded)."""
+
+import subprocess
+import time
+
+import pytest
+
+from loadtest import isolation
+
+pytestmark = pytest.mark.skipif(isolation.detect_mode() == "taskset",
+                                reason="cgroups not writable here: sweeps use taskset + watchdog")
+
+
+def test_service_runs_in_its_group_and_group_goes_away():
+    placement = isolation.plan()
+    box = isolation.ServiceBox("unit-test", placement)
+    box.create()
+    proc = subprocess.Popen([*box.prefix(), "sleep", "5"])
+    try:
+        time.sleep(0.3)
+        with open(f"/proc/{proc.pid}/cmdline") as f:
+            assert f.read().startswith("sleep"), "the launcher must exec the service in place"
+        with open(f"/proc/{proc.pid}/cgroup") as f:
+            membership = f.read()
+        assert box.name in membership
+        with open(f"/proc/{proc.pid}/status") as f:
+            allowed = next(l for l in f if l.startswith("Cpus_allowed_list")).split()[1]
+        assert allowed == ",".join(map(str, placement.service_cpus))
+        assert box.cpu(proc.pid) is not None
+        mem = box.memory(proc.pid)
+        assert mem["current_bytes"] is not None and mem["peak_bytes"] is not None
+    finally:
+        proc.kill()
+        proc.wait()
+        box.cleanup()
+    assert box.dirs == {}
+
+
+def test_memory_watchdog_kills_over_the_limit():
+    proc = subprocess.Popen(["python3", "-c", "x = bytearray(64 << 20); import time; time.sleep(10)"])
+    wd = isolation.MemoryWatchdog(proc.pid, limit=16 << 20, interval=0.05)
+    wd.start()
+    try:
+        assert proc.wait(timeout=5) != 0 and wd.killed
+    finally:
+        wd.stop()
+        proc.kill()

@@ -1,0 +1,71 @@
+"""Sweep planning: levels, durations, expected time, placement."""
+
+import argparse
+
+import pytest
+
+from loadtest import generator, isolation, plan
+
+
+def test_parse_levels():
+    assert plan.parse_levels("10:100:10") == [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
+    assert plan.parse_levels("1,5") == [1, 5]
+    for bad in ("0:10:5", "x", "", "10:1:-1"):
+        with pytest.raises(ValueError):
+            plan.parse_levels(bad)
+
+
+def test_parse_duration():
+    assert plan.parse_duration("10s") == 10 and plan.parse_duration("500ms") == 0.5
+    assert plan.parse_duration("2m") == 120 and plan.parse_duration("3") == 3
+    with pytest.raises(ValueError):
+        plan.parse_duration("ten")
+
+
+def args(**kw):
+    base = dict(services=["go_stdlib"], scenario=None, tool="oha", levels=None, duration=None,
+                warmup=None, pause=None, quick=False, open_loop=False, no_keepalive=False, fib_n=25,
+                external_delay=500, skip_gate=False)
+    return argparse.Namespace(**{**base, **kw})
+
+
+def test_defaults_are_the_full_reproduction():
+    p = plan.from_args(args())
+    assert p.levels == list(range(10, 101, 10)) and p.duration_s == 10 and len(p.scenarios) == 6
+    # 6 scenarios x (5 s warm-up + 10 x 12 s + 5 s start) + the gate
+    assert p.expected_seconds() == pytest.approx(6 * (5 + 10 * 12 + 5) + plan.GATE_ESTIMATE_S)
+
+
+def test_quick_is_about_two_minutes_for_six_services():
+    p = plan.from_args(args(quick=True))
+    p.services = ["s"] * 6
+    p.skip_gate = True
+    assert 60 <= p.expected_seconds() <= 180
+
+
+def test_unknown_scenario_is_an_error():
+    with pytest.raises(ValueError):
+        plan.from_args(args(scenario=["nope"]))
+
+
+def test_placement_two_cores_and_one():
+    two = isolation.plan([0, 1], mode="cgroup-v1")
+    assert two.service_cpus == [0] and two.generator_cpus == [1] and two.database_cpus == [0, 1]
+    assert "sharing" in two.databases_share
+    four = isolation.plan([0, 1, 2, 3], mode="cgroup-v1")
+    assert four.database_cpus == [2, 3]
+    one = isolation.plan([0], mode="taskset")
+    assert one.service_cpus == one.generator_cpus == [0]
+    assert any("watchdog" in n for n in one.notes) and any("one core" in n for n in one.notes)
+
+
+def test_taskset_prefix_execs_in_place():
+    box = isolation.ServiceBox("x", isolation.plan([0, 1], mode="taskset"))
+    assert box.prefix() == ["taskset", "-c", "0"]
+
+
+def test_generator_bound():
+    assert generator.generator_bound(0.97, 0.40, 1000, None)  # generator saturated, service idle
+    assert not generator.generator_bound(0.97, 0.99, 1000, None)  # both busy: the service limits
+    assert generator.generator_bound(0.50, 0.50, 9500, 10000)  # at the calibrated ceiling
+    assert not generator.generator_bound(0.50, None, 100, None)

@@ -1,0 +1,45 @@
+"""results.json: a generated document validates against the schema; bad ones do not."""
+
+import json
+
+import jsonschema
+import pytest
+
+from loadtest import results
+
+from .harness_samples import document
+
+
+def test_generated_document_validates(tmp_path):
+    rf = document(tmp_path)
+    doc = json.loads(rf.path.read_text())  # what is on disk, not the object in memory
+    results.validate(doc)
+    assert doc["schema_version"] == results.SCHEMA_VERSION
+    assert doc["environment"]["placement"]["mode"] == "cgroup-v1"
+    assert doc["run"]["status"] == "complete"
+    assert len(doc["levels"]) == 6
+
+
+def test_written_after_every_level(tmp_path):
+    rf = document(tmp_path)
+    before = len(rf.doc["levels"])
+    rf.add_level(dict(rf.doc["levels"][0], users=99))
+    assert len(results.load(tmp_path)["levels"]) == before + 1
+
+
+@pytest.mark.parametrize("breakage", [
+    lambda d: d["levels"][0].pop("rps"),
+    lambda d: d["levels"][0].update(mode="sideways"),
+    lambda d: d["levels"][0].update(error_rate=1.5),
+    lambda d: d["environment"]["placement"].update(mode="docker"),
+    lambda d: d["services"]["go_stdlib"].update(status="great"),
+])
+def test_schema_rejects_broken_documents(tmp_path, breakage):
+    doc = json.loads(document(tmp_path).path.read_text())
+    breakage(doc)
+    with pytest.raises(jsonschema.ValidationError):
+        results.validate(doc)
+
+
+def test_nan_is_stored_as_null():
+    assert results.finite(float("nan")) is None and results.finite(2.5) == 2.5

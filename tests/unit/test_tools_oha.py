@@ -1,0 +1,72 @@
+"""The oha adapter on captured real output: our accounting, not oha's own rates."""
+
+from pathlib import Path
+
+import pytest
+
+from loadtest.tools import oha, summarize
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "oha"
+
+
+def load(name):
+    return oha.parse((FIXTURES / f"{name}.json").read_bytes())
+
+
+def test_ok_run():
+    r = load("ok")
+    s = summarize(r, 200)
+    assert r.status_codes == {"200": 51388}
+    assert r.transport_errors == {}  # the deadline aborts are not errors...
+    assert r.aborted_at_deadline == 10  # ...but they are recorded
+    assert s["requests"] == s["ok"] == 51388
+    assert s["rps"] == pytest.approx(51388 / 1.001352539)
+    assert s["errors"]["total"] == 0 and s["availability"] == 1.0
+    assert r.latency_ms["p50"] == pytest.approx(0.095844)
+    assert r.latency_ms["max"] == pytest.approx(11.911516)
+    assert all(r.latency_ms[k] is not None for k in ("p50", "p90", "p95", "p99", "max", "mean"))
+
+
+def test_5xx_are_errors_although_oha_calls_them_success():
+    s = summarize(load("5xx"), 200)
+    assert s["requests"] == 18980 and s["ok"] == 0
+    assert s["errors"]["status"] == {"503": 18980}
+    assert s["error_rate"] == 1.0 and s["availability"] == 0.0
+
+
+def test_connection_errors_are_not_requests():
+    r = load("refused")
+    s = summarize(r, 200)
+    # oha's requestsPerSec is ~39,000 here: every refused connection counted.
+    assert s["requests"] == 0 and s["rps"] == 0
+    assert r.transport_errors["Connection refused (os error 111)"] == 39056
+    assert s["errors"]["total"] == 39057  # + one "invalid HTTP version parsed"
+    assert s["availability"] == 0.0
+    assert r.latency_ms["p50"] is None and r.latency_ms["max"] is None
+
+
+def test_timeouts_are_transport_errors():
+    s = summarize(load("timeout"), 200)
+    assert s["errors"]["transport"] == {"timeout": 180}
+    assert s["requests"] == 0
+
+
+def test_mixed_statuses():
+    s = summarize(load("mixed"), 200)
+    assert s["status_codes"] == {"200": 15187, "422": 15382, "503": 15444}
+    assert s["ok"] == 15187
+    assert s["errors"]["status"] == {"422": 15382, "503": 15444}
+    assert s["availability"] == pytest.approx(15187 / 46013)
+
+
+def test_devices_post_counts_201_as_success():
+    s = summarize(load("devices_post_go_stdlib"), 201)
+    assert s["ok"] == s["requests"] > 0 and s["errors"]["total"] == 0
+
+
+def test_argv_pins_runtime_and_maps_options(tmp_path):
+    argv = oha.argv("http://x/api", 30, 2.5, "POST", body_lines=tmp_path / "b.txt", keepalive=False)
+    assert argv[argv.index("--worker-threads") + 1] == "1"
+    assert argv[argv.index("-z") + 1] == "2.5s" and argv[argv.index("-c") + 1] == "30"
+    assert "--disable-keepalive" in argv and "-Z" in argv and argv[-1] == "http://x/api"
+    assert "--disable-keepalive" not in oha.argv("http://x/", 1, 1)
