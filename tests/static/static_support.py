@@ -20,7 +20,9 @@ IMAGES = [*SERVICES, "external_mock"]
 def manifest(name: str) -> dict:
     path = ROOT / "services" / name / "service.toml"
     if not path.exists():
-        pytest.fail(f"{path.relative_to(ROOT)} is missing: the container must run its `run` command")
+        pytest.fail(
+            f"{path.relative_to(ROOT)} is missing: the container must run its `run` command"
+        )
     with open(path, "rb") as f:
         return tomllib.load(f)
 

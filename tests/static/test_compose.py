@@ -14,7 +14,6 @@ from functools import cache
 
 import pytest
 import yaml
-
 from static_support import ROOT, SERVICES, container_env, infra_settings, tool
 
 INFRA = {"postgres", "mysql", "memcached", "external_mock"}
@@ -27,7 +26,9 @@ def config(*profiles: str) -> dict:
     args = [tool("docker-compose"), "--project-directory", str(ROOT)]
     for profile in profiles:
         args += ["--profile", profile]
-    result = subprocess.run([*args, "config", "--format", "json"], capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [*args, "config", "--format", "json"], check=False, capture_output=True, text=True, cwd=ROOT
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -41,7 +42,9 @@ def test_service_profile(service):
     limits = s["deploy"]["resources"]["limits"]
     assert float(limits["cpus"]) == 1 and int(limits["memory"]) == 2 * GIB
     assert {name: dep["condition"] for name, dep in s["depends_on"].items()} == {
-        "postgres": "service_healthy", "mysql": "service_healthy", "memcached": "service_healthy",
+        "postgres": "service_healthy",
+        "mysql": "service_healthy",
+        "memcached": "service_healthy",
         "external_mock": "service_started",
     }
     [port] = s["ports"]
@@ -65,7 +68,9 @@ def test_databases_are_healthchecked_and_seeded_from_db():
     for name in ("postgres", "mysql", "memcached"):
         assert services[name]["healthcheck"]["test"], name
     for name, schema in (("postgres", "db/postgres/schema.sql"), ("mysql", "db/mysql/schema.sql")):
-        mounts = {v["source"]: v["target"] for v in services[name]["volumes"] if v["type"] == "bind"}
+        mounts = {
+            v["source"]: v["target"] for v in services[name]["volumes"] if v["type"] == "bind"
+        }
         assert mounts[str(ROOT / schema)] == "/docker-entrypoint-initdb.d/schema.sql"
 
 
@@ -76,12 +81,24 @@ def test_database_settings_mirror_infra_toml():
     assert f"max_connections={s['postgres']['settings']['max_connections']}" in pg["command"]
     assert f"shared_buffers={s['postgres']['settings']['shared_buffers']}" in pg["command"]
     assert f"--max-connections={s['mariadb']['settings']['max_connections']}" in my["command"]
-    assert f"--innodb-buffer-pool-size={s['mariadb']['settings']['innodb_buffer_pool_size']}" in my["command"]
-    assert mc["command"] == ["-m", str(s["memcached"]["memory_mb"]), "-c", str(s["memcached"]["max_connections"])]
+    assert (
+        f"--innodb-buffer-pool-size={s['mariadb']['settings']['innodb_buffer_pool_size']}"
+        in my["command"]
+    )
+    assert mc["command"] == [
+        "-m",
+        str(s["memcached"]["memory_mb"]),
+        "-c",
+        str(s["memcached"]["max_connections"]),
+    ]
     assert (pg["environment"]["POSTGRES_USER"], pg["environment"]["POSTGRES_PASSWORD"]) == (
-        s["postgres"]["user"], s["postgres"]["password"])
+        s["postgres"]["user"],
+        s["postgres"]["password"],
+    )
     assert (my["environment"]["MYSQL_USER"], my["environment"]["MYSQL_PASSWORD"]) == (
-        s["mariadb"]["user"], s["mariadb"]["password"])
+        s["mariadb"]["user"],
+        s["mariadb"]["password"],
+    )
     mock = services["external_mock"]
     assert mock["environment"]["PORT"] == str(s["external_mock"]["port"])
     assert mock["environment"]["DELAY_MS"] == str(s["external_mock"]["delay_ms"])
@@ -96,10 +113,20 @@ def test_monitoring_profile():
 
 
 def test_dashboard_queries_the_contract_metrics():
-    dashboard = json.loads((ROOT / "compose/monitoring/grafana/dashboards/webstack-bench.json").read_text())
+    dashboard = json.loads(
+        (ROOT / "compose/monitoring/grafana/dashboards/webstack-bench.json").read_text()
+    )
     exprs = " ".join(t["expr"] for p in dashboard["panels"] for t in p["targets"])
-    for metric in ("app_op_duration_seconds_bucket", "app_op_errors_total", "process_cpu_seconds_total",
-                   "process_resident_memory_bytes", "container_cpu_usage_seconds_total",
-                   "container_memory_working_set_bytes", "k6_http_reqs_total"):
+    for metric in (
+        "app_op_duration_seconds_bucket",
+        "app_op_errors_total",
+        "process_cpu_seconds_total",
+        "process_resident_memory_bytes",
+        "container_cpu_usage_seconds_total",
+        "container_memory_working_set_bytes",
+        "k6_http_reqs_total",
+    ):
         assert metric in exprs, metric
-    assert re.search(r'op="insert", db="postgres"', exprs) and re.search(r'op="set", db="memcache"', exprs)
+    assert re.search(r'op="insert", db="postgres"', exprs) and re.search(
+        r'op="set", db="memcache"', exprs
+    )

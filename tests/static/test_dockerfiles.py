@@ -8,11 +8,18 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from static_support import IMAGES, ROOT, manifest, tool
 
+PYTHON_SERVICES = ["fastapi_tuned", "fastapi_naive", "fastapi_pooled", "django"]
+
 # The manifest placeholders as the images lay things out (docs/containers.md).
-IN_IMAGE = {"root": "/app", "venv": "/app/.venv", "bin": "/app/bin", "host": "0.0.0.0", "port": 8000}
+IN_IMAGE = {
+    "root": "/app",
+    "venv": "/app/.venv",
+    "bin": "/app/bin",
+    "host": "0.0.0.0",
+    "port": 8000,
+}
 
 
 def final_stage(path: Path) -> list[tuple[str, str]]:
@@ -60,7 +67,9 @@ def test_cmd_is_the_manifest_run_command(image):
     name, m, stage = image
     assert not [k for k, _ in stage if k == "ENTRYPOINT"], "the command is the CMD alone"
     cmd = last(stage, "CMD")
-    assert cmd.startswith("["), f"{name}: CMD must be exec form (no shell between PID 1 and the server)"
+    assert cmd.startswith("["), (
+        f"{name}: CMD must be exec form (no shell between PID 1 and the server)"
+    )
     assert json.loads(cmd) == shlex.split(m["run"].format(**IN_IMAGE))
 
 
@@ -82,10 +91,10 @@ def test_sets_the_manifest_env_and_binds_all_interfaces(image):
     assert env.get("HOST") == "0.0.0.0"
 
 
-def test_python_images_install_only_their_group(image):
-    name, m, _ = image
-    if m["language"] != "python":
-        pytest.skip("not a Python service")
+@pytest.mark.parametrize("name", PYTHON_SERVICES)
+def test_python_images_install_only_their_group(name):
+    # The project's default-groups = "all": a plain `uv sync` would install every group.
+    assert manifest(name)["language"] == "python"
     text = (ROOT / "services" / name / "Dockerfile").read_text()
     assert f"uv sync --frozen --only-group {name}\n" in text
 
@@ -94,5 +103,7 @@ def test_python_images_install_only_their_group(image):
 def test_hadolint(name):
     hadolint = tool("hadolint")
     dockerfile = ROOT / "services" / name / "Dockerfile"
-    result = subprocess.run([hadolint, "--no-color", str(dockerfile)], capture_output=True, text=True)
+    result = subprocess.run(
+        [hadolint, "--no-color", str(dockerfile)], check=False, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -17,7 +17,6 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-
 from static_support import ROOT, SERVICES, container_env, tool
 
 K8S = ROOT / "deploy" / "k8s"
@@ -34,8 +33,16 @@ def render(kustomization: str) -> str:
     # LoadRestrictionsNone: the init SQL, the k6 script and the dashboard are read from db/,
     # loadtest/ and compose/, not copied.
     result = subprocess.run(
-        [tool("kustomize"), "build", "--load-restrictor", "LoadRestrictionsNone", str(K8S / kustomization)],
-        capture_output=True, text=True,
+        [
+            tool("kustomize"),
+            "build",
+            "--load-restrictor",
+            "LoadRestrictionsNone",
+            str(K8S / kustomization),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
@@ -54,7 +61,10 @@ def test_rendered_manifests_are_valid(kustomization, version, tmp_path):
     path = tmp_path / "rendered.yaml"
     path.write_text(yaml.safe_dump_all(builtin))
     result = subprocess.run(
-        [validator, "--strict", "--kubernetes-version", version, str(path)], capture_output=True, text=True,
+        [validator, "--strict", "--kubernetes-version", version, str(path)],
+        check=False,
+        capture_output=True,
+        text=True,
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
@@ -100,7 +110,9 @@ def test_service_overlay(service):
     assert env == {
         **container_env(service),
         # The manifests' [env]: runtime threads sized for the 1-CPU limit.
-        **{"go_stdlib": {"GOMAXPROCS": "1"}, "rust_axum": {"TOKIO_WORKER_THREADS": "1"}}.get(service, {}),
+        **{"go_stdlib": {"GOMAXPROCS": "1"}, "rust_axum": {"TOKIO_WORKER_THREADS": "1"}}.get(
+            service, {}
+        ),
     }
 
 
@@ -108,14 +120,20 @@ def test_infra_mirrors_db_settings():
     docs = documents("infra")
     services = {d["metadata"]["name"]: d for d in by_kind(docs, "Service")}
     assert {name: s["spec"]["ports"][0]["port"] for name, s in services.items()} == {
-        "postgres": 5432, "mysql": 3306, "memcached": 11211, "external-mock": 58081,
+        "postgres": 5432,
+        "mysql": 3306,
+        "memcached": 11211,
+        "external-mock": 58081,
     }
     statefulsets = {d["metadata"]["name"]: d for d in by_kind(docs, "StatefulSet")}
     postgres_args = statefulsets["postgres"]["spec"]["template"]["spec"]["containers"][0]["args"]
     mysql_args = statefulsets["mysql"]["spec"]["template"]["spec"]["containers"][0]["args"]
     assert "max_connections=1000" in postgres_args
     assert "--max-connections=1000" in mysql_args
-    init = {d["metadata"]["name"].rsplit("-", 1)[0]: d["data"]["schema.sql"] for d in by_kind(docs, "ConfigMap")}
+    init = {
+        d["metadata"]["name"].rsplit("-", 1)[0]: d["data"]["schema.sql"]
+        for d in by_kind(docs, "ConfigMap")
+    }
     assert init["postgres-init"] == (ROOT / "db/postgres/schema.sql").read_text()
     assert init["mysql-init"] == (ROOT / "db/mysql/schema.sql").read_text()
 
