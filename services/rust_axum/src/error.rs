@@ -8,6 +8,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde_json::json;
+use std::fmt;
 
 #[derive(Debug)]
 pub enum AppError {
@@ -25,22 +26,36 @@ pub enum AppError {
     Internal(String),
 }
 
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        let (status, detail) = match self {
+impl AppError {
+    fn status_and_detail(&self) -> (StatusCode, &str) {
+        match self {
             Self::Validation(detail) => (StatusCode::UNPROCESSABLE_ENTITY, detail),
             Self::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "request body is larger than 65536 bytes".to_owned(),
+                "request body is larger than 65536 bytes",
             ),
             Self::Unavailable(detail) => (StatusCode::SERVICE_UNAVAILABLE, detail),
             Self::BadGateway(detail) => (StatusCode::BAD_GATEWAY, detail),
             Self::GatewayTimeout => (
                 StatusCode::GATEWAY_TIMEOUT,
-                "the external service did not answer in time".to_owned(),
+                "the external service did not answer in time",
             ),
             Self::Internal(detail) => (StatusCode::INTERNAL_SERVER_ERROR, detail),
-        };
+        }
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.status_and_detail().1)
+    }
+}
+
+impl std::error::Error for AppError {}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, detail) = self.status_and_detail();
         if status.is_server_error() {
             tracing::warn!(%status, detail, "request failed");
         }

@@ -35,13 +35,35 @@ impl managed::Manager for Manager {
 }
 
 pub fn pool(addr: &str, size: usize, timeout: Duration) -> Result<Pool, managed::BuildError> {
-    Pool::builder(Manager {
-        addr: addr.to_owned(),
-    })
-    .max_size(size)
-    .wait_timeout(Some(timeout))
-    .create_timeout(Some(timeout))
-    .recycle_timeout(Some(timeout))
-    .runtime(deadpool::Runtime::Tokio1)
-    .build()
+    Pool::builder(Manager { addr: dsn(addr) })
+        .max_size(size)
+        .wait_timeout(Some(timeout))
+        .create_timeout(Some(timeout))
+        .recycle_timeout(Some(timeout))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+}
+
+/// The client's DSN for `MEMCACHED_ADDR` (`host:port`). The client parses a bare address as a
+/// URL, where `127.0.0.1:11211` has no valid scheme, so it needs `tcp://` in front.
+fn dsn(addr: &str) -> String {
+    if addr.contains("://") {
+        addr.to_owned()
+    } else {
+        format!("tcp://{addr}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dsn;
+
+    #[test]
+    fn host_and_port_become_a_tcp_dsn() {
+        assert_eq!(dsn("127.0.0.1:51211"), "tcp://127.0.0.1:51211");
+        assert_eq!(
+            dsn("unix:///tmp/memcached.sock"),
+            "unix:///tmp/memcached.sock"
+        );
+    }
 }

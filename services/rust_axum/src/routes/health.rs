@@ -32,7 +32,7 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>)
     ] {
         if let Err(err) = result {
             down.push(name);
-            details.push(format!("{name}: {err:?}"));
+            details.push(err.to_string());
         }
     }
 
