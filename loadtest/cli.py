@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import subprocess
 import sys
 import threading
 
@@ -69,6 +70,32 @@ def cmd_down(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_build(args: argparse.Namespace) -> int:
+    for m in _chosen(args.services, include_mock=True):
+        print(f"build {m.name}", flush=True)
+        service.build(m)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Run each service's own tests and linters (the manifest's `test` command)."""
+    failed = []
+    for m in _chosen(args.services, include_mock=True):
+        argv = m.test_argv()
+        if not argv:
+            continue
+        print(f"== {m.name}: {m.test}", flush=True)
+        if subprocess.run(argv, cwd=m.cwd).returncode != 0:
+            failed.append(m.name)
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _chosen(names: list[str], include_mock: bool = False) -> list[manifest.Manifest]:
+    return [manifest.load(n) for n in names] if names else manifest.load_all(include_mock)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="loadtest", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -84,6 +111,14 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--port", type=int, default=0)
     u.add_argument("--host", default=settings()["service"]["host"])
     u.set_defaults(func=cmd_up)
+
+    b = sub.add_parser("build", help="build services from their manifests (default: all)")
+    b.add_argument("services", nargs="*")
+    b.set_defaults(func=cmd_build)
+
+    c = sub.add_parser("check", help="run services' own unit tests and linters (default: all)")
+    c.add_argument("services", nargs="*")
+    c.set_defaults(func=cmd_check)
 
     d = sub.add_parser("down", help="stop detached services and every server")
     d.set_defaults(func=cmd_down)

@@ -22,19 +22,23 @@ class Manifest:
     cwd: Path
     run: str
     build: str = ""
+    test: str = ""  # the service's own unit tests and linters, run in cwd
     workers: int = 1
     contract: bool = True  # False for the external mock: not a service under test
     env: dict[str, str] = field(default_factory=dict)
 
-    def _fill(self, template: str, host: str, port: int) -> list[str]:
-        text = template.format(root=ROOT, bin=BIN_DIR, venv=VENV_DIR, host=host, port=port)
-        return shlex.split(text)
+    def _fill(self, template: str, host: str = "127.0.0.1", port: int = 0) -> str:
+        return template.format(root=ROOT, bin=BIN_DIR, venv=VENV_DIR, host=host, port=port)
 
     def run_argv(self, host: str, port: int) -> list[str]:
-        return self._fill(self.run, host, port)
+        """The server's command line: exec'd directly, so its pid is the server's."""
+        return shlex.split(self._fill(self.run, host, port))
 
     def build_argv(self) -> list[str]:
-        return self._fill(self.build, "127.0.0.1", 0) if self.build else []
+        return ["bash", "-ec", self._fill(self.build)] if self.build else []
+
+    def test_argv(self) -> list[str]:
+        return ["bash", "-ec", self._fill(self.test)] if self.test else []
 
 
 def load(name: str) -> Manifest:
@@ -56,6 +60,7 @@ def load(name: str) -> Manifest:
         cwd=ROOT / data.get("cwd", f"services/{name}"),
         run=data["run"],
         build=data.get("build", ""),
+        test=data.get("test", ""),
         workers=int(data.get("workers", 1)),
         contract=bool(data.get("contract", True)),
         env={k: str(v) for k, v in data.get("env", {}).items()},

@@ -300,6 +300,28 @@ def test_io_mix(http, mysql):
     assert count() == before
 
 
+def test_io_mix_concurrent_requests_do_not_deadlock(target, mysql):
+    """Ten clients at once, five requests each: every one must succeed (see CONTRACT.md)."""
+    import asyncio
+
+    async def client(http: httpx.AsyncClient) -> list[int]:
+        return [(await http.post("/api/io-mix")).status_code for _ in range(5)]
+
+    async def burst() -> list[int]:
+        async with httpx.AsyncClient(base_url=target.base_url, timeout=60) as http:
+            results = await asyncio.gather(*(client(http) for _ in range(10)))
+        return [code for codes in results for code in codes]
+
+    with mysql.cursor() as cur:
+        cur.execute("SELECT COUNT(*) FROM mix_items")
+        before = cur.fetchone()[0]
+    codes = asyncio.run(burst())
+    assert codes.count(200) == len(codes), {c: codes.count(c) for c in set(codes)}
+    with mysql.cursor() as cur:
+        cur.execute("SELECT COUNT(*) FROM mix_items")
+        assert cur.fetchone()[0] == before
+
+
 def test_io_mix_mysql_down_is_503(no_dependencies):
     with httpx.Client(base_url=no_dependencies.base_url, timeout=30) as http:
         started = time.monotonic()

@@ -16,8 +16,10 @@ router = APIRouter(prefix="/api/io-mix", tags=["io-mix"])
 TRANSACTIONS = 8
 INSERT = "INSERT INTO mix_items (batch, name, value) VALUES (%s, %s, %s)"
 COUNT = "SELECT COUNT(*) FROM mix_items WHERE batch = %s"
-UPDATE = "UPDATE mix_items SET value = value + 1 WHERE batch = %s AND value < 5"
-DELETE = "DELETE FROM mix_items WHERE batch = %s"
+# LIMIT stops InnoDB's range scan at the batch's own rows; without it the scan locks the
+# next batch's first entry and concurrent requests deadlock (CONTRACT.md, io-mix).
+UPDATE = "UPDATE mix_items SET value = value + 1 WHERE batch = %s AND value < 5 LIMIT 5"
+DELETE = "DELETE FROM mix_items WHERE batch = %s LIMIT 10"
 
 
 async def one_transaction(conn) -> tuple[int, int, int]:

@@ -1,0 +1,43 @@
+# The two commands of README's quick start are `make bench` and `make test`; both install
+# what they need first (scripts/setup.sh is idempotent and quick once done).
+SHELL := /bin/bash
+UV := uv run --frozen
+export PATH := $(HOME)/.cargo/bin:$(HOME)/.local/bin:$(PATH)
+
+.PHONY: setup build test test-unit test-services test-contract test-static test-smoke bench down clean
+
+setup:
+	scripts/setup.sh
+
+build: setup
+	$(UV) loadtest build
+
+## The whole suite, as CI runs it (.ci/run).
+test: build test-unit test-services test-contract test-static test-smoke
+
+test-unit: setup
+	$(UV) pytest -q tests/unit
+
+# Each service's own unit tests and linters: the `test` command of its manifest.
+test-services: build
+	$(UV) loadtest check
+
+# The gate of the benchmark, against every service, on the real servers.
+test-contract: build
+	$(UV) pytest -q tests/contract
+
+test-static: setup
+	@if [ -d tests/static ]; then compose/install-tools.sh && $(UV) pytest -q tests/static; fi
+
+test-smoke: build
+	@if [ -d tests/smoke ]; then $(UV) pytest -q tests/smoke; fi
+
+## The main job: the full sweep (loadtest/sweep.sh --help for options).
+bench: build
+	loadtest/sweep.sh $(ARGS)
+
+down:
+	$(UV) loadtest down
+
+clean: down
+	rm -rf .bench results
