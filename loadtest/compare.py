@@ -54,7 +54,7 @@ def render(a: dict, b: dict) -> str:
 
 
 def cmd_compare(args) -> int:
-    text = render(results.load(Path(args.a)), results.load(Path(args.b)))
+    text = render(results.load_checked(Path(args.a)), results.load_checked(Path(args.b)))
     if args.out:
         Path(args.out).write_text(text)
     print(text)

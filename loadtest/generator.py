@@ -71,7 +71,7 @@ def run(tool: str, load: Load, base_url: str, raw_path: Path, placement: isolati
         raise GeneratorError(f"{tool} exited with {status}: {' '.join(argv)}\n{tail}")
     try:
         raw = raw_path.read_bytes()
-        result = oha.parse(raw) if tool == "oha" else k6.parse(raw)
+        result = oha.parse(raw) if tool == "oha" else k6.parse(raw, load.duration_s if load.rate else None)
     except (OSError, ValueError, KeyError) as e:
         raise GeneratorError(f"{tool}: unreadable output {raw_path}: {e}") from e
     if load.rate and tool == "oha":

@@ -55,8 +55,7 @@ def print_summary(doc: dict, console) -> None:
 
 def cmd_report(args) -> int:
     directory = Path(args.dir)
-    doc = results.load(directory)
-    results.validate(doc)
+    doc = results.load_checked(directory)
     md, page = write_all(directory if directory.is_dir() else directory.parent, doc)
     print(f"{md}\n{page}")
     return 0

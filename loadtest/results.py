@@ -133,6 +133,25 @@ def load(path: Path) -> dict:
         return json.load(f)
 
 
+def load_checked(path: Path) -> dict:
+    """load() + validate(), with errors the command line reports in one sentence."""
+    import jsonschema
+
+    from .procs import InfraError
+
+    try:
+        doc = load(path)
+        validate(doc)
+    except OSError as e:
+        raise InfraError(f"cannot read results from {path}: {e.strerror or e}") from e
+    except ValueError as e:
+        raise InfraError(f"{path}: not JSON: {e}") from e
+    except jsonschema.ValidationError as e:
+        where = "/".join(map(str, e.absolute_path)) or "(top level)"
+        raise InfraError(f"{path}: does not match results.schema.json at {where}: {e.message}") from e
+    return doc
+
+
 def validate(doc: dict) -> None:
     """Raise jsonschema.ValidationError when the document does not match the schema."""
     import jsonschema

@@ -163,11 +163,18 @@ def run_scenario(ctx: Context, m: manifest.Manifest, scenario: Scenario, console
                 return
         if plan.open_loop:
             peak = max((lv["ok_rps"] or 0 for lv in closed), default=0)
+            k6_ceiling = ((ctx.calibration or {}).get("tools", {}).get("k6") or {}).get("rps")
             for fraction in plan.open_loop_fractions:
                 rate = fraction * peak
+                note = None
+                if k6_ceiling and rate > 0.9 * k6_ceiling:  # k6 could not send it: don't pretend
+                    rate, note = 0.9 * k6_ceiling, (f"target capped at 90 % of k6's calibrated ceiling "
+                                                    f"({k6_ceiling:,.0f} req/s) instead of "
+                                                    f"{fraction:.0%} of the peak ({fraction * peak:,.0f})")
                 if rate < 1:
                     continue
-                level = measure(ctx, m, scenario, running, box, users=max(plan.levels), rate=rate)
+                level = measure(ctx, m, scenario, running, box, users=max(plan.levels), rate=rate,
+                                note=note)
                 if not level["service_alive"]:
                     rf.set_service(m.name, status="failed",
                                    error=f"{scenario.name}: service died at {rate:.0f} req/s open loop")
@@ -191,7 +198,8 @@ def _load(plan: SweepPlan, ctx: Context, scenario: Scenario, users: int, duratio
 
 
 def measure(ctx: Context, m: manifest.Manifest, scenario: Scenario, running: service.Running,
-            box: isolation.ServiceBox, users: int, rate: float | None = None) -> dict:
+            box: isolation.ServiceBox, users: int, rate: float | None = None,
+            note: str | None = None) -> dict:
     """One level: the tool's record plus CPU, memory, connections and (devices-post) data checks."""
     plan, rf = ctx.plan, ctx.rf
     tool = "k6" if rate else plan.tool  # open loop needs k6's constant-arrival-rate executor
@@ -220,6 +228,8 @@ def measure(ctx: Context, m: manifest.Manifest, scenario: Scenario, running: ser
              "target_rps": rate, "started_at": started_at, "host_loadavg_1m": loadavg,
              **generator_summary(gen, scenario.expected_status)}
     level["achieved_ratio"] = results.finite(level["rps"] / rate) if rate else None
+    if note:
+        level["tool_notes"].append(note)
     level["service_cpu"] = service_cpu(cpu0, cpu1, elapsed, ctx.placement, box.mode)
     level["service_memory"] = box.memory(running.pid)
     ceiling = ((ctx.calibration or {}).get("tools", {}).get(tool) or {}).get("rps")

@@ -48,7 +48,9 @@ def argv() -> list[str]:
     return [binary(), "run", "--quiet", "--no-color", "--no-usage-report", str(SCRIPT)]
 
 
-def parse(raw: str | bytes) -> ToolResult:
+def parse(raw: str | bytes, window_s: float | None = None) -> ToolResult:
+    """window_s: the open loop's arrival window (DURATION); else the whole run, which includes
+    the requests that finished after DURATION."""
     data = json.loads(raw)
     metrics = data["metrics"]
 
@@ -67,7 +69,7 @@ def parse(raw: str | bytes) -> ToolResult:
     dropped = count("dropped_iterations") if "dropped_iterations" in metrics else 0
     return ToolResult(
         tool="k6",
-        duration_s=float(data["state"]["testRunDurationMs"]) / 1000.0,
+        duration_s=window_s or float(data["state"]["testRunDurationMs"]) / 1000.0,
         status_codes={k: v for k, v in status.items() if v},
         transport_errors={k: v for k, v in transport.items() if v},
         latency_ms=latency,
