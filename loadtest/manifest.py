@@ -24,6 +24,7 @@ class Manifest:
     build: str = ""
     test: str = ""  # the service's own unit tests and linters, run in cwd
     workers: int = 1
+    threads: int = 1  # request threads per worker (django's gthread); documentation
     contract: bool = True  # False for the external mock: not a service under test
     env: dict[str, str] = field(default_factory=dict)
 
@@ -62,6 +63,7 @@ def load(name: str) -> Manifest:
         build=data.get("build", ""),
         test=data.get("test", ""),
         workers=int(data.get("workers", 1)),
+        threads=int(data.get("threads", 1)),
         contract=bool(data.get("contract", True)),
         env={k: str(v) for k, v in data.get("env", {}).items()},
     )
