@@ -85,6 +85,8 @@ def test_database_settings_mirror_infra_toml():
         f"--innodb-buffer-pool-size={s['mariadb']['settings']['innodb_buffer_pool_size']}"
         in my["command"]
     )
+    # Native passwords, as on the harness's MariaDB: no client needs TLS or RSA to log in.
+    assert "--mysql-native-password=ON" in my["command"]
     assert mc["command"] == [
         "-m",
         str(s["memcached"]["memory_mb"]),
