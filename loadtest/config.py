@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-RUN_DIR = ROOT / ".bench"  # git-ignored: data directories, logs, pid files, built binaries
-BIN_DIR = RUN_DIR / "bin"
+# git-ignored: data directories, logs, pid files. BENCH_RUN_DIR and BENCH_PORT_OFFSET give a
+# second, independent set of servers (e.g. fault injection beside a running sweep).
+RUN_DIR = Path(os.environ.get("BENCH_RUN_DIR", ROOT / ".bench")).resolve()
+PORT_OFFSET = int(os.environ.get("BENCH_PORT_OFFSET", "0"))
+BIN_DIR = ROOT / ".bench" / "bin"  # built binaries are shared by every run directory
 VENV_DIR = ROOT / ".venv"
 SERVICES_DIR = ROOT / "services"
 DB_DIR = ROOT / "db"
@@ -18,7 +22,10 @@ DB_DIR = ROOT / "db"
 @cache
 def settings() -> dict:
     with open(DB_DIR / "infra.toml", "rb") as f:
-        return tomllib.load(f)
+        data = tomllib.load(f)
+    for section in ("postgres", "mariadb", "memcached", "external_mock"):
+        data[section]["port"] += PORT_OFFSET
+    return data
 
 
 @dataclass(frozen=True)

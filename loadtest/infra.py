@@ -45,7 +45,7 @@ def _require(path: str | Path, pkg: str) -> str:
 
 def _short_dir() -> Path:
     """A short path for Unix sockets (limited to ~100 bytes), unique to this checkout."""
-    d = Path(tempfile.gettempdir()) / f"wsb-{hashlib.sha1(str(ROOT).encode()).hexdigest()[:8]}"
+    d = Path(tempfile.gettempdir()) / f"wsb-{hashlib.sha1(str(RUN_DIR).encode()).hexdigest()[:8]}"
     d.mkdir(mode=0o755, exist_ok=True)
     return d
 
@@ -59,7 +59,7 @@ def _data_dir(name: str, owner: str) -> Path:
         return path
     probe = subprocess.run(_as_user(owner, ["test", "-x", str(RUN_DIR)]), capture_output=True)
     if probe.returncode != 0 and not path.is_symlink():
-        outside = Path("/var/tmp") / f"wsb-{hashlib.sha1(str(ROOT).encode()).hexdigest()[:8]}" / name
+        outside = Path("/var/tmp") / f"wsb-{hashlib.sha1(str(RUN_DIR).encode()).hexdigest()[:8]}" / name
         outside.mkdir(parents=True, exist_ok=True)
         path.symlink_to(outside)
     path = path.resolve()
