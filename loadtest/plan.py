@@ -78,6 +78,13 @@ class SweepPlan:
 
 def from_args(args) -> SweepPlan:
     """Turn the sweep's argparse namespace into a plan; unknown names raise ValueError."""
+    p = _from_args(args)
+    if (p.tool == "k6" or p.open_loop) and p.duration_s < 1:
+        raise ValueError("k6 runs levels of at least 1 s: use --duration 1s or more")
+    return p
+
+
+def _from_args(args) -> SweepPlan:
     known = [m.name for m in manifest.load_all()]
     services = args.services or known
     for name in services:

@@ -39,9 +39,10 @@ def summary_rows(doc: dict) -> list[dict]:
 def print_summary(doc: dict, console) -> None:
     from rich.table import Table
 
-    t = Table(title=f"peak per service and scenario — {doc['run']['id']}")
-    for col in ("scenario", "service", "peak req/s", "at users", "p99 ms", "errors (all levels)",
-                "max CPU % quota", "max mem MiB", "generator-bound"):
+    t = Table(title=f"peak per service and scenario — {doc['run']['id']}",
+              caption="req/s, users, p99 at the peak level; errors over all levels; max CPU "
+                      "(% of the 1-vCPU quota) and memory")
+    for col in ("scenario", "service", "req/s", "users", "p99 ms", "errors", "CPU %", "MiB", "gen-bound"):
         t.add_column(col, justify="left" if col in ("scenario", "service") else "right")
     for r in summary_rows(doc):
         t.add_row(r["scenario"], r["service"], f"{r['rps'] or 0:,.0f}", str(r["users"]),

@@ -148,7 +148,8 @@ def run_scenario(ctx: Context, m: manifest.Manifest, scenario: Scenario, console
         _advance(ctx, START_OVERHEAD_S)
         if plan.warmup_s > 0:
             _advance(ctx, 0, f"{m.name} {scenario.name}: warm-up")
-            load = _load(plan, ctx, scenario, plan.levels[0], plan.warmup_s)
+            warmup = max(plan.warmup_s, 1.0) if plan.tool == "k6" else plan.warmup_s  # k6: >= 1 s
+            load = _load(plan, ctx, scenario, plan.levels[0], warmup)
             generator.run(plan.tool, load, running.base_url,
                           rf.dir / "raw" / f"{m.name}.{scenario.name}.warmup.{plan.tool}.json",
                           ctx.placement, rf.dir)
