@@ -15,5 +15,6 @@ DATABASE_ERRORS = (psycopg.Error, pymysql.err.Error, OSError)
 
 
 async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    logger.warning("%s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
+    message = str(exc).partition("\n")[0]  # SQLAlchemy appends the statement: not logged
+    logger.warning("%s %s: %s: %s", request.method, request.url.path, type(exc).__name__, message)
     return JSONResponse({"detail": "database unavailable"}, status_code=503)

@@ -3,8 +3,9 @@ LIMIT = 65536
 
 def test_declared_oversize_body_is_413_json(client):
     body = b'{"mac": "EF-2B-C4-F5-D6-34", "firmware": "' + b"x" * LIMIT + b'"}'
-    response = client.post("/api/devices", content=body,
-                           headers={"content-type": "application/json"})
+    response = client.post(
+        "/api/devices", content=body, headers={"content-type": "application/json"}
+    )
     assert response.status_code == 413
     assert response.json()["detail"]
 
@@ -19,8 +20,9 @@ def test_streamed_oversize_body_is_413_json(client):
         for _ in range(LIMIT // 1024 + 1):
             yield b"x" * 1024
 
-    response = client.post("/api/devices", content=chunks(),
-                           headers={"content-type": "application/json"})
+    response = client.post(
+        "/api/devices", content=chunks(), headers={"content-type": "application/json"}
+    )
     assert response.status_code == 413
     assert response.json()["detail"]
 
@@ -28,6 +30,7 @@ def test_streamed_oversize_body_is_413_json(client):
 def test_body_at_the_limit_passes_to_validation(client):
     body = b'{"mac": "bad", "firmware": "' + b"x" * (LIMIT - 40) + b'"}'
     assert len(body) <= LIMIT
-    response = client.post("/api/devices", content=body,
-                           headers={"content-type": "application/json"})
+    response = client.post(
+        "/api/devices", content=body, headers={"content-type": "application/json"}
+    )
     assert response.status_code == 422

@@ -15,15 +15,30 @@ logger = logging.getLogger(__name__)
 
 # The hard-coded list of the Go-vs-FastAPI reference.
 DEVICES = [
-    DeviceOut(id=1, uuid="9add349c-c35c-4d32-ab0f-53da1ba40a2a", mac="EF-2B-C4-F5-D6-34",
-              firmware="2.1.5", created_at="2024-05-28T15:21:51.137Z",
-              updated_at="2024-05-28T15:21:51.137Z"),
-    DeviceOut(id=2, uuid="d2293412-36eb-46e7-9231-af7e9249fffe", mac="E7-34-96-33-0C-4C",
-              firmware="1.0.3", created_at="2024-01-28T15:20:51.137Z",
-              updated_at="2024-01-28T15:20:51.137Z"),
-    DeviceOut(id=3, uuid="eee58ca8-ca51-47a5-ab48-163fd0e44b77", mac="68-93-9B-B5-33-B9",
-              firmware="4.3.1", created_at="2024-08-28T15:18:21.137Z",
-              updated_at="2024-08-28T15:18:21.137Z"),
+    DeviceOut(
+        id=1,
+        uuid="9add349c-c35c-4d32-ab0f-53da1ba40a2a",
+        mac="EF-2B-C4-F5-D6-34",
+        firmware="2.1.5",
+        created_at="2024-05-28T15:21:51.137Z",
+        updated_at="2024-05-28T15:21:51.137Z",
+    ),
+    DeviceOut(
+        id=2,
+        uuid="d2293412-36eb-46e7-9231-af7e9249fffe",
+        mac="E7-34-96-33-0C-4C",
+        firmware="1.0.3",
+        created_at="2024-01-28T15:20:51.137Z",
+        updated_at="2024-01-28T15:20:51.137Z",
+    ),
+    DeviceOut(
+        id=3,
+        uuid="eee58ca8-ca51-47a5-ab48-163fd0e44b77",
+        mac="68-93-9B-B5-33-B9",
+        firmware="4.3.1",
+        created_at="2024-08-28T15:18:21.137Z",
+        updated_at="2024-08-28T15:18:21.137Z",
+    ),
 ]
 
 INSERT_DEVICE = """
@@ -50,15 +65,22 @@ async def create_device(device: DeviceIn, settings: SettingsDep, memcache: Memca
                 )
                 (device_id,) = await cursor.fetchone()
 
-    created = DeviceOut(id=device_id, uuid=device_uuid, mac=device.mac,
-                        firmware=device.firmware, created_at=now, updated_at=now)
+    created = DeviceOut(
+        id=device_id,
+        uuid=device_uuid,
+        mac=device.mac,
+        firmware=device.firmware,
+        created_at=now,
+        updated_at=now,
+    )
     body = created.model_dump_json().encode()
     # The cache gets the exact bytes of the response. The database is the source of
     # truth: a memcached failure is counted and logged, and the device is still created.
     try:
         with observe("set", "memcache"):
-            stored = memcache.set(f"device:{device_uuid}", body,
-                                  expire=settings.cache_ttl_seconds, noreply=False)
+            stored = memcache.set(
+                f"device:{device_uuid}", body, expire=settings.cache_ttl_seconds, noreply=False
+            )
             if not stored:
                 raise RuntimeError("memcached did not store the key")
     except Exception as exc:

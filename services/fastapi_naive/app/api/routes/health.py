@@ -27,9 +27,11 @@ async def mysql_up(settings: Settings) -> None:
 
 
 async def memcached_up(settings: Settings) -> None:
-    client = MemcacheClient(settings.memcached_server,
-                            connect_timeout=settings.memcached_timeout_seconds,
-                            timeout=settings.memcached_timeout_seconds)
+    client = MemcacheClient(
+        settings.memcached_server,
+        connect_timeout=settings.memcached_timeout_seconds,
+        timeout=settings.memcached_timeout_seconds,
+    )
     try:
         client.version()
     finally:
@@ -39,9 +41,12 @@ async def memcached_up(settings: Settings) -> None:
 @router.get("/healthz")
 async def healthz(settings: SettingsDep) -> JSONResponse:
     checks = {"postgres": postgres_up, "mysql": mysql_up, "memcached": memcached_up}
-    results = await asyncio.gather(*(check(settings) for check in checks.values()),
-                                   return_exceptions=True)
-    down = [name for name, result in zip(checks, results) if isinstance(result, Exception)]
+    results = await asyncio.gather(
+        *(check(settings) for check in checks.values()), return_exceptions=True
+    )
+    down = [
+        name for name, result in zip(checks, results, strict=True) if isinstance(result, Exception)
+    ]
     if down:
         return JSONResponse(
             {"status": "unavailable", "detail": f"down: {', '.join(down)}", "down": down}, 503

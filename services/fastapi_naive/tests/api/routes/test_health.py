@@ -8,8 +8,13 @@ def test_all_down(client):
 
 def test_metrics_have_every_label_pair(client):
     text = client.get("/metrics").text
-    for op, db in [("insert", "postgres"), ("set", "memcache"), ("select", "postgres"),
-                   ("get", "external"), ("mix", "mysql")]:
+    for op, db in [
+        ("insert", "postgres"),
+        ("set", "memcache"),
+        ("select", "postgres"),
+        ("get", "external"),
+        ("mix", "mysql"),
+    ]:
         assert f'app_op_errors_total{{db="{db}",op="{op}"}}' in text
         assert f'app_op_duration_seconds_count{{db="{db}",op="{op}"}}' in text
 

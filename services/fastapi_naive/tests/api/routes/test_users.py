@@ -3,8 +3,16 @@ import pytest
 
 @pytest.mark.parametrize(
     "query",
-    ["limit=0", "limit=101", "limit=-1", "limit=abc", "limit=1.5", "after=-1",
-     "after=2147483648", "after=x"],
+    [
+        "limit=0",
+        "limit=101",
+        "limit=-1",
+        "limit=abc",
+        "limit=1.5",
+        "after=-1",
+        "after=2147483648",
+        "after=x",
+    ],
 )
 def test_bad_query_is_422(client, query):
     response = client.get(f"/api/users?{query}")

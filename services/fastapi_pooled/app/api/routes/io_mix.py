@@ -1,0 +1,55 @@
+"""The MySQL workload of the FastAPI-vs-Django report (CONTRACT.md, "POST /api/io-mix")."""
+
+import asyncio
+import uuid
+
+from fastapi import APIRouter
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from app.api.deps import SettingsDep
+from app.metrics import observe
+from app.models import IoMixOut
+from app.orm.mysql import MixItem
+from app.utils import temp_file_roundtrip
+
+router = APIRouter(tags=["io-mix"])
+
+TRANSACTIONS = 8
+
+
+async def mix_transaction() -> tuple[int, int, int]:
+    """One transaction: insert 10 rows, count them, update 5, delete 10. Returns the row
+    counts the server reported; in_transaction() rolls back on any error."""
+    batch = str(uuid.uuid4())
+    async with in_transaction() as conn:
+        await MixItem.bulk_create(
+            [MixItem(batch=batch, name=f"item-{k}", value=k) for k in range(10)], using_db=conn
+        )
+        # bulk_create returns no row count: the count of the batch is the rows created.
+        created = await MixItem.filter(batch=batch).using_db(conn).count()
+        if created != 10:
+            raise RuntimeError(f"batch {batch} has {created} rows, expected 10")
+        updated = await (
+            MixItem.filter(batch=batch, value__lt=5).using_db(conn).update(value=F("value") + 1)
+        )
+        deleted = await MixItem.filter(batch=batch).using_db(conn).delete()
+    return created, updated, deleted
+
+
+@router.post("/io-mix", response_model=IoMixOut)
+async def io_mix(settings: SettingsDep) -> IoMixOut:
+    created = updated = deleted = 0
+    with observe("mix", "mysql"):
+        for _ in range(TRANSACTIONS):
+            # aiomysql has no query timeout: bound each transaction (pool wait included).
+            async with asyncio.timeout(settings.db_timeout_seconds):
+                c, u, d = await mix_transaction()
+            created, updated, deleted = created + c, updated + u, deleted + d
+    return IoMixOut(
+        transactions=TRANSACTIONS,
+        rows_created=created,
+        rows_updated=updated,
+        rows_deleted=deleted,
+        file_operations=temp_file_roundtrip(),
+    )

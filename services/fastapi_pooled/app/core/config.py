@@ -1,0 +1,21 @@
+"""Settings from the contract's environment (CONTRACT.md, "Environment")."""
+
+from pydantic_settings import BaseSettings
+
+
+class Settings(BaseSettings):
+    database_url: str  # postgresql://user:pass@host:port/db
+    mysql_url: str  # mysql://user:pass@host:port/db
+    memcached_addr: str  # host:port
+    external_url: str
+    pool_size: int = 10  # connections per pool: PostgreSQL, MySQL and memcached
+    cache_ttl_seconds: int = 20
+    external_timeout_seconds: float = 2.0
+    # Not part of the contract: bounds that keep a dead dependency from hanging a request.
+    db_timeout_seconds: float = 3.0  # each connect, pool wait, query or transaction
+    memcached_timeout_seconds: float = 1.0
+
+    @property
+    def memcached_server(self) -> tuple[str, int]:
+        host, _, port = self.memcached_addr.rpartition(":")
+        return host, int(port)

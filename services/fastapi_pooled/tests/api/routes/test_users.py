@@ -1,0 +1,26 @@
+import pytest
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "limit=0",
+        "limit=101",
+        "limit=-1",
+        "limit=abc",
+        "limit=1.5",
+        "after=-1",
+        "after=2147483648",
+        "after=x",
+    ],
+)
+def test_bad_query_is_422(client, query):
+    response = client.get(f"/api/users?{query}")
+    assert response.status_code == 422
+    assert "detail" in response.json()
+
+
+def test_database_down_is_503_json(client):
+    response = client.get("/api/users?limit=1&after=100")
+    assert response.status_code == 503
+    assert response.json() == {"detail": "database unavailable"}
