@@ -32,10 +32,13 @@ async def mix_transaction(conn: aiomysql.Connection) -> tuple[int, int, int]:
             (count,) = await cur.fetchone()
             if count != 10:
                 raise RuntimeError(f"batch {batch} has {count} rows, expected 10")
+            # LIMIT: touch only this batch's rows, so concurrent requests never deadlock on
+            # the next index entry (CONTRACT.md).
             updated = await cur.execute(
-                "UPDATE mix_items SET value = value + 1 WHERE batch = %s AND value < 5", (batch,)
+                "UPDATE mix_items SET value = value + 1 WHERE batch = %s AND value < 5 LIMIT 5",
+                (batch,),
             )
-            deleted = await cur.execute("DELETE FROM mix_items WHERE batch = %s", (batch,))
+            deleted = await cur.execute("DELETE FROM mix_items WHERE batch = %s LIMIT 10", (batch,))
         await conn.commit()
     except Exception:
         await conn.rollback()

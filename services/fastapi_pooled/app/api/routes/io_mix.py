@@ -30,10 +30,15 @@ async def mix_transaction() -> tuple[int, int, int]:
         created = await MixItem.filter(batch=batch).using_db(conn).count()
         if created != 10:
             raise RuntimeError(f"batch {batch} has {created} rows, expected 10")
+        # LIMIT: touch only this batch's rows, so concurrent requests never deadlock on
+        # the next index entry (CONTRACT.md).
         updated = await (
-            MixItem.filter(batch=batch, value__lt=5).using_db(conn).update(value=F("value") + 1)
+            MixItem.filter(batch=batch, value__lt=5)
+            .using_db(conn)
+            .limit(5)
+            .update(value=F("value") + 1)
         )
-        deleted = await MixItem.filter(batch=batch).using_db(conn).delete()
+        deleted = await MixItem.filter(batch=batch).using_db(conn).limit(10).delete()
     return created, updated, deleted
 
 
