@@ -35,6 +35,11 @@ def rows(a: dict, b: dict) -> list[list[str]]:
     return out
 
 
+def _origin(doc: dict) -> str:
+    env = doc["environment"]
+    return f"commit {str(env['git_commit'])[:10]}, {env['placement']['mode']}"
+
+
 def render(a: dict, b: dict) -> str:
     ra, rb = a["run"]["id"], b["run"]["id"]
     header = ["scenario", "service", "users", "req/s A", "req/s B", "B/A", "p99 A", "p99 B", "B/A",
@@ -42,11 +47,11 @@ def render(a: dict, b: dict) -> str:
     body = rows(a, b)
     only_a = len(a["levels"]) - len(body)
     only_b = len(b["levels"]) - len(body)
-    notes = [f"A = {ra} (commit {str(a['environment']['git_commit'])[:10]}, "
-             f"{a['environment']['placement']['mode']})",
-             f"B = {rb} (commit {str(b['environment']['git_commit'])[:10]}, "
-             f"{b['environment']['placement']['mode']})",
+    notes = [f"A = {ra} ({_origin(a)})", f"B = {rb} ({_origin(b)})",
              f"{len(body)} levels in both; {only_a} only in A, {only_b} only in B."]
+    tool_a, tool_b = a["run"]["options"].get("tool"), b["run"]["options"].get("tool")
+    if tool_a != tool_b:
+        notes.append(f"warning: closed loops by different tools ({tool_a} vs {tool_b})")
     if a["environment"]["cpu_model"] != b["environment"]["cpu_model"]:
         notes.append("warning: different CPU models, ratios compare machines as much as code")
     return "\n".join([f"# Compare {ra} vs {rb}", "", *(f"- {n}" for n in notes), "",

@@ -51,7 +51,7 @@ def render_html(doc: dict) -> str:
             colors.setdefault(s, palette[len(colors) % len(palette)])
         fig = scenario_figure(scenario, by_service, colors)
         # The first chart carries plotly.js inline: the page needs no network.
-        parts.append(fig.to_html(full_html=False, include_plotlyjs=True if first else False))
+        parts.append(fig.to_html(full_html=False, include_plotlyjs=first))
         first = False
     tables = html.escape(render(doc))
     title = html.escape(f"Benchmark run {doc['run']['id']}")

@@ -81,8 +81,9 @@ def resources_table(by_service: dict) -> list[str]:
                      fmt(lv["generator"]["cpu_percent_of_core"], 0, " %")])
     header = ["service", "users", "PostgreSQL CPU", "MariaDB CPU", "memcached CPU", "mock CPU",
               "PG conns (max)", "MariaDB conns (max)", "memcached conns (max)", "generator CPU"]
-    return ["**Shared servers at the highest level** (CPU in % of one core; connections held by "
-            "the service)", "", table(header, rows), ""]
+    title = ("**Shared servers at the highest level** (CPU in % of one core; connections held by "
+             "the service)")
+    return [title, "", table(header, rows), ""]
 
 
 def devices_table(by_service: dict) -> list[str]:
@@ -97,9 +98,10 @@ def devices_table(by_service: dict) -> list[str]:
                              d.get("error") or ""])
     if not rows:
         return []
-    return ["**Data check**: 201 responses vs rows inserted vs memcached keys found (rows may exceed "
-            "the 201s by the requests in flight at the deadline; keys are looked up for rows younger "
-            "than the cache TTL)", "",
+    title = ("**Data check**: 201 responses vs rows inserted vs memcached keys found (rows may "
+             "exceed the 201s by requests aborted at the deadline; keys are looked up for rows "
+             "younger than the cache TTL)")
+    return [title, "",
             table(["service", "users", "201", "in flight", "rows", "cache found/checked", "consistent",
                    "probe error"], rows), ""]
 
@@ -121,17 +123,20 @@ def header(doc: dict) -> list[str]:
     pl = env["placement"]
     tools = ", ".join(f"{k} {v}" for k, v in env["tools"].items())
     cal = doc.get("calibration")
-    cal_text = ("; ".join(f"{t} {c['rps']:,.0f} req/s" for t, c in cal["tools"].items())
-                if cal else "none (generator_bound judged from generator CPU only)")
+    cal_text = (f"{cal.get('measured_at', '?')}: " + "; ".join(
+                    f"{t} {c['rps']:,.0f} req/s (limited by {c.get('limited_by', '?')})"
+                    for t, c in cal["tools"].items())
+                if cal else "none")
+    cal_text += " — a ceiling counts only where the generator itself was the limit"
     opts = run["options"]
     lines = [
         f"# Benchmark run {run['id']}", "",
         f"- status: **{run['status']}**, {run['started_at']} → {run['finished_at'] or '…'}",
         f"- git commit: `{env['git_commit']}`{' (with uncommitted changes)' if env.get('git_dirty') else ''}",
         f"- CPU: {env['cpu_model']} ({env.get('cpu_count')} cores), kernel {env['kernel']}",
-        f"- placement: **{pl['mode']}**; service on cpus {pl['service_cpus']} "
-        f"(quota {pl['cpu_quota_cores']} vCPU, {pl['memory_limit_bytes'] // MIB} MiB), generator on cpus "
-        f"{pl['generator_cpus']}; {pl['databases_share']}",
+        (f"- placement: **{pl['mode']}**; service on cpus {pl['service_cpus']} "
+         f"(quota {pl['cpu_quota_cores']} vCPU, {pl['memory_limit_bytes'] // MIB} MiB), generator "
+         f"on cpus {pl['generator_cpus']}; {pl['databases_share']}"),
         *(f"- note: {n}" for n in pl.get("notes", [])),
         f"- tools: {tools}; generator ceiling (calibration): {cal_text}",
         f"- levels {opts['levels']} users, {opts['duration_s']:g} s each after a {opts['warmup_s']:g} s "
@@ -142,10 +147,11 @@ def header(doc: dict) -> list[str]:
     ]
     busy = [lv for lv in doc["levels"] if (lv.get("host_loadavg_1m") or 0) > (env.get("cpu_count") or 1)]
     if busy:
-        lines += [f"**Warning: the machine was busy** during {len(busy)} of {len(doc['levels'])} levels "
-                  f"(1-minute load average above the core count, up to "
-                  f"{max(lv['host_loadavg_1m'] for lv in busy):.1f}): something else competed for "
-                  f"the CPU, so those numbers understate every stack.", ""]
+        worst = max(lv["host_loadavg_1m"] for lv in busy)
+        lines += [(f"**Warning: the machine was busy** during {len(busy)} of {len(doc['levels'])} "
+                   f"levels (1-minute load average above the core count, up to {worst:.1f}): "
+                   f"something else competed for the CPU, so those numbers understate every stack."),
+                  ""]
     rows = [[name, (s.get("gate") or {}).get("status", "–"), s["status"], (s.get("error") or "").replace("\n", " ")[:200]]
             for name, s in doc["services"].items()]
     lines += ["## Services", "", table(["service", "contract gate", "status", "error"], rows), ""]

@@ -62,8 +62,9 @@ def run(tool: str, load: Load, base_url: str, raw_path: Path, placement: isolati
     timeout = load.duration_s + 60
     start = time.monotonic()
     with open(stdout_path, "wb") as out, open(log_path, "wb") as err:
-        proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env,
-                                preexec_fn=isolation.pin_generator(placement))
+        # taskset exec's the tool in place: the pid (and its rusage) is the tool's.
+        pinned = ["taskset", "-c", ",".join(map(str, placement.generator_cpus)), *argv]
+        proc = subprocess.Popen(pinned, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
         status, rusage = _wait(proc, timeout)
     wall = time.monotonic() - start
     if status != 0:

@@ -327,8 +327,3 @@ class MemoryWatchdog(threading.Thread):
     def stop(self) -> None:
         self._stop_event.set()
 
-
-def pin_generator(placement: Placement):
-    """A preexec_fn for subprocess.Popen that pins the generator to its core(s)."""
-    cpus = set(placement.generator_cpus)
-    return lambda: os.sched_setaffinity(0, cpus)

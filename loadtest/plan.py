@@ -94,7 +94,10 @@ def _from_args(args) -> SweepPlan:
     for s in scenarios:
         if s not in SCENARIOS:
             raise ValueError(f"unknown scenario {s!r}; known: {', '.join(SCENARIOS)}")
-    pick = lambda given, quick_value, default: given if given is not None else (quick_value if quick else default)  # noqa: E731
+
+    def pick(given, quick_value, default):
+        return given if given is not None else (quick_value if quick else default)
+
     return SweepPlan(
         services=services,
         scenarios=scenarios,
@@ -113,6 +116,6 @@ def _from_args(args) -> SweepPlan:
 
 
 def human(seconds: float) -> str:
-    m, s = divmod(int(round(seconds)), 60)
+    m, s = divmod(round(seconds), 60)
     h, m = divmod(m, 60)
     return f"{h} h {m:02d} min" if h else f"{m} min {s:02d} s"

@@ -5,12 +5,13 @@ every level so an interrupted sweep keeps what it measured. Schema: results.sche
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import re
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
@@ -22,14 +23,14 @@ RESULTS_DIR = ROOT / "results"
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def run_dir(label: str, out: Path | None = None) -> Path:
     if out is not None:
         d = out
     else:
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         d = RESULTS_DIR / f"{stamp}-{re.sub(r'[^A-Za-z0-9_.-]+', '-', label)}"
     (d / "raw").mkdir(parents=True, exist_ok=True)
     return d
@@ -37,7 +38,8 @@ def run_dir(label: str, out: Path | None = None) -> Path:
 
 def _git(*args: str) -> str | None:
     try:
-        r = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10)
+        r = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10,
+                           check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
     return r.stdout.strip() if r.returncode == 0 else None
@@ -59,7 +61,8 @@ def tool_version(tool: str) -> str | None:
 
     try:
         argv = [oha.binary(), "--version"] if tool == "oha" else [k6.binary(), "version"]
-        out = subprocess.run(argv, capture_output=True, text=True, timeout=20).stdout.strip()
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=20,
+                             check=False).stdout.strip()
     except (OSError, FileNotFoundError, subprocess.TimeoutExpired):
         return None
     return out.splitlines()[0] if out else None
@@ -162,6 +165,6 @@ def validate(doc: dict) -> None:
 
 def finite(x):
     """NaN and infinities are not JSON: store them as null."""
-    if isinstance(x, float) and (x != x or x in (float("inf"), float("-inf"))):
+    if isinstance(x, float) and not math.isfinite(x):
         return None
     return x

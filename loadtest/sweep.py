@@ -90,8 +90,13 @@ def leave_infra_as_found():
 
 @contextmanager
 def _progress(console, plan: SweepPlan):
-    from rich.progress import (BarColumn, Progress, TextColumn, TimeElapsedColumn,
-                               TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     columns = [TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
@@ -164,7 +169,7 @@ def run_scenario(ctx: Context, m: manifest.Manifest, scenario: Scenario, console
                 return
         if plan.open_loop:
             peak = max((lv["ok_rps"] or 0 for lv in closed), default=0)
-            k6_ceiling = ((ctx.calibration or {}).get("tools", {}).get("k6") or {}).get("rps")
+            k6_ceiling = tool_ceiling(ctx.calibration, "k6")
             for fraction in plan.open_loop_fractions:
                 rate = fraction * peak
                 note = None
@@ -188,7 +193,7 @@ def run_scenario(ctx: Context, m: manifest.Manifest, scenario: Scenario, console
         if scenario.name == "devices-post":
             try:
                 probes.delete_bench_devices(ctx.firmware_prefix)
-            except Exception as e:  # cleanup must not hide the measurement
+            except Exception as e:  # noqa: BLE001 -- cleanup must not hide the measurement
                 console.print(f"[yellow]could not delete benchmark rows: {e}[/]")
 
 
@@ -233,7 +238,7 @@ def measure(ctx: Context, m: manifest.Manifest, scenario: Scenario, running: ser
         level["tool_notes"].append(note)
     level["service_cpu"] = service_cpu(cpu0, cpu1, elapsed, ctx.placement, box.mode)
     level["service_memory"] = box.memory(running.pid)
-    ceiling = ((ctx.calibration or {}).get("tools", {}).get(tool) or {}).get("rps")
+    ceiling = tool_ceiling(ctx.calibration, tool)
     level["generator"] = {
         "cpu_percent_of_core": 100.0 * gen.cpu_of_core,
         "bound": generator.generator_bound(gen.cpu_of_core,
@@ -302,6 +307,13 @@ def clear_mock(key: str) -> None:
         httpx.delete(f"{endpoints().external_base}/control/{key}", timeout=5)
     except httpx.HTTPError:
         pass
+
+
+def tool_ceiling(calibration: dict | None, tool: str) -> float | None:
+    """A tool's ceiling, only when calibration showed the tool itself saturated: a run where
+    neither side was saturated (a busy machine) or the trivial server was, is no ceiling."""
+    c = ((calibration or {}).get("tools") or {}).get(tool) or {}
+    return c.get("rps") if c.get("limited_by") == "generator" else None
 
 
 def load_calibration() -> dict | None:

@@ -23,9 +23,9 @@ def test_parse_duration():
 
 
 def args(**kw):
-    base = dict(services=["go_stdlib"], scenario=None, tool="oha", levels=None, duration=None,
-                warmup=None, pause=None, quick=False, open_loop=False, no_keepalive=False, fib_n=25,
-                external_delay=500, skip_gate=False)
+    base = {"services": ["go_stdlib"], "scenario": None, "tool": "oha", "levels": None,
+            "duration": None, "warmup": None, "pause": None, "quick": False, "open_loop": False,
+            "no_keepalive": False, "fib_n": 25, "external_delay": 500, "skip_gate": False}
     return argparse.Namespace(**{**base, **kw})
 
 
