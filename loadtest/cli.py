@@ -85,7 +85,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         if not argv:
             continue
         print(f"== {m.name}: {m.test}", flush=True)
-        if subprocess.run(argv, cwd=m.cwd).returncode != 0:
+        if subprocess.run(argv, cwd=m.cwd, check=False).returncode != 0:
             failed.append(m.name)
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)

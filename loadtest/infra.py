@@ -57,7 +57,7 @@ def _data_dir(name: str, owner: str) -> Path:
     if not _is_root():
         path.mkdir(parents=True, exist_ok=True)
         return path
-    probe = subprocess.run(_as_user(owner, ["test", "-x", str(RUN_DIR)]), capture_output=True)
+    probe = subprocess.run(_as_user(owner, ["test", "-x", str(RUN_DIR)]), capture_output=True, check=False)
     if probe.returncode != 0 and not path.is_symlink():
         outside = Path("/var/tmp") / f"wsb-{hashlib.sha1(str(RUN_DIR).encode()).hexdigest()[:8]}" / name
         outside.mkdir(parents=True, exist_ok=True)
@@ -126,7 +126,7 @@ def start_postgres() -> None:
     result = subprocess.run(
         _as_user(owner, [pg_ctl, "-D", str(data), "-l", str(log), "-w", "-t", "60",
                          "-o", f"-p {s['port']} {options}", "start"]),
-        capture_output=True, text=True,
+        capture_output=True, text=True, check=False,
     )
     if result.returncode != 0:
         raise InfraError(f"PostgreSQL did not start: {result.stderr.strip()}; see {log}")
@@ -140,7 +140,8 @@ def _pg_bootstrap() -> None:
     from psycopg import sql
 
     s = settings()["postgres"]
-    admin = dict(host=s["host"], port=s["port"], user="postgres", password=_pg_admin_password(), connect_timeout=5)
+    admin = {"host": s["host"], "port": s["port"], "user": "postgres",
+             "password": _pg_admin_password(), "connect_timeout": 5}
     with psycopg.connect(dbname="postgres", autocommit=True, **admin) as conn:
         if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (s["user"],)).fetchone():
             conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
@@ -158,7 +159,7 @@ def stop_postgres() -> None:
         return
     owner = "postgres" if _is_root() else pwd.getpwuid(os.geteuid()).pw_name
     subprocess.run(_as_user(owner, [str(PG_BIN / "pg_ctl"), "-D", str(data.resolve()), "-m", "fast", "-w", "stop"]),
-                   capture_output=True)
+                   capture_output=True, check=False)
 
 
 # --- MariaDB ----------------------------------------------------------------------------
