@@ -3,7 +3,7 @@
 //! Both pools are lazy: building them opens no connection, so the service starts (and the
 //! tests run) without a database, and a database that comes back is simply reconnected.
 
-use std::{future::Future, time::Duration};
+use std::future::Future;
 
 use deadpool_postgres::{Manager, ManagerConfig, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
@@ -46,7 +46,10 @@ pub fn mysql_pool(config: &Config) -> Result<mysql_async::Pool, Box<dyn std::err
         // drops the server-side prepared statements; the service leaves no session state behind.
         .with_reset_connection(false);
     let opts = mysql_async::OptsBuilder::from_opts(mysql_async::Opts::from_url(&config.mysql_url)?)
-        .pool_opts(pool_opts);
+        .pool_opts(pool_opts)
+        // By default mysql_async asks a local server for its Unix socket and reconnects there,
+        // silently leaving the TCP address of MYSQL_URL; every service must use TCP.
+        .prefer_socket(false);
     Ok(mysql_async::Pool::new(opts))
 }
 
@@ -55,14 +58,11 @@ pub fn mysql_pool(config: &Config) -> Result<mysql_async::Pool, Box<dyn std::err
 /// tokio-postgres query leaves its connection usable, and mysql_async rolls back an unfinished
 /// transaction before the connection is reused.
 pub async fn bounded<T>(work: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
-    within(DEPENDENCY_TIMEOUT, work).await
-}
-
-pub async fn within<T>(
-    limit: Duration,
-    work: impl Future<Output = Result<T, AppError>>,
-) -> Result<T, AppError> {
-    tokio::time::timeout(limit, work)
+    tokio::time::timeout(DEPENDENCY_TIMEOUT, work)
         .await
-        .unwrap_or_else(|_| Err(AppError::Unavailable(format!("no answer within {limit:?}"))))
+        .unwrap_or_else(|_| {
+            Err(AppError::Unavailable(format!(
+                "no answer within {DEPENDENCY_TIMEOUT:?}"
+            )))
+        })
 }

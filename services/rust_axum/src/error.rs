@@ -1,6 +1,8 @@
 //! One error type for every handler: each failure maps to the contract's status and a JSON
 //! `{"detail": ...}` body, and the `From` impls let handlers use `?`.
 
+use std::fmt;
+
 use axum::{
     Json,
     extract::rejection::{JsonRejection, PathRejection, QueryRejection},
@@ -8,7 +10,6 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde_json::json;
-use std::fmt;
 
 #[derive(Debug)]
 pub enum AppError {
