@@ -19,8 +19,12 @@ static INSERT_BATCH: LazyLock<String> = LazyLock::new(|| {
     format!("INSERT INTO mix_items (batch, name, value) VALUES {rows}")
 });
 const COUNT_BATCH: &str = "SELECT COUNT(*) FROM mix_items WHERE batch = ?";
-const UPDATE_HALF: &str = "UPDATE mix_items SET value = value + 1 WHERE batch = ? AND value < 5";
-const DELETE_BATCH: &str = "DELETE FROM mix_items WHERE batch = ?";
+// The LIMITs keep InnoDB's range scan on `ix_mix_items_batch` to the batch's own rows;
+// without them it locks the next entry, another request's batch, and concurrent requests
+// deadlock (error 1213) almost every time (CONTRACT.md, io-mix).
+const UPDATE_HALF: &str =
+    "UPDATE mix_items SET value = value + 1 WHERE batch = ? AND value < 5 LIMIT 5";
+const DELETE_BATCH: &str = "DELETE FROM mix_items WHERE batch = ? LIMIT 10";
 
 #[derive(Serialize, Default)]
 pub struct Report {
