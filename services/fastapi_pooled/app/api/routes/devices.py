@@ -71,11 +71,6 @@ async def create_device(
                 )
             if not stored:
                 raise RuntimeError("memcached did not store the key")
-    except TimeoutError:
-        # aiomcache has no timeouts of its own and would reuse the connection left
-        # mid-reply: drop the idle connections, the pool opens new ones.
-        logger.warning("memcached set timed out")
-        await memcache.close()
     except Exception as exc:
         logger.warning("memcached set failed: %s: %s", type(exc).__name__, exc)
     return Response(body, status_code=201, media_type="application/json")
