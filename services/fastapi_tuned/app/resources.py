@@ -5,14 +5,13 @@ database is down; prepared statements are cached per connection by asyncpg.
 """
 
 from dataclasses import dataclass
-from typing import Annotated
 from urllib.parse import unquote, urlsplit
 
 import aiohttp
 import aiomcache
 import asyncmy
 import asyncpg
-from fastapi import Depends, Request
+from fastapi import Request
 
 from .config import Settings
 from .metrics import watch_pool
@@ -58,8 +57,7 @@ async def close_resources(r: Resources) -> None:
     await r.pg.close()
 
 
-def get_resources(request: Request) -> Resources:
+# Read from app.state in each handler, not through Depends: FastAPI runs a plain `def`
+# dependency in anyio's thread pool, a thread hop per request (README ladder, step 2).
+def resources_of(request: Request) -> Resources:
     return request.app.state.resources
-
-
-Deps = Annotated[Resources, Depends(get_resources)]

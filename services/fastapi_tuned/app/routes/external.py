@@ -1,17 +1,18 @@
 """GET /api/fetch-external: relay the upstream's JSON through one shared HTTP client."""
 
 import orjson
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from ..errors import DependencyError
 from ..metrics import timed
-from ..resources import Deps
+from ..resources import resources_of
 
 router = APIRouter(prefix="/api/fetch-external", tags=["external"])
 
 
 @router.get("")
-async def fetch_external(r: Deps) -> Response:
+async def fetch_external(request: Request) -> Response:
+    r = resources_of(request)
     async with timed("get", "external", status_code=502):
         try:
             async with r.http.get(r.settings.external_url) as upstream:

@@ -2,11 +2,11 @@
 
 import asyncio
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ..resources import Deps, Resources
+from ..resources import Resources, resources_of
 
 router = APIRouter(tags=["operations"])
 
@@ -17,7 +17,8 @@ async def _mysql_ping(r: Resources) -> None:
 
 
 @router.get("/healthz")
-async def healthz(r: Deps) -> Response:
+async def healthz(request: Request) -> Response:
+    r = resources_of(request)
     checks = {
         "postgres": r.pg.fetchval("SELECT 1"),
         "mysql": _mysql_ping(r),

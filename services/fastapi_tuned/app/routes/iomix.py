@@ -5,11 +5,11 @@ import os
 import tempfile
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from ..errors import DependencyError
 from ..metrics import timed
-from ..resources import Deps
+from ..resources import resources_of
 
 router = APIRouter(prefix="/api/io-mix", tags=["io-mix"])
 
@@ -53,7 +53,8 @@ def file_round_trip() -> int:
 
 
 @router.post("")
-async def io_mix(r: Deps) -> dict[str, int]:
+async def io_mix(request: Request) -> dict[str, int]:
+    r = resources_of(request)
     totals = [0, 0, 0]
     async with timed("mix", "mysql", timeout=r.settings.db_timeout_seconds):
         async with r.mysql.acquire() as conn:

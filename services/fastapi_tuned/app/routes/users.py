@@ -3,10 +3,10 @@
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from ..metrics import timed
-from ..resources import Deps
+from ..resources import resources_of
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 
@@ -15,10 +15,11 @@ SELECT = "SELECT user_id, username, email, created_at FROM users WHERE user_id >
 
 @router.get("")
 async def list_users(
-    r: Deps,
+    request: Request,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
     after: Annotated[int, Query(ge=0, le=2147483647)] = 0,
 ) -> Response:
+    r = resources_of(request)
     async with timed("select", "postgres", timeout=r.settings.db_timeout_seconds):
         rows = await r.pg.fetch(SELECT, after, limit)
     # orjson writes the timestamptz values as RFC 3339 with "Z" straight from the rows.
