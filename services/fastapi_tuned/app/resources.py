@@ -26,10 +26,19 @@ class Resources:
     http: aiohttp.ClientSession
 
 
+async def reset_if_in_transaction(conn: asyncpg.Connection) -> None:
+    """Replaces asyncpg's default reset, a second round trip on every release
+    (`pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`) for session state this
+    service never creates. Only an interrupted transaction is left to undo."""
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
+
+
 async def open_resources(settings: Settings) -> Resources:
     pg = await asyncpg.create_pool(
         settings.database_url, min_size=0, max_size=settings.pool_size,
         timeout=settings.db_timeout_seconds, command_timeout=settings.db_timeout_seconds,
+        reset=reset_if_in_transaction,
     )
     my = urlsplit(settings.mysql_url)
     mysql = await asyncmy.create_pool(
