@@ -48,6 +48,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", help="also write the markdown here")
     p.set_defaults(func=cmd_compare)
 
+    from .chaos import cli as chaos_cli  # faults under load: loadtest/chaos/
+
+    chaos_cli.register(sub)
+
 
 def _console():
     from rich.console import Console

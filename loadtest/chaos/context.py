@@ -1,0 +1,99 @@
+"""What every fault gets (the service under test, its settings, the durations) and what it
+gives back (measurements, criteria, a one-line cell for the table)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import service
+from ..manifest import Manifest
+
+CHAOS_ENV = {"CACHE_TTL_SECONDS": "600"}  # keys must outlive the run to be checked
+GiB = 1024**3
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Durations and sizes. FULL is the documented run; QUICK is CI's subset."""
+
+    name: str
+    outage_s: float = 5.0  # how long a database or memcached stays down
+    before_s: float = 2.0  # load before a fault
+    after_s: float = 2.0  # load after recovery
+    recovery_limit_s: float = 5.0  # 2xx again within this of the dependency's return
+    answer_limit_s: float = 5.0  # CONTRACT.md: a dead dependency is answered within 5 s
+    concurrency: int = 8  # background load tasks
+    stall_s: float = 4.0  # external mock stalls past the timeout this long...
+    error_s: float = 3.0  # ...then answers 500 this long
+    settle_s: float = 6.0  # after the external fault, before resources are read (> 5 s stall)
+    leak_slack_fds: int = 12  # fds/connections above the baseline that are not a leak
+    leak_slack_threads: int = 2
+    overload_users: int = 1000
+    overload_s: float = 30.0
+    throughput_users: int = 10
+    throughput_s: float = 5.0
+    throughput_ratio: float = 0.9
+    # "ok_per_s" (2xx/s, the documented criterion) or "ok_per_cpu_s" (2xx per service CPU
+    # second: immune to other processes on shared CI cores, still sees a backlog or a leak).
+    throughput_measure: str = "ok_per_s"
+    rss_limit: int = 2 * GiB
+
+
+FULL = Profile("full")
+QUICK = Profile("quick", outage_s=3.0, before_s=1.5, after_s=1.0, stall_s=3.0, error_s=2.0,
+                overload_users=300, overload_s=5.0, throughput_s=3.0,
+                throughput_measure="ok_per_cpu_s")
+PROFILES = {p.name: p for p in (FULL, QUICK)}
+
+
+@dataclass
+class Context:
+    manifest: Manifest
+    port: int
+    mock_key: str
+    profile: Profile
+    run_id: str
+    raw_dir: Path
+    running: service.Running | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def tag(self, fault: str) -> str:
+        """The firmware prefix of one fault's devices: unique per run, service and fault."""
+        return f"chaos-{self.run_id}-{self.manifest.name}-{fault}-"
+
+    def start_service(self, healthy_within: float = 60.0) -> service.Running:
+        self.running = service.start(self.manifest, port=self.port, mock_key=self.mock_key,
+                                     extra_env=CHAOS_ENV, healthy_within=healthy_within)
+        return self.running
+
+
+@dataclass
+class Outcome:
+    """One fault against one service: every measurement, each criterion, a table cell."""
+
+    fault: str
+    measured: dict = field(default_factory=dict)
+    criteria: dict[str, bool] = field(default_factory=dict)
+    cell: str = ""
+    error: str | None = None
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and bool(self.criteria) and all(self.criteria.values())
+
+    def as_dict(self) -> dict:
+        return {"fault": self.fault, "passed": self.passed, "cell": self.cell,
+                "criteria": self.criteria, "failed": [k for k, v in self.criteria.items() if not v],
+                "error": self.error, "seconds": round(time.monotonic() - self.started, 1),
+                "measured": self.measured}
+
+
+def seconds(x: float | None) -> str:
+    return "—" if x is None else f"{x:.1f} s"

@@ -1,0 +1,334 @@
+"""The faults that break a dependency (or the service itself) under a background load.
+
+Each takes the Context, runs its load, injects its fault, and returns an Outcome. Windows are
+cut on the moments the fault changed state: requests *started* while a dependency was down are
+judged against the outage criteria, requests after its return against recovery."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import threading
+import time
+
+from .. import infra, procs
+from ..config import settings
+from . import observe, verify
+from .context import Context, Outcome, seconds
+from .load import (
+    BackgroundLoad,
+    Sample,
+    last_ok_end_before,
+    max_latency,
+    post_device,
+    started_between,
+    status_counts,
+)
+
+
+def _wait_for_ok(load: BackgroundLoad, since: float, deadline: float) -> float | None:
+    """End time of the first 2xx among requests started at or after `since`."""
+    while True:
+        ends = [s.end for s in list(load.samples) if s.ok and s.start >= since]
+        if ends:
+            return min(ends)
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.05)
+
+
+def _outage_answers(window: list[Sample], expected: int, back: float) -> dict:
+    """Requests started during an outage: each must be `expected` with a JSON detail (or a
+    2xx that completed once the dependency was back, having waited for it)."""
+    bad = [s for s in window
+           if not ((s.status == expected and s.json_detail) or (s.ok and s.end >= back))]
+    return {"requests": len(window), "statuses": status_counts(window), "unexpected": len(bad),
+            "max_latency_s": max_latency(window)}
+
+
+def _start(component: str) -> tuple[float, float]:
+    """Start a server again; returns when start was called and when its port first accepted a
+    connection (the moment it is "back": bootstrap work after that does not count)."""
+    s = settings()[component]
+    opened: list[float] = []
+
+    def watch() -> None:
+        while not opened and time.monotonic() < called + 120:
+            if procs.port_open(s["host"], s["port"], timeout=0.2):
+                opened.append(time.monotonic())
+            else:
+                time.sleep(0.02)
+
+    called = time.monotonic()
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    infra.start(component)
+    watcher.join(5)
+    return called, opened[0] if opened else time.monotonic()
+
+
+def _recovery(first_ok: float | None, back: float) -> float | None:
+    return None if first_ok is None else max(0.0, first_ok - back)
+
+
+# --- 1 and 3: a database stopped and started again ------------------------------------------
+
+def postgres(ctx: Context) -> Outcome:
+    return _database_outage(ctx, "postgres", "devices-post")
+
+
+def mariadb(ctx: Context) -> Outcome:
+    return _database_outage(ctx, "mariadb", "io-mix")
+
+
+def _database_outage(ctx: Context, component: str, shape: str) -> Outcome:
+    p, out = ctx.profile, Outcome(component)
+    tag = ctx.tag(component)
+    mix_before = observe.mix_items_count() if shape == "io-mix" else None
+    errors_before = _op_errors(ctx)
+    pid = ctx.running.pid
+    load = BackgroundLoad(ctx.base_url, shape, tag, concurrency=p.concurrency).start()
+    try:
+        time.sleep(p.before_s)
+        t_stop = time.monotonic()
+        infra.stop(component)
+        t_down = time.monotonic()
+        time.sleep(p.outage_s)
+        t_start, t_back = _start(component)
+        first_ok = _wait_for_ok(load, t_down, t_back + 3 * p.recovery_limit_s)
+        time.sleep(p.after_s)
+    finally:
+        samples = load.stop()
+    outage = _outage_answers(started_between(samples, t_down, t_start), 503, t_back)
+    recovery = _recovery(first_ok, t_back)
+    out.measured = {"load": shape, "requests": len(samples), "statuses": status_counts(samples),
+                    "stop_took_s": t_down - t_stop, "outage_s": t_back - t_down,
+                    "start_took_s": t_back - t_start, "outage": outage,
+                    "recovery_s": recovery}
+    out.measured["op_errors"] = _growth(errors_before, _op_errors(ctx))
+    if shape == "devices-post":
+        lost = verify.devices(samples, tag, cut_between=(t_stop, t_down))
+        verify.delete_devices(tag)
+    else:
+        lost = verify.mix_items_settled(mix_before)
+    out.measured["nothing_lost"] = lost
+    answered_in = outage["max_latency_s"]
+    out.criteria = {
+        "requests during the outage": outage["requests"] > 0,
+        "503 JSON during the outage": outage["unexpected"] == 0,
+        f"answered within {p.answer_limit_s:g} s": answered_in is not None and answered_in <= p.answer_limit_s,
+        f"2xx within {p.recovery_limit_s:g} s of return": recovery is not None and recovery <= p.recovery_limit_s,
+        "no restart": ctx.running.alive() and ctx.running.pid == pid,
+        "nothing lost": lost["ok"],
+    }
+    unexpected = f" ({outage['unexpected']} other)" if outage["unexpected"] else ""
+    out.cell = (f"503 in ≤{seconds(answered_in)}{unexpected}; "
+                f"2xx {seconds(recovery)} after return; {_lost_text(lost)}")
+    return out
+
+
+def _op_errors(ctx: Context) -> dict[str, float | None]:
+    """app_op_errors_total per op/db: what the service itself counted as failed."""
+    text = observe.metrics_text(ctx.base_url)
+    return {f"{op}/{db}": observe.parse_metric(text, "app_op_errors_total", op=op, db=db)
+            for op, db in observe.OPS}
+
+
+def _growth(before: dict, after: dict) -> dict:
+    return {k: None if before[k] is None or after[k] is None else after[k] - before[k] for k in before}
+
+
+def _lost_text(lost: dict) -> str:
+    if "rows_before" in lost:
+        return "rows unchanged" if lost["ok"] else f"rows {lost['rows_before']}→{lost['rows_after']}"
+    problems = [f"{lost[k]} {k.replace('_', ' ')}" for k in
+                ("lost_201", "phantom_rows", "unknown_rows", "corrupt_rows", "cache_missing",
+                 "cache_mismatch") if lost[k]]
+    cut = f" ({lost['cut_rows']} rows of cut requests)" if lost["cut_rows"] else ""
+    return ("nothing lost" if not problems else ", ".join(problems)) + cut
+
+
+# --- 2: memcached stopped ---------------------------------------------------------------------
+
+def memcached(ctx: Context) -> Outcome:
+    p, out = ctx.profile, Outcome("memcached")
+    tag = ctx.tag("memcached")
+
+    def set_errors() -> float | None:
+        return observe.metric(ctx.base_url, "app_op_errors_total", op="set", db="memcache")
+
+    errors_before = set_errors()
+    probes: list[Sample] = []
+    load = BackgroundLoad(ctx.base_url, "devices-post", tag, concurrency=p.concurrency).start()
+    try:
+        time.sleep(p.before_s)
+        infra.stop("memcached")
+        t_down = time.monotonic()
+        time.sleep(p.outage_s)
+        errors_during = set_errors()
+        t_start, t_back = _start("memcached")
+        # A new POST's key must be found again: probe until it is.
+        first_set = None
+        while first_set is None and time.monotonic() < t_back + 3 * p.recovery_limit_s:
+            probe = post_device(ctx.base_url, tag, f"probe{len(probes)}")
+            probes.append(probe)
+            if probe.status == 201 and probe.answer and _cached(probe.answer["uuid"]):
+                first_set = probe.end - t_back
+            time.sleep(0.1)
+        time.sleep(max(p.after_s, t_back + p.recovery_limit_s + 1 - time.monotonic()))
+    finally:
+        samples = load.stop()
+    window = started_between(samples, t_down, t_start)
+    bad = [s for s in window if s.status != 201]
+    # Keys set before the stop vanished with memcached's memory, sets during the outage failed
+    # by design, and clients may need a moment to reconnect: 201s started before the recovery
+    # limit may lack their key (counted apart); every later 201 must be cached.
+    lost = verify.devices(samples + probes, tag, cache_exempt_before=t_back + p.recovery_limit_s)
+    verify.delete_devices(tag)
+    last_miss = lost["last_cache_miss_start"]
+    every_set = None if first_set is None else max(first_set, 0.0 if last_miss is None else last_miss - t_back)
+    out.measured = {"load": "devices-post", "requests": len(samples), "statuses": status_counts(samples),
+                    "outage": {"requests": len(window), "statuses": status_counts(window),
+                               "max_latency_s": max_latency(window)},
+                    "set_errors_before": errors_before, "set_errors_during": errors_during,
+                    "probes": len(probes), "first_set_after_return_s": first_set,
+                    "every_set_after_return_s": every_set, "nothing_lost": lost}
+    rose = errors_before is not None and errors_during is not None and errors_during > errors_before
+    out.criteria = {
+        "requests during the outage": len(window) > 0,
+        "201 during the outage": not bad,
+        "set errors counted": rose,
+        f"sets succeed within {p.recovery_limit_s:g} s of return":
+            every_set is not None and every_set <= p.recovery_limit_s,
+        "nothing lost": lost["ok"],
+    }
+    errors = f"set errors +{errors_during - errors_before:g}" if rose else "set errors not counted"
+    out.cell = (f"{len(window) - len(bad)}/{len(window)} 201; {errors}; every set succeeds "
+                f"{seconds(every_set)} after return; {_lost_text(lost)}")
+    return out
+
+
+def _cached(uuid: str) -> bool:
+    client = observe.memcache()
+    try:
+        return client.get(f"device:{uuid}") is not None
+    finally:
+        client.close()
+
+
+# --- 4: the external upstream stalls, then errors ----------------------------------------------
+
+def external(ctx: Context) -> Outcome:
+    p, out = ctx.profile, Outcome("external")
+    key, pid = ctx.mock_key, ctx.running.pid
+    limit = float(settings()["service"]["external_timeout_seconds"]) + 1.0
+    try:
+        observe.set_mock(key, delay_ms=20)
+        # Warm the service's client and pools, then read its resources at rest.
+        with BackgroundLoad(ctx.base_url, "fetch-external", "", concurrency=p.concurrency):
+            time.sleep(p.before_s)
+        time.sleep(2)
+        before = observe.process_resources(pid)
+        load = BackgroundLoad(ctx.base_url, "fetch-external", "", concurrency=p.concurrency).start()
+        try:
+            time.sleep(p.before_s)
+            observe.set_mock(key, delay_ms=5000)
+            t_stall = time.monotonic()
+            time.sleep(p.stall_s)
+            observe.set_mock(key, status=500)
+            t_error = time.monotonic()
+            time.sleep(p.error_s)
+            observe.set_mock(key, delay_ms=20)
+            t_back = time.monotonic()
+            first_ok = _wait_for_ok(load, t_back, t_back + 3 * p.recovery_limit_s)
+            time.sleep(p.after_s)
+        finally:
+            samples = load.stop()
+        time.sleep(p.settle_s)
+        after = observe.process_resources(pid)
+    finally:
+        observe.reset_mock(key)
+    stall = _outage_answers(started_between(samples, t_stall, t_error), 504, t_error)
+    error = _outage_answers(started_between(samples, t_error, t_back), 502, t_back)
+    recovery = _recovery(first_ok, t_back)
+    growth = {k: after[k] - before[k] for k in ("fds", "tcp_connections", "threads")}
+    out.measured = {"load": "fetch-external", "requests": len(samples), "statuses": status_counts(samples),
+                    "stall": stall, "error": error, "recovery_s": recovery,
+                    "resources_before": before, "resources_after": after, "growth": growth,
+                    "bound_s": limit}
+    out.criteria = {
+        "requests in both phases": stall["requests"] > 0 and error["requests"] > 0,
+        "504 JSON while stalled": stall["unexpected"] == 0,
+        "502 JSON on upstream 500": error["unexpected"] == 0,
+        f"answered within {limit:g} s": all(
+            w["max_latency_s"] is not None and w["max_latency_s"] <= limit for w in (stall, error)),
+        "200 again": recovery is not None and recovery <= p.recovery_limit_s,
+        "no fd/connection leak": growth["fds"] <= p.leak_slack_fds and growth["tcp_connections"] <= p.leak_slack_fds,
+        "no thread leak": growth["threads"] <= p.leak_slack_threads,
+        "no restart": ctx.running.alive() and ctx.running.pid == pid,
+    }
+    out.cell = (f"504 in ≤{seconds(stall['max_latency_s'])}, 502 in ≤{seconds(error['max_latency_s'])}"
+                f"{_unexpected(stall, error)}; fds {growth['fds']:+d}, threads {growth['threads']:+d}")
+    return out
+
+
+def _unexpected(*windows: dict) -> str:
+    n = sum(w["unexpected"] for w in windows)
+    return f" ({n} other)" if n else ""
+
+
+# --- 6: the service killed and started again ----------------------------------------------------
+
+def kill(ctx: Context) -> Outcome:
+    p, out = ctx.profile, Outcome("kill")
+    tag = ctx.tag("kill")
+    old = ctx.running
+    load = BackgroundLoad(ctx.base_url, "devices-post", tag, concurrency=p.concurrency).start()
+    restart_error = None
+    try:
+        time.sleep(p.before_s)
+        t_kill = time.monotonic()
+        os.killpg(old.pid, signal.SIGKILL)  # the whole group: workers die with their master
+        _reap(old.pid)
+        shutil.copy(old.log, ctx.raw_dir / f"{old.manifest.name}-killed.log")
+        t_restart = time.monotonic()
+        try:
+            ctx.start_service()
+        except Exception as e:  # noqa: BLE001 -- recorded: the harness must not crash here
+            restart_error = f"{type(e).__name__}: {e}"
+        t_up = time.monotonic()
+        first_ok = _wait_for_ok(load, t_kill, t_up + 3 * p.recovery_limit_s) if not restart_error else None
+        time.sleep(p.after_s)
+    finally:
+        samples = load.stop()
+    last_ok = last_ok_end_before(samples, t_kill)
+    gap = None if first_ok is None or last_ok is None else first_ok - last_ok
+    lost = verify.devices(samples, tag)
+    verify.delete_devices(tag)
+    out.measured = {"load": "devices-post", "requests": len(samples), "statuses": status_counts(samples),
+                    "restart_took_s": t_up - t_restart, "restart_error": restart_error,
+                    "gap_s": gap, "first_ok_after_kill_s": None if first_ok is None else first_ok - t_kill,
+                    "cut_requests": sum(1 for s in samples if s.status is None), "nothing_lost": lost}
+    out.criteria = {
+        "restarted on the same port": restart_error is None,
+        "2xx again after restart": first_ok is not None,
+        "nothing lost": lost["ok"],
+    }
+    out.cell = (f"gap {seconds(gap)} (restart {seconds(t_up - t_restart)}); "
+                f"{_lost_text(lost)}")
+    if restart_error:
+        out.cell = f"restart failed: {restart_error[:80]}"
+    return out
+
+
+def _reap(pid: int, timeout: float = 10.0) -> None:
+    """Collect the killed child (ours) so it is not left a zombie."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0]:
+                return
+        except ChildProcessError:
+            return
+        time.sleep(0.02)

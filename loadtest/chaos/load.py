@@ -1,0 +1,173 @@
+"""A bounded background load: a few httpx tasks in their own thread and event loop, so the
+main thread can stop and start servers (blocking calls) while requests keep flowing.
+
+Every request is recorded with its start and end time (monotonic seconds), its status or
+transport error, and for devices-post what was sent and answered, so that the faults can be
+judged afterwards window by window."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Self
+
+import httpx
+
+# Request shapes of the chaos runs. devices-post bodies are generated per request (below).
+SHAPES = {
+    "devices-post": ("POST", "/api/devices"),
+    "io-mix": ("POST", "/api/io-mix"),
+    "fetch-external": ("GET", "/api/fetch-external"),
+    "users": ("GET", "/api/users?limit=10"),
+}
+
+
+@dataclass
+class Sample:
+    start: float
+    end: float
+    status: int | None  # None: no HTTP answer (refused, reset, timed out)
+    error: str | None = None
+    json_detail: bool | None = None  # error answers: a JSON object with "detail"
+    sent: dict | None = None  # devices-post: the body
+    answer: dict | None = None  # devices-post 201: the body
+
+    @property
+    def latency(self) -> float:
+        return self.end - self.start
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+@dataclass
+class BackgroundLoad:
+    """`concurrency` closed-loop tasks, each pausing `pause` s between requests (so a 2-core
+    machine is not saturated by the generator), stopped by stop() or by the time/count caps."""
+
+    base_url: str
+    shape: str
+    tag: str  # devices-post: every firmware starts with it, so the rows can be found
+    concurrency: int = 8
+    pause: float = 0.02
+    timeout: float = 10.0
+    max_seconds: float = 180.0
+    max_requests: int = 60_000
+    samples: list[Sample] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._stop = threading.Event()
+        self._counter = itertools.count()
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True,
+                                        name=f"chaos-load-{self.shape}")
+
+    def start(self) -> Self:
+        self._thread.start()
+        return self
+
+    def stop(self) -> list[Sample]:
+        self._stop.set()
+        self._thread.join(self.timeout + 5)
+        return self.samples
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    async def _main(self) -> None:
+        limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
+        async with httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout, limits=limits) as client:
+            deadline = time.monotonic() + self.max_seconds
+            await asyncio.gather(*(self._worker(client, deadline) for _ in range(self.concurrency)))
+
+    async def _worker(self, client: httpx.AsyncClient, deadline: float) -> None:
+        method, path = SHAPES[self.shape]
+        while not self._stop.is_set() and time.monotonic() < deadline:
+            n = next(self._counter)
+            if n >= self.max_requests:
+                return
+            self.samples.append(await send(client, method, path, self._body(n)))
+            await asyncio.sleep(self.pause)
+
+    def _body(self, n: int) -> dict | None:
+        if self.shape == "devices-post":
+            return device_body(self.tag, n)
+        return {} if method_has_body(self.shape) else None
+
+
+def method_has_body(shape: str) -> bool:
+    return SHAPES[shape][0] == "POST"
+
+
+def device_body(tag: str, n: int | str) -> dict:
+    mac = "-".join(f"{random.randrange(256):02X}" for _ in range(6))
+    return {"mac": mac, "firmware": f"{tag}{n}"}
+
+
+async def send(client: httpx.AsyncClient, method: str, path: str, body: dict | None) -> Sample:
+    start = time.monotonic()
+    try:
+        resp = await client.request(method, path, json=body)
+    except httpx.HTTPError as e:
+        return Sample(start, time.monotonic(), None, type(e).__name__, sent=body)
+    s = Sample(start, time.monotonic(), resp.status_code, sent=body)
+    try:
+        data = resp.json()
+    except ValueError:
+        data = None
+    if resp.status_code >= 400:
+        s.json_detail = isinstance(data, dict) and "detail" in data
+    elif resp.status_code == 201 and isinstance(data, dict):
+        s.answer = data
+    return s
+
+
+def post_device(base_url: str, tag: str, n: int | str, timeout: float = 10.0) -> Sample:
+    """One POST /api/devices outside the background load (probes)."""
+
+    async def once() -> Sample:
+        async with httpx.AsyncClient(base_url=base_url, timeout=timeout) as client:
+            return await send(client, "POST", "/api/devices", device_body(tag, n))
+
+    return asyncio.run(once())
+
+
+# --- reading a run's samples, window by window ---------------------------------------------
+
+def started_between(samples: list[Sample], t0: float, t1: float) -> list[Sample]:
+    return [s for s in samples if t0 <= s.start < t1]
+
+
+def first_ok_end_after(samples: list[Sample], t: float) -> float | None:
+    ends = [s.end for s in samples if s.ok and s.end >= t]
+    return min(ends) if ends else None
+
+
+def last_ok_end_before(samples: list[Sample], t: float) -> float | None:
+    ends = [s.end for s in samples if s.ok and s.end <= t]
+    return max(ends) if ends else None
+
+
+def status_counts(samples: list[Sample]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for s in samples:
+        key = str(s.status) if s.status is not None else f"error:{s.error}"
+        out[key] = out.get(key, 0) + 1
+    return dict(sorted(out.items()))
+
+
+def max_latency(samples: list[Sample]) -> float | None:
+    return max((s.latency for s in samples), default=None)
+
+
+def dump(samples: list[Sample], t0: float) -> list[dict]:
+    """Compact per-request record for the raw results (times relative to t0)."""
+    return [{"t": round(s.start - t0, 3), "ms": round(1000 * s.latency, 1),
+             "status": s.status, **({"error": s.error} if s.error else {})} for s in samples]

@@ -1,0 +1,112 @@
+"""Run the chosen faults against each service in turn and keep every measurement.
+
+The servers are this run's own (BENCH_RUN_DIR / BENCH_PORT_OFFSET, see commands): stopping
+them never disturbs anyone else. Before each fault every server is started again and a
+crashed service is restarted (and that is noted), so one failure does not cascade."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .. import infra, manifest, procs, service
+from ..config import PORT_OFFSET, RUN_DIR
+from ..results import RESULTS_DIR, _git, utc_now
+from . import faults, observe, table, verify
+from .context import Context, Outcome, Profile
+from .overload import overload
+
+FAULTS: dict[str, Callable[[Context], Outcome]] = {
+    "postgres": faults.postgres,
+    "memcached": faults.memcached,
+    "mariadb": faults.mariadb,
+    "external": faults.external,
+    "overload": overload,
+    "kill": faults.kill,
+}
+
+
+def results_dir(out: Path | None) -> Path:
+    d = out or RESULTS_DIR / f"chaos-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
+    (d / "raw").mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def run(names: list[str], fault_names: list[str], profile: Profile, out: Path | None,
+        command: str, log: Callable[[str], None] = print) -> tuple[dict, Path]:
+    manifests = [manifest.load(n) for n in names] if names else manifest.load_all()
+    directory = results_dir(out)
+    doc = {"kind": "chaos", "command": command, "date": utc_now(),
+           "git_commit": _git("rev-parse", "HEAD"),
+           "git_dirty": bool(_git("status", "--porcelain", "--", "services", "loadtest")),
+           "run_dir": str(RUN_DIR), "port_offset": PORT_OFFSET, "profile": asdict(profile),
+           "faults": fault_names, "services": {}}
+    started_servers = not all(s.running for s in infra.status())
+    infra.up()
+    try:
+        for m in manifests:
+            doc["services"][m.name] = _one_service(m, fault_names, profile, directory, doc, log)
+            _save(doc, directory)
+    finally:
+        if started_servers:  # leave the servers as we found them
+            infra.down()
+    _save(doc, directory)
+    (directory / "reliability.md").write_text(table.markdown(doc))
+    return doc, directory
+
+
+def _one_service(m: manifest.Manifest, fault_names: list[str], profile: Profile, directory: Path,
+                 doc: dict, log: Callable[[str], None]) -> dict:
+    port = procs.free_port()
+    ctx = Context(m, port, f"chaos-{m.name}-{port}", profile, uuid.uuid4().hex[:8], directory / "raw")
+    entry = {"status": "running", "port": port, "faults": {}, "notes": ctx.notes}
+    try:
+        service.build(m)
+        ctx.start_service()
+    except Exception as e:  # noqa: BLE001 -- a service that cannot start is reported, not fatal
+        entry.update(status="not started", error=f"{type(e).__name__}: {e}")
+        log(f"{m.name}: not started: {e}")
+        return entry
+    try:
+        for name in fault_names:
+            _prepare(ctx, name)
+            log(f"{m.name}: {name} ...")
+            try:
+                outcome = FAULTS[name](ctx)
+            except Exception as e:  # noqa: BLE001 -- one fault's failure is a result, not a crash
+                outcome = Outcome(name, error=f"{type(e).__name__}: {e}", cell=f"harness error: {e}"[:120])
+            result = outcome.as_dict()
+            entry["faults"][name] = result
+            log(f"{m.name}: {name}: {'pass' if result['passed'] else 'FAIL'}: {result['cell']}"
+                + (f" (failed: {', '.join(result['failed'])})" if result["failed"] else ""))
+            doc["services"][m.name] = entry
+            _save(doc, directory)
+    finally:
+        if ctx.running is not None:
+            ctx.running.stop()
+        verify.delete_devices(f"chaos-{ctx.run_id}-{m.name}-")
+    entry["status"] = "done"
+    return entry
+
+
+def _prepare(ctx: Context, fault: str) -> None:
+    """Every server up, the mock at its defaults, the service alive (restarted and noted if a
+    previous fault killed it), then a moment for its pools to reconnect."""
+    infra.up()
+    observe.reset_mock(ctx.mock_key)
+    if not ctx.running.alive():
+        ctx.notes.append(f"restarted before {fault}: the service had exited")
+        ctx.running.stop()
+        ctx.start_service()
+    else:
+        service.wait_healthy(ctx.running, 30)
+    time.sleep(0.5)
+
+
+def _save(doc: dict, directory: Path) -> None:
+    (directory / "results.json").write_text(json.dumps(doc, indent=1, default=str) + "\n")
