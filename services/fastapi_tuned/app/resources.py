@@ -34,11 +34,23 @@ async def reset_if_in_transaction(conn: asyncpg.Connection) -> None:
         await conn.execute("ROLLBACK")
 
 
+def rfc3339_utc(text: str) -> str:
+    """PostgreSQL's text form of a UTC timestamptz, "2024-01-01 00:01:00[.123456]+00", as the
+    contract's "2024-01-01T00:01:00Z": slicing, no datetime object (README ladder, step 4)."""
+    return text[:10] + "T" + text[11:19] + "Z"
+
+
+async def use_text_timestamps(conn: asyncpg.Connection) -> None:
+    # Written as str too: PostgreSQL parses the ISO 8601 stamps the service sends.
+    await conn.set_type_codec("timestamptz", schema="pg_catalog", format="text", encoder=str, decoder=rfc3339_utc)
+
+
 async def open_resources(settings: Settings) -> Resources:
     pg = await asyncpg.create_pool(
         settings.database_url, min_size=0, max_size=settings.pool_size,
         timeout=settings.db_timeout_seconds, command_timeout=settings.db_timeout_seconds,
-        reset=reset_if_in_transaction,
+        reset=reset_if_in_transaction, init=use_text_timestamps,
+        server_settings={"timezone": "UTC"},  # rfc3339_utc relies on "+00"
     )
     my = urlsplit(settings.mysql_url)
     mysql = await asyncmy.create_pool(

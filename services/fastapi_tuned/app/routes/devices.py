@@ -45,10 +45,11 @@ def parse_device(body: bytes) -> DeviceIn:
         raise RequestValidationError(exc.errors(include_url=False, include_context=False)) from None
 
 
-def utc_now_ms() -> tuple[datetime, str]:
+def utc_now_ms() -> str:
+    """Now as "2024-05-28T15:21:51.137Z": the response's stamp and, as text, the inserted value
+    (timestamptz is exchanged as text, see resources.use_text_timestamps)."""
     now = datetime.now(UTC)
-    now = now.replace(microsecond=now.microsecond // 1000 * 1000)
-    return now, now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
 
 INSERT = (
@@ -68,11 +69,11 @@ async def create_device(request: Request) -> Response:
     # in anyio's thread pool on every request (README ladder, step 2).
     device = parse_device(await read_limited_body(request))
     r = resources_of(request)
-    device_id = uuid.uuid4()
-    now, stamp = utc_now_ms()
+    device_id = str(uuid.uuid4())
+    stamp = utc_now_ms()
     async with timed("insert", "postgres", timeout=r.settings.db_timeout_seconds):
-        row_id = await r.pg.fetchval(INSERT, device_id, device.mac, device.firmware, now)
-    body = orjson.dumps({"id": row_id, "uuid": str(device_id), "mac": device.mac, "firmware": device.firmware,
+        row_id = await r.pg.fetchval(INSERT, device_id, device.mac, device.firmware, stamp)
+    body = orjson.dumps({"id": row_id, "uuid": device_id, "mac": device.mac, "firmware": device.firmware,
                          "created_at": stamp, "updated_at": stamp})
     try:
         # The database is the source of truth: a cache failure is counted, not returned.

@@ -22,6 +22,7 @@ async def list_users(
     r = resources_of(request)
     async with timed("select", "postgres", timeout=r.settings.db_timeout_seconds):
         rows = await r.pg.fetch(SELECT, after, limit)
-    # orjson writes the timestamptz values as RFC 3339 with "Z" straight from the rows.
-    return Response(orjson.dumps([dict(row) for row in rows], option=orjson.OPT_UTC_Z),
+    # created_at is already the contract's string (resources.rfc3339_utc); a dict literal
+    # per row is about twice as fast as dict(record).
+    return Response(orjson.dumps([{"user_id": u, "username": n, "email": e, "created_at": c} for u, n, e, c in rows]),
                     media_type="application/json")

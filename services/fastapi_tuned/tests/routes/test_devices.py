@@ -37,6 +37,6 @@ def test_create_with_postgres_down_is_503(client):
 
 
 def test_timestamp_has_milliseconds_and_z():
-    now, stamp = utc_now_ms()
+    stamp = utc_now_ms()
     assert stamp.endswith("Z") and len(stamp) == len("2024-05-28T15:21:51.137Z")
-    assert now.microsecond % 1000 == 0
+    assert stamp[10] == "T" and stamp[19] == "."

@@ -13,3 +13,10 @@ def test_errors_are_json(client):
     resp = client.delete("/api/devices")
     assert resp.status_code == 405
     assert resp.json() == {"detail": "Method Not Allowed"}
+
+
+def test_postgres_text_timestamp_becomes_rfc3339_utc():
+    from app.resources import rfc3339_utc
+
+    assert rfc3339_utc("2024-01-01 00:01:00+00") == "2024-01-01T00:01:00Z"
+    assert rfc3339_utc("2024-01-01 00:01:00.123456+00") == "2024-01-01T00:01:00Z"
