@@ -19,5 +19,8 @@ async def lifespan(app: FastAPI):
 
 app = FastAPI(title="fastapi_tuned", lifespan=lifespan, docs_url=None, redoc_url=None)
 app.add_exception_handler(DependencyError, dependency_error_handler)
+# The routes themselves, not include_router: FastAPI 0.165 keeps an included router as one
+# lazy entry that re-resolves its candidates on each request; a flat list is matched
+# directly (about 7 us less per request, README ladder, step 5).
 for module in (devices, users, fib, external, iomix, health):
-    app.include_router(module.router)
+    app.router.routes.extend(module.router.routes)
