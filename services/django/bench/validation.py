@@ -5,8 +5,9 @@ import json
 import re
 
 MAC = re.compile(r"[0-9A-Fa-f]{2}([-:])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}")
-# re.ASCII: "\d" must not accept other scripts' digits, which int() would.
-INTEGER = re.compile(r"[+-]?\d{1,20}", re.ASCII)  # longer is out of range anyway
+# Plain ASCII digits only: int() would also take "+5", " 5", "1_0" and other scripts' digits.
+# At most 10 digits, so int() never sees a huge number before the range check.
+INTEGER = re.compile(r"[0-9]{1,10}")
 FIRMWARE_MAX_LENGTH = 255
 FIB_MAX = 35
 USERS_LIMIT = (1, 100, 100)  # min, max, default
@@ -20,9 +21,14 @@ class Invalid(ValueError):
 def new_device(body: bytes) -> tuple[str, str]:
     """The (mac, firmware) of a POST /api/devices body; other fields are ignored."""
     try:
-        data = json.loads(body)
-    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError too
-        raise Invalid("body is not valid JSON") from None
+        # Strict UTF-8 first: json.loads(bytes) would also take UTF-16/32 and decode with
+        # "surrogatepass", letting a raw surrogate (b"\xed\xa0\x80") through.
+        data = json.loads(body.decode("utf-8"))
+        # An escaped lone surrogate ("\ud800") decodes to a str that is not Unicode text:
+        # re-encoding finds it (valid pairs were already joined by the parser).
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except (ValueError, RecursionError):  # UnicodeError is a ValueError too
+        raise Invalid("body is not valid UTF-8 JSON") from None
     if not isinstance(data, dict):
         raise Invalid("body must be a JSON object")
     mac, firmware = data.get("mac"), data.get("firmware")
@@ -30,6 +36,8 @@ def new_device(body: bytes) -> tuple[str, str]:
         raise Invalid("mac must be six hex pairs joined by one separator, '-' or ':'")
     if not isinstance(firmware, str) or not 1 <= len(firmware) <= FIRMWARE_MAX_LENGTH:
         raise Invalid(f"firmware must be a string of 1 to {FIRMWARE_MAX_LENGTH} characters")
+    if "\0" in firmware:  # PostgreSQL text cannot hold NUL: bad input, not a database error
+        raise Invalid("firmware must not contain NUL")
     return mac, firmware
 
 

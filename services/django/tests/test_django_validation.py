@@ -58,11 +58,22 @@ def test_invalid_firmware(firmware):
         b"{}",
         b'{"mac": "EF-2B-C4-F5-D6-34"}',
         b"[" * 100_000,
+        '{"mac": "EF-2B-C4-F5-D6-34", "firmware": "1.0"}'.encode("utf-16"),
+        b'{"mac": "EF-2B-C4-F5-D6-34", "firmware": "\\ud800"}',  # escaped lone surrogate
+        b'{"mac": "EF-2B-C4-F5-D6-34", "firmware": "\xed\xa0\x80"}',  # raw surrogate bytes
+        b'{"mac": "EF-2B-C4-F5-D6-34", "firmware": "1.0", "x": "\\udfff"}',
+        b'{"mac": "EF-2B-C4-F5-D6-34", "firmware": "\xff"}',
+        b'{"mac": "EF-2B-C4-F5-D6-34", "firmware": "a\\u0000b"}',  # NUL: PostgreSQL refuses it
     ],
 )
 def test_bodies_that_are_not_a_device(raw):
     with pytest.raises(Invalid):
         new_device(raw)
+
+
+def test_surrogate_pair_is_one_character():
+    raw = b'{"mac": "EF-2B-C4-F5-D6-34", "firmware": "\\ud83d\\ude00"}'
+    assert new_device(raw)[1] == "\N{GRINNING FACE}"
 
 
 def test_users_defaults_and_bounds():
@@ -82,6 +93,13 @@ def test_users_defaults_and_bounds():
         {"after": "2147483648"},
         {"after": "9" * 5000},
         {"after": "١"},
+        {"limit": "+5"},
+        {"limit": " 5"},
+        {"limit": "5 "},
+        {"limit": "5\n"},
+        {"limit": "1_0"},
+        {"limit": "5.0"},
+        {"after": "00000000001"},  # 11 digits, even though the value is in range
     ],
 )
 def test_users_invalid(params):
@@ -91,7 +109,8 @@ def test_users_invalid(params):
 
 def test_fib_range():
     assert fib_n("0") == 0 and fib_n("35") == 35
-    for text in ["-1", "36", "abc", "1.0", "", "1e3"]:
+    assert fib_n("0000000035") == 35  # 10 digits is still a number
+    for text in ["-1", "36", "abc", "1.0", "", "1e3", "+5", " 5", "1_0", "٣", "-0"]:
         with pytest.raises(Invalid):
             fib_n(text)
 
