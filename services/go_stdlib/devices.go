@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -51,7 +52,7 @@ func handleDevicesList() http.Handler {
 // exact response body under "device:<uuid>". A cache failure is counted, not answered.
 func handleDevicesCreate(logger *slog.Logger, store deviceStore, cache deviceCache, metrics *Metrics) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		req, err := decodeValid[createDeviceRequest](w, r)
+		req, err := decodeValid[createDeviceRequest](r)
 		if err != nil {
 			writeRequestError(w, err)
 			return
@@ -117,6 +118,9 @@ func (req createDeviceRequest) Valid() map[string]string {
 		problems["firmware"] = "field required"
 	case utf8.RuneCountInString(*req.Firmware) < 1 || utf8.RuneCountInString(*req.Firmware) > 255:
 		problems["firmware"] = "must be 1 to 255 characters"
+	case strings.ContainsRune(*req.Firmware, 0):
+		// PostgreSQL text cannot hold NUL: this is bad input, not a database failure.
+		problems["firmware"] = "must not contain NUL (\\u0000)"
 	}
 	return problems
 }

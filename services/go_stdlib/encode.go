@@ -13,11 +13,6 @@ import (
 	"strings"
 )
 
-// maxBodyBytes is the largest request body the contract accepts; larger ones get 413.
-const maxBodyBytes = 64 << 10
-
-var errBodyTooLarge = fmt.Errorf("request body larger than %d bytes", maxBodyBytes)
-
 // marshal encodes v as compact JSON, leaving <, > and & as they are: the service answers
 // strings as clients sent them, not escaped for HTML pages.
 func marshal(v any) ([]byte, error) {
@@ -80,15 +75,16 @@ func writeRequestError(w http.ResponseWriter, err error) {
 }
 
 // decodeValid reads the JSON body of r into a T and validates it. Its error is a
-// *requestError: 413 for a body over maxBodyBytes, 422 for anything that is not a valid T.
-func decodeValid[T validator](w http.ResponseWriter, r *http.Request) (T, error) {
+// *requestError, 422: the body is not UTF-8 JSON text, not a T, or not a valid one. The body is
+// already bounded: limitRequestBody read it.
+func decodeValid[T validator](r *http.Request) (T, error) {
 	var v T
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return v, &requestError{http.StatusRequestEntityTooLarge, errBodyTooLarge.Error()}
-		}
 		return v, &requestError{http.StatusBadRequest, "cannot read request body"}
+	}
+	if err := checkUTF8(body); err != nil {
+		return v, &requestError{http.StatusUnprocessableEntity, err.Error()}
 	}
 	if err := json.Unmarshal(body, &v); err != nil {
 		if _, ok := errors.AsType[*json.SyntaxError](err); ok {
@@ -137,14 +133,35 @@ func optionalString(fields map[string]json.RawMessage, name string) (*string, er
 	return &s, nil
 }
 
-// intInRange parses a decimal integer within [lo, hi]; name goes into the error.
+// intInRange parses raw, plain decimal digits (^[0-9]+$, at most 10 of them), as an integer
+// within [lo, hi]; name goes into the error. Signs, spaces, "1_0", "5.0" and non-ASCII digits,
+// which strconv or other languages' parsers may take, are refused: the contract is the same
+// for every service.
 func intInRange(name, raw string, lo, hi int) (int, error) {
-	n, err := strconv.Atoi(raw)
-	if err != nil || n < lo || n > hi {
+	n, ok := parseDigits(raw)
+	if !ok || n < lo || n > hi {
 		return 0, &requestError{
 			http.StatusUnprocessableEntity,
 			fmt.Sprintf("%s must be an integer from %d to %d, got %q", name, lo, hi, raw),
 		}
 	}
 	return n, nil
+}
+
+// maxDigits bounds the digits parseDigits takes: 10 hold every int32 and cannot overflow.
+const maxDigits = 10
+
+// parseDigits parses s if it is 1 to maxDigits ASCII digits.
+func parseDigits(s string) (int, bool) {
+	if s == "" || len(s) > maxDigits {
+		return 0, false
+	}
+	n := 0
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
 }

@@ -28,7 +28,8 @@ type mixStore interface {
 }
 
 // handleIOMix runs the MySQL workload of CONTRACT.md, then the temporary-file round trip.
-// The request body is ignored.
+// The request body is ignored; limitRequestBody has already read it, so that a body over the
+// limit is 413 here too.
 func handleIOMix(logger *slog.Logger, store mixStore, metrics *Metrics) http.Handler {
 	type response struct {
 		Transactions   int   `json:"transactions"`

@@ -1,11 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 )
+
+// maxBodyBytes is the largest request body the contract accepts; larger ones get 413.
+const maxBodyBytes = 64 << 10
+
+var errBodyTooLarge = fmt.Errorf("request body larger than %d bytes", maxBodyBytes)
 
 // NewServer returns the service's whole HTTP handler: the routes of routes.go behind the
 // request-body limit that every endpoint shares.
@@ -22,17 +30,35 @@ func NewServer(
 	return limitRequestBody(mux, maxBodyBytes)
 }
 
-// limitRequestBody answers 413 to a request whose declared body is larger than limit, and caps
-// the body of every other one (a chunked body is caught when a handler reads past the limit).
+// limitRequestBody reads the body of every request, at most limit bytes, before any route
+// runs: a larger one is 413 whether declared by Content-Length or streamed chunked, even on a
+// route that ignores its body. Routes then read the body from memory.
 func limitRequestBody(next http.Handler, limit int64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > limit {
 			writeError(w, http.StatusRequestEntityTooLarge, errBodyTooLarge.Error())
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		if r.ContentLength != 0 { // declared within the limit, or chunked (-1)
+			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+			if err != nil {
+				writeBodyReadError(w, err)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// writeBodyReadError answers a body that could not be read: 413 past the limit, 400 for
+// broken framing (a bad chunk, a connection cut short).
+func writeBodyReadError(w http.ResponseWriter, err error) {
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		writeError(w, http.StatusRequestEntityTooLarge, errBodyTooLarge.Error())
+		return
+	}
+	writeError(w, http.StatusBadRequest, "cannot read request body")
 }
 
 // handleNotFound answers every path no route knows, with a JSON body where ServeMux's own

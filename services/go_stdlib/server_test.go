@@ -97,16 +97,41 @@ func TestBodyOverLimitIs413(t *testing.T) {
 	t.Run("declared length", func(t *testing.T) {
 		assertJSONError(t, serve(srv, http.MethodPost, "/api/devices", big), http.StatusRequestEntityTooLarge)
 	})
-	t.Run("chunked", func(t *testing.T) {
-		r := httptest.NewRequest(http.MethodPost, "/api/devices", io.MultiReader(strings.NewReader(big)))
-		r.ContentLength = -1
-		w := httptest.NewRecorder()
-		srv.ServeHTTP(w, r)
-		assertJSONError(t, w, http.StatusRequestEntityTooLarge)
-	})
-	t.Run("io-mix", func(t *testing.T) {
+	// Every route, chunked too: io-mix ignores its body, the others have none, all bound it.
+	for _, route := range []struct{ method, target string }{
+		{http.MethodPost, "/api/devices"},
+		{http.MethodPost, "/api/io-mix"},
+		{http.MethodGet, "/api/fib/3"},
+		{http.MethodGet, "/nope"},
+	} {
+		t.Run("chunked "+route.method+" "+route.target, func(t *testing.T) {
+			r := httptest.NewRequest(route.method, route.target, io.MultiReader(strings.NewReader(big)))
+			r.ContentLength = -1
+			w := httptest.NewRecorder()
+			srv.ServeHTTP(w, r)
+			assertJSONError(t, w, http.StatusRequestEntityTooLarge)
+		})
+	}
+	t.Run("declared length io-mix", func(t *testing.T) {
 		assertJSONError(t, serve(srv, http.MethodPost, "/api/io-mix", big), http.StatusRequestEntityTooLarge)
 	})
+}
+
+func TestBodyAtTheLimitReachesTheRoute(t *testing.T) {
+	firmware := strings.Repeat("a", 255)
+	body := `{"mac":"EF-2B-C4-F5-D6-34","firmware":"` + firmware + `","pad":"`
+	body += strings.Repeat("x", maxBodyBytes-len(body)-2) + `"}`
+	store := &fakeDeviceStore{}
+	h := limitRequestBody(handleDevicesCreate(discardLogger(), store, &fakeCache{}, newMetrics(nil)), maxBodyBytes)
+
+	r := httptest.NewRequest(http.MethodPost, "/api/devices", io.MultiReader(strings.NewReader(body)))
+	r.ContentLength = -1 // chunked: read through the limit, then handed on
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+
+	if w.Code != http.StatusCreated || len(store.inserted) != 1 {
+		t.Fatalf("%d-byte chunked body = %d %s, want 201", len(body), w.Code, w.Body)
+	}
 }
 
 func TestDevicesCreateRejectsBadBodiesWith422(t *testing.T) {
@@ -129,6 +154,17 @@ func TestDevicesCreateRejectsBadBodiesWith422(t *testing.T) {
 		"no separator":      `{"mac":"EF2BC4F5D634","firmware":"1.0"}`,
 		"empty firmware":    `{"mac":"EF-2B-C4-F5-D6-34","firmware":""}`,
 		"256 char firmware": `{"mac":"EF-2B-C4-F5-D6-34","firmware":"` + long + `"}`,
+		"NUL in firmware":   `{"mac":"EF-2B-C4-F5-D6-34","firmware":"a\u0000b"}`,
+		"18 char mac":       `{"mac":"EF-2B-C4-F5-D6-34 ","firmware":"1.0"}`,
+		// Not UTF-8 JSON text (jsontext.go): encoding/json alone would store U+FFFD.
+		"0xff in firmware":        "{\"mac\":\"EF-2B-C4-F5-D6-34\",\"firmware\":\"\xff\"}",
+		"0xff in a field ignored": "{\"mac\":\"EF-2B-C4-F5-D6-34\",\"firmware\":\"1.0\",\"x\":\"\xff\"}",
+		"overlong slash":          "{\"mac\":\"EF-2B-C4-F5-D6-34\",\"firmware\":\"\xc0\xaf\"}",
+		"UTF-8 surrogate":         "{\"mac\":\"EF-2B-C4-F5-D6-34\",\"firmware\":\"\xed\xa0\x80\"}",
+		"truncated sequence":      "{\"mac\":\"EF-2B-C4-F5-D6-34\",\"firmware\":\"1.0\xe2\x82\"}",
+		"escaped lone surrogate":  `{"mac":"EF-2B-C4-F5-D6-34","firmware":"\ud800"}`,
+		"UTF-16 body":             "\xff\xfe{\x00}\x00",
+		"too deep":                strings.Repeat("[", 20000) + strings.Repeat("]", 20000),
 	}
 	for name, body := range bodies {
 		t.Run(name, func(t *testing.T) {
@@ -160,6 +196,8 @@ func TestUsersRejectsBadPagesWith422(t *testing.T) {
 	for _, query := range []string{
 		"limit=0", "limit=101", "limit=-1", "limit=abc", "limit=1.5", "limit=",
 		"after=-1", "after=2147483648", "after=x", "after=99999999999999999999",
+		"limit=%2B5", "limit=%205", "limit=5%20", "limit=1_0", "limit=1e2", "limit=%D9%A3", "after=-0",
+		"after=00000000001", // 11 digits: refused before the range check
 	} {
 		t.Run(query, func(t *testing.T) {
 			assertJSONError(t, serve(srv, http.MethodGet, "/api/users?"+query, ""), http.StatusUnprocessableEntity)
@@ -191,7 +229,7 @@ func TestFib(t *testing.T) {
 			t.Errorf("GET %s = %d %s, want 200 %s", target, w.Code, w.Body, want)
 		}
 	}
-	for _, n := range []string{"-1", "36", "abc", "1.5", "1e3", "99999999999999999999"} {
+	for _, n := range []string{"-1", "36", "abc", "1.5", "1e3", "99999999999999999999", "%2B5", "%205", "1_0", "%D9%A3", "5%00", "-0"} {
 		assertJSONError(t, serve(srv, http.MethodGet, "/api/fib/"+n, ""), http.StatusUnprocessableEntity)
 	}
 }
@@ -248,6 +286,19 @@ func TestMetricsArePresentFromStartup(t *testing.T) {
 	for _, line := range want {
 		if !strings.Contains(body, line+"\n") {
 			t.Errorf("metrics lack %q", line)
+		}
+	}
+}
+
+func TestParseDigits(t *testing.T) {
+	for s, want := range map[string]int{"0": 0, "05": 5, "35": 35, "2147483647": 2147483647, "9999999999": 9999999999} {
+		if n, ok := parseDigits(s); !ok || n != want {
+			t.Errorf("parseDigits(%q) = %d, %v; want %d, true", s, n, ok, want)
+		}
+	}
+	for _, s := range []string{"", "+5", "-5", "-0", " 5", "5 ", "5.0", "1_0", "1e2", "0x10", "٣", "5\x00", "12345678901"} {
+		if n, ok := parseDigits(s); ok {
+			t.Errorf("parseDigits(%q) = %d, true; want false", s, n)
 		}
 	}
 }
