@@ -65,14 +65,11 @@ impl IntoResponse for AppError {
 }
 
 // axum answers a syntax error with 400 and a missing content type with 415; the contract
-// wants 422 for every malformed body, and 413 only for an oversized one.
+// wants 422 for every malformed body. (Size is not the extractor's concern: `body_limit`
+// has already refused any body over the limit with 413.)
 impl From<JsonRejection> for AppError {
     fn from(rejection: JsonRejection) -> Self {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Self::PayloadTooLarge
-        } else {
-            Self::Validation(rejection.body_text())
-        }
+        Self::Validation(rejection.body_text())
     }
 }
 

@@ -3,8 +3,10 @@
 //! [`app`] builds the router from an [`AppState`]; `main.rs` only reads the configuration,
 //! serves and shuts down, so tests can drive the router directly with `oneshot`.
 
+mod body_limit;
 pub mod config;
 mod db;
+mod decimal;
 mod error;
 mod extract;
 mod memcache;

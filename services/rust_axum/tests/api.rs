@@ -82,7 +82,22 @@ async fn fib_computes_and_bounds_n() {
         get("/api/fib/20").await,
         (StatusCode::OK, json!({"n": 20, "fibonacci": 6765}))
     );
-    for n in ["36", "-1", "1.5", "abc", "99999999999999999999"] {
+    for n in [
+        "36",
+        "-1",
+        "1.5",
+        "abc",
+        "99999999999999999999",
+        "%2B5",
+        "-0",
+        "%205",
+        "5%20",
+        "1_0",
+        "1e2",
+        "0x10",
+        "%D9%A3",
+        "5%00",
+    ] {
         let (status, body) = get(&format!("/api/fib/{n}")).await;
         assert_detail(status, &body, StatusCode::UNPROCESSABLE_ENTITY);
     }
@@ -114,6 +129,9 @@ async fn device_bodies_that_are_not_valid_get_422() {
         r#"{"mac": "EF-2B-C4-F5-D6", "firmware": "1.0"}"#.to_owned(),
         r#"{"mac": "EF-2B-C4-F5-D6-34", "firmware": ""}"#.to_owned(),
         json!({"mac": "EF-2B-C4-F5-D6-34", "firmware": long_firmware}).to_string(),
+        r#"{"mac": "EF-2B-C4-F5-D6-34", "firmware": "a\u0000b"}"#.to_owned(),
+        r#"{"mac": "EF-2B-C4-F5-D6-34", "firmware": "\ud800"}"#.to_owned(),
+        "{\"a\":".repeat(6_000),
     ];
     for body in bodies {
         let (status, detail) = post_device(body.clone()).await;
@@ -134,10 +152,63 @@ async fn device_body_without_json_content_type_gets_422() {
 }
 
 #[tokio::test]
+async fn device_body_that_is_not_utf8_gets_422() {
+    for body in [
+        &b"\xff\xfe\xfd"[..],
+        b"{\"mac\": \"EF-2B-C4-F5-D6-34\", \"firmware\": \"\xed\xa0\x80\"}",
+        b"{\"mac\": \"EF-2B-C4-F5-D6-34\", \"firmware\": \"1.0\", \"x\": \"\xff\"}",
+    ] {
+        let (status, detail) = post_device(body).await;
+        assert_detail(status, &detail, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}
+
+#[tokio::test]
 async fn oversized_device_body_gets_413() {
     let body = json!({"mac": "EF-2B-C4-F5-D6-34", "firmware": "1", "pad": "x".repeat(70_000)});
     let (status, body) = post_device(body.to_string()).await;
     assert_detail(status, &body, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+/// 65537 bytes sent in 1 KiB chunks with no declared length, as a chunked request arrives.
+fn chunked_body() -> Body {
+    let chunks = (0..65).map(|_| Ok::<_, std::io::Error>(vec![b' '; 1024]));
+    Body::from_stream(futures_util::stream::iter(chunks.chain([Ok(vec![b' '])])))
+}
+
+#[tokio::test]
+async fn oversized_body_gets_413_on_every_route() {
+    // io-mix ignores its body and GET handlers never read one: the limit still holds, and
+    // it is checked before the databases (all dead here) are touched.
+    for (method, uri) in [
+        ("POST", "/api/io-mix"),
+        ("POST", "/api/devices"),
+        ("GET", "/api/devices"),
+        ("GET", "/api/users"),
+        ("GET", "/healthz"),
+        ("POST", "/api/nothing"),
+    ] {
+        for body in [Body::from(vec![b' '; 65_537]), chunked_body()] {
+            let request = Request::builder()
+                .method(method)
+                .uri(uri)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body)
+                .unwrap();
+            let (status, detail) = send(request).await;
+            assert_detail(status, &detail, StatusCode::PAYLOAD_TOO_LARGE);
+        }
+    }
+}
+
+#[tokio::test]
+async fn body_at_the_limit_is_read() {
+    let request = Request::post("/api/io-mix")
+        .body(Body::from(vec![b' '; 65_536]))
+        .unwrap();
+    // Past the limit, to the dead MySQL.
+    let (status, detail) = send(request).await;
+    assert_detail(status, &detail, StatusCode::SERVICE_UNAVAILABLE);
 }
 
 #[tokio::test]
@@ -148,8 +219,16 @@ async fn users_query_is_validated_before_any_database_work() {
         "limit=abc",
         "limit=1.5",
         "limit=",
+        "limit=%2B5",
+        "limit=%205",
+        "limit=1_0",
+        "limit=1e2",
+        "limit=%D9%A3",
         "after=-1",
+        "after=-0",
+        "after=",
         "after=2147483648",
+        "after=99999999999",
         "after=x",
     ] {
         let (status, body) = get(&format!("/api/users?{query}")).await;

@@ -80,6 +80,12 @@ impl NewDevice {
                 "firmware must be 1 to 255 characters".to_owned(),
             ));
         }
+        // PostgreSQL text cannot hold NUL: bad input, not a database failure.
+        if self.firmware.contains('\0') {
+            return Err(AppError::Validation(
+                "firmware must not contain NUL (\\u0000)".to_owned(),
+            ));
+        }
         Ok(())
     }
 }

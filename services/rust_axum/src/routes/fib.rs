@@ -3,7 +3,7 @@
 use axum::Json;
 use serde::Serialize;
 
-use crate::{error::AppError, extract::AppPath};
+use crate::{decimal::Decimal, error::AppError, extract::AppPath};
 
 #[derive(Serialize)]
 pub struct Fibonacci {
@@ -13,12 +13,11 @@ pub struct Fibonacci {
 
 /// Computed inline on the request's worker thread, as every service in the comparison does:
 /// the point of the test is what CPU-bound work does to a server's other requests.
-pub async fn fib(AppPath(n): AppPath<u32>) -> Result<Json<Fibonacci>, AppError> {
-    if n > 35 {
-        return Err(AppError::Validation(
-            "n must be an integer from 0 to 35".to_owned(),
-        ));
-    }
+pub async fn fib(AppPath(Decimal(n)): AppPath<Decimal>) -> Result<Json<Fibonacci>, AppError> {
+    let n = u32::try_from(n)
+        .ok()
+        .filter(|n| *n <= 35)
+        .ok_or_else(|| AppError::Validation("n must be an integer from 0 to 35".to_owned()))?;
     Ok(Json(Fibonacci {
         n,
         fibonacci: naive_fib(n),

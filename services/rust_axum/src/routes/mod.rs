@@ -10,13 +10,13 @@ mod users;
 
 use axum::{
     Json, Router,
-    extract::DefaultBodyLimit,
     http::StatusCode,
+    middleware,
     routing::{get, post},
 };
 use serde_json::{Value, json};
 
-use crate::{config::MAX_BODY_BYTES, state::AppState};
+use crate::{body_limit::limit_body, state::AppState};
 
 pub fn app(state: AppState) -> Router {
     Router::new()
@@ -29,7 +29,7 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(metrics::metrics))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(limit_body))
         .with_state(state)
 }
 

@@ -4,7 +4,9 @@ use axum::{Json, extract::State};
 use serde::{Deserialize, Serialize};
 use time::{OffsetDateTime, format_description::BorrowedFormatItem, macros::format_description};
 
-use crate::{db, error::AppError, extract::AppQuery, metrics::Op, state::AppState};
+use crate::{
+    db, decimal::Decimal, error::AppError, extract::AppQuery, metrics::Op, state::AppState,
+};
 
 const TIMESTAMP: &[BorrowedFormatItem<'_>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
@@ -12,34 +14,36 @@ const TIMESTAMP: &[BorrowedFormatItem<'_>] =
 const SELECT_USERS: &str = "SELECT user_id, username, email, created_at FROM users \
                             WHERE user_id > $1 ORDER BY user_id LIMIT $2";
 
-/// Parsed as `i64` so that any integer reaches the range checks (and answers `422`), while
-/// anything that is not an integer is rejected by the extractor.
+/// Plain decimal digits (see [`Decimal`]), then the range checks below.
 #[derive(Deserialize)]
 pub struct Page {
     #[serde(default = "Page::default_limit")]
-    limit: i64,
-    #[serde(default)]
-    after: i64,
+    limit: Decimal,
+    #[serde(default = "Page::default_after")]
+    after: Decimal,
 }
 
 impl Page {
-    fn default_limit() -> i64 {
-        100
+    fn default_limit() -> Decimal {
+        Decimal(100)
+    }
+
+    fn default_after() -> Decimal {
+        Decimal(0)
     }
 
     fn validate(&self) -> Result<(i32, i64), AppError> {
-        if !(1..=100).contains(&self.limit) {
+        let Decimal(limit) = self.limit;
+        if !(1..=100).contains(&limit) {
             return Err(AppError::Validation(
                 "limit must be an integer from 1 to 100".to_owned(),
             ));
         }
-        let after = i32::try_from(self.after)
-            .ok()
-            .filter(|after| *after >= 0)
-            .ok_or_else(|| {
-                AppError::Validation("after must be an integer from 0 to 2147483647".to_owned())
-            })?;
-        Ok((after, self.limit))
+        let after = i32::try_from(self.after.0).map_err(|_| {
+            AppError::Validation("after must be an integer from 0 to 2147483647".to_owned())
+        })?;
+        // `limit` is at most 100: the cast is exact. PostgreSQL's LIMIT takes a bigint.
+        Ok((after, limit as i64))
     }
 }
 
