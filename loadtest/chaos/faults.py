@@ -236,9 +236,12 @@ def external(ctx: Context) -> Outcome:
             observe.set_mock(key, delay_ms=5000)
             t_stall = time.monotonic()
             time.sleep(p.stall_s)
+            # The mock switches before its PUT answers: a window ends when the PUT is sent.
+            t_stall_end = time.monotonic()
             observe.set_mock(key, status=500)
             t_error = time.monotonic()
             time.sleep(p.error_s)
+            t_error_end = time.monotonic()
             observe.set_mock(key, delay_ms=20)
             t_back = time.monotonic()
             first_ok = _wait_for_ok(load, t_back, t_back + 3 * p.recovery_limit_s)
@@ -249,8 +252,8 @@ def external(ctx: Context) -> Outcome:
         after = observe.process_resources(pid)
     finally:
         observe.reset_mock(key)
-    stall = _outage_answers(started_between(samples, t_stall, t_error), 504, t_error)
-    error = _outage_answers(started_between(samples, t_error, t_back), 502, t_back)
+    stall = _outage_answers(started_between(samples, t_stall, t_stall_end), 504, t_error)
+    error = _outage_answers(started_between(samples, t_error, t_error_end), 502, t_back)
     recovery = _recovery(first_ok, t_back)
     growth = {k: after[k] - before[k] for k in ("fds", "tcp_connections", "threads")}
     out.measured = {"load": "fetch-external", "requests": len(samples), "statuses": status_counts(samples),
