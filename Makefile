@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV := uv run --frozen
 export PATH := $(HOME)/.cargo/bin:$(HOME)/.local/bin:$(PATH)
 
-.PHONY: setup build test test-unit test-services test-contract test-hostile test-overload test-static test-smoke bench down clean
+.PHONY: setup build test test-unit test-services test-contract test-hostile test-chaos test-overload test-static test-smoke bench down clean
 
 setup:
 	scripts/setup.sh
@@ -13,7 +13,7 @@ build: setup
 	$(UV) loadtest build
 
 ## The whole suite, as CI runs it (.ci/run).
-test: build test-unit test-services test-contract test-hostile test-overload test-static test-smoke
+test: build test-unit test-services test-contract test-hostile test-chaos test-overload test-static test-smoke
 
 test-unit: setup
 	$(UV) pytest -q tests/unit
@@ -29,6 +29,10 @@ test-contract: build
 # Hostile input, schemathesis against contract/openapi.yaml, security defaults: every service.
 test-hostile: build
 	$(UV) pytest -q tests/hostile tests/security
+
+# One fault of each kind against fastapi_tuned and go_stdlib, on servers of its own.
+test-chaos: build
+	$(UV) pytest -q tests/chaos
 
 # Issue 3's finding: 200 connections for 60 s leave fastapi_naive alive, every failure a JSON 503.
 test-overload: build
