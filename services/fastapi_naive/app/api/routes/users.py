@@ -4,6 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.api.deps import SettingsDep
+from app.api.params import DecimalDigits
 from app.db import connect_postgres
 from app.metrics import observe
 from app.models import UserOut
@@ -19,8 +20,8 @@ SELECT_USERS = """
 @router.get("", response_model=list[UserOut])
 async def list_users(
     settings: SettingsDep,
-    limit: Annotated[int, Query(ge=1, le=100)] = 100,
-    after: Annotated[int, Query(ge=0, le=2147483647)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100), DecimalDigits] = 100,
+    after: Annotated[int, Query(ge=0, le=2147483647), DecimalDigits] = 0,
 ) -> list[UserOut]:
     with observe("select", "postgres"):
         async with asyncio.timeout(settings.db_timeout_seconds):
