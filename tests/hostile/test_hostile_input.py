@@ -227,8 +227,17 @@ def test_slow_loris(target, observe):
     assert_still_serving(target)
 
 
-def test_slow_loris_crowd(target, observe):
+# A measured weakness of a reference configuration, kept visible rather than hidden: gunicorn's
+# gthread worker gives each connection whose headers it reads one of its 8 threads, with no
+# deadline (services/django/README.md, "Measured weakness: slow clients"). strict: if it ever
+# passes, the mark must go.
+KNOWN_SLOW_LORIS_FAILURES = {"django": "gunicorn gthread: 8 slow clients hold all 8 threads"}
+
+
+def test_slow_loris_crowd(target, observe, request):
     """CROWD slow clients at once, while a normal client must still get every answer."""
+    if target.name in KNOWN_SLOW_LORIS_FAILURES:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=KNOWN_SLOW_LORIS_FAILURES[target.name]))
     with NormalClient(target.base_url) as normal:
         crowd = clients.slow_loris_crowd(target.base_url, CROWD, SLOW_SECONDS)
     others = normal.summary()
