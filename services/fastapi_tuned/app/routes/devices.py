@@ -7,7 +7,7 @@ from typing import Annotated
 import orjson
 from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from ..body import read_limited_body
 from ..errors import DependencyError
@@ -30,11 +30,23 @@ DEVICES_JSON = orjson.dumps(DEVICES)
 MAC_PATTERN = r"^[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}$|^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$"
 
 
+def storable_text(text: str) -> str:
+    """PostgreSQL text holds neither NUL nor a lone surrogate ("\ud800" is valid JSON): both
+    are bad input (422), not a database failure."""
+    if "\x00" in text:
+        raise ValueError("must not contain NUL")
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode (no lone surrogates)") from None
+    return text
+
+
 class DeviceIn(BaseModel):
     model_config = ConfigDict(strict=True)  # a number is not a mac, null is not a firmware
 
-    mac: Annotated[str, StringConstraints(pattern=MAC_PATTERN)]
-    firmware: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    mac: Annotated[str, StringConstraints(pattern=MAC_PATTERN, min_length=17, max_length=17)]
+    firmware: Annotated[str, StringConstraints(min_length=1, max_length=255), AfterValidator(storable_text)]
 
 
 def parse_device(body: bytes) -> DeviceIn:
@@ -42,7 +54,9 @@ def parse_device(body: bytes) -> DeviceIn:
     try:
         return DeviceIn.model_validate_json(body)
     except ValidationError as exc:
-        raise RequestValidationError(exc.errors(include_url=False, include_context=False)) from None
+        # Without the input: raw bytes that are not UTF-8 could not be written into the 422.
+        raise RequestValidationError(
+            exc.errors(include_url=False, include_context=False, include_input=False)) from None
 
 
 def utc_now_ms() -> str:

@@ -1,8 +1,8 @@
 """GET /api/fib/{n}: the CPU-bound test, naive recursion on every request."""
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Path
+from ..params import decimal_int
 
 router = APIRouter(prefix="/api/fib", tags=["fib"])
 
@@ -13,5 +13,6 @@ def fib(n: int) -> int:
 
 # Computed on the event loop: with one vCPU a thread would only add a hop and GIL contention.
 @router.get("/{n}")
-async def get_fib(n: Annotated[int, Path(ge=0, le=35)]) -> dict[str, int]:
-    return {"n": n, "fibonacci": fib(n)}
+async def get_fib(n: str) -> dict[str, int]:
+    number = decimal_int(n, ("path", "n"), 0, 35)
+    return {"n": number, "fibonacci": fib(number)}

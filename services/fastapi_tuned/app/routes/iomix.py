@@ -7,6 +7,7 @@ import uuid
 
 from fastapi import APIRouter, Request
 
+from ..body import read_limited_body
 from ..errors import DependencyError
 from ..metrics import timed
 from ..resources import resources_of
@@ -54,18 +55,18 @@ def file_round_trip() -> int:
 
 @router.post("")
 async def io_mix(request: Request) -> dict[str, int]:
+    await read_limited_body(request)  # ignored, but bounded like every body (413)
     r = resources_of(request)
     totals = [0, 0, 0]
-    async with timed("mix", "mysql", timeout=r.settings.db_timeout_seconds):
-        async with r.mysql.acquire() as conn:
-            try:
-                for _ in range(TRANSACTIONS):
-                    for i, n in enumerate(await one_transaction(conn)):
-                        totals[i] += n
-            except BaseException:
-                # Unknown state (maybe mid-transaction): never hand it back to the pool.
-                # Closing the connection makes InnoDB roll back what was not committed.
-                conn.close()
-                raise
+    async with timed("mix", "mysql", timeout=r.settings.db_timeout_seconds), r.mysql.acquire() as conn:
+        try:
+            for _ in range(TRANSACTIONS):
+                for i, n in enumerate(await one_transaction(conn)):
+                    totals[i] += n
+        except BaseException:
+            # Unknown state (maybe mid-transaction): never hand it back to the pool.
+            # Closing the connection makes InnoDB roll back what was not committed.
+            conn.close()
+            raise
     return {"transactions": TRANSACTIONS, "rows_created": totals[0], "rows_updated": totals[1],
             "rows_deleted": totals[2], "file_operations": file_round_trip()}

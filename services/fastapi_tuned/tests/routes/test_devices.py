@@ -1,7 +1,6 @@
 import json
 
 import pytest
-
 from app.routes.devices import DEVICES, utc_now_ms
 
 
@@ -40,3 +39,16 @@ def test_timestamp_has_milliseconds_and_z():
     stamp = utc_now_ms()
     assert stamp.endswith("Z") and len(stamp) == len("2024-05-28T15:21:51.137Z")
     assert stamp[10] == "T" and stamp[19] == "."
+
+
+@pytest.mark.parametrize("body", [
+    b'{"mac": "EF-2B-C4-F5-D6-34", "firmware": "a\\u0000b"}',
+    b'{"mac": "EF-2B-C4-F5-D6-34", "firmware": "\\ud800"}',
+    b'{"mac": "EF-2B-C4-F5-D6-34", "firmware": "\xed\xa0\x80"}',
+    b"\xff\xfe{\x00}\x00",
+    b'{"mac": "EF-2B-C4-F5-D6-34\\n", "firmware": "1"}',
+])
+def test_create_rejects_text_postgres_cannot_hold(client, body):
+    resp = client.post("/api/devices", content=body, headers={"content-type": "application/json"})
+    assert resp.status_code == 422, resp.text
+    assert "detail" in resp.json()
