@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 # Six hex pairs joined by one separator used throughout: '-' or ':'.
 MAC_PATTERN = r"^([0-9A-Fa-f]{2}-){5}[0-9A-Fa-f]{2}$|^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$"
+NO_NUL_PATTERN = r"^[^\x00]*$"
 
 
 def format_millis(moment: datetime) -> str:
@@ -28,7 +29,8 @@ UtcSeconds = Annotated[datetime, PlainSerializer(format_seconds, return_type=str
 class DeviceIn(BaseModel):
     # strict: a number or null is a wrong type, not something to coerce.
     mac: str = Field(strict=True, pattern=MAC_PATTERN)
-    firmware: str = Field(strict=True, min_length=1, max_length=255)
+    # No NUL: PostgreSQL text cannot hold it, so it is bad input, not a database failure.
+    firmware: str = Field(strict=True, min_length=1, max_length=255, pattern=NO_NUL_PATTERN)
 
 
 class DeviceOut(BaseModel):

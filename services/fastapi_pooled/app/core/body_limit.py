@@ -1,11 +1,12 @@
-"""Answer 413 to request bodies over a limit, as JSON like every other error.
+"""Answer 413 to request bodies over a limit, on every endpoint, as JSON like every other error.
 
-FastAPI's own `max_body_size` answers text/plain when the endpoint never reads the body, so
-this pure-ASGI middleware does it: a declared Content-Length over the limit is refused before
-routing, and a streamed (chunked) body is counted as the endpoint reads it.
+FastAPI's own `max_body_size` answers text/plain when the endpoint never reads the body, and an
+endpoint that ignores its body (POST /api/io-mix) would never see a streamed one at all. So this
+pure-ASGI middleware reads the whole body before routing: a declared Content-Length over the
+limit is refused at once, a streamed (chunked) body as soon as it passes the limit; a body within
+the limit (at most 64 KiB in memory) is handed on to the endpoint unchanged.
 """
 
-from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -20,20 +21,32 @@ class BodySizeLimitMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        too_large = JSONResponse({"detail": TOO_LARGE}, 413)
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                return await JSONResponse({"detail": TOO_LARGE}, 413)(scope, receive, send)
+                return await too_large(scope, receive, send)
 
+        chunks: list[bytes] = []
         received = 0
-
-        async def receive_limited() -> Message:
-            nonlocal received
+        while True:
             message = await receive()
-            received += len(message.get("body", b""))
+            if message["type"] == "http.disconnect":
+                return  # the client left: nobody to answer
+            chunks.append(message.get("body", b""))
+            received += len(chunks[-1])
             if received > self.max_bytes:
-                # FastAPI re-raises an HTTPException from the body read, and its handler
-                # turns it into {"detail": ...}.
-                raise HTTPException(413, TOO_LARGE)
-            return message
+                return await too_large(scope, receive, send)
+            if not message.get("more_body", False):
+                break
 
-        await self.app(scope, receive_limited, send)
+        body_sent = False
+
+        async def replay() -> Message:
+            # The whole body once, then the server's own messages (a later disconnect).
+            nonlocal body_sent
+            if body_sent:
+                return await receive()
+            body_sent = True
+            return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+
+        await self.app(scope, replay, send)

@@ -27,6 +27,16 @@ def test_streamed_oversize_body_is_413_json(client):
     assert response.json()["detail"]
 
 
+def test_streamed_oversize_body_on_an_endpoint_that_ignores_it(client):
+    def chunks():
+        for _ in range(LIMIT // 1024 + 1):
+            yield b"x" * 1024
+
+    response = client.post("/api/io-mix", content=chunks())
+    assert response.status_code == 413
+    assert response.json()["detail"]
+
+
 def test_body_at_the_limit_passes_to_validation(client):
     body = b'{"mac": "bad", "firmware": "' + b"x" * (LIMIT - 40) + b'"}'
     assert len(body) <= LIMIT

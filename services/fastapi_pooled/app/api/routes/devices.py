@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Response
 
 from app.api.deps import MemcacheDep, SessionDep, SettingsDep
+from app.core.json_body import StrictJSONRoute
 from app.metrics import observe
 from app.models import DeviceIn, DeviceOut
 from app.orm.postgres import Device
 
-router = APIRouter(prefix="/devices", tags=["devices"])
+router = APIRouter(prefix="/devices", tags=["devices"], route_class=StrictJSONRoute)
 logger = logging.getLogger(__name__)
 
 # The hard-coded list of the Go-vs-FastAPI reference.

@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
+from app.api.params import DecimalDigits
 from app.models import FibOut
 
 router = APIRouter(tags=["fib"])
@@ -13,6 +14,6 @@ def fib(n: int) -> int:
 
 
 @router.get("/fib/{n}", response_model=FibOut)
-async def get_fib(n: Annotated[int, Path(ge=0, le=35)]) -> FibOut:
+async def get_fib(n: Annotated[int, Path(ge=0, le=35), DecimalDigits]) -> FibOut:
     # Computed inside the async endpoint: it blocks the event loop while it runs.
     return FibOut(n=n, fibonacci=fib(n))

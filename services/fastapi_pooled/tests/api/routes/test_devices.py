@@ -60,6 +60,33 @@ def test_malformed_json_is_422(client):
     assert response.status_code == 422
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"\xff\xfe\xfd",
+        b'{"mac": "EF-2B-C4-F5-D6-34", "firmware": "\xff"}',
+        b'{"mac": "EF-2B-C4-F5-D6-34", "firmware": "\xed\xa0\x80"}',  # UTF-8-encoded surrogate
+        b'{"mac": "EF-2B-C4-F5-D6-34", "firmware": "\\ud800"}',  # escaped lone surrogate
+        b'{"mac": "EF-2B-C4-F5-D6-34", "firmware": "1", "x": NaN}',
+        b'{"mac": "EF-2B-C4-F5-D6-34", "firmware": "1", "x": 1' + b"0" * 5000 + b"}",
+        b'{"a":' * 6000 + b"1" + b"}" * 6000,
+        b"[" * 30000 + b"]" * 30000,
+    ],
+)
+def test_body_that_is_not_utf8_json_is_422(client, body):
+    response = client.post(
+        "/api/devices", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "json_invalid"
+
+
+def test_nul_in_firmware_is_422(client):
+    response = client.post("/api/devices", json={**VALID, "firmware": "a\u0000b"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "firmware"]
+
+
 def test_firmware_of_255_chars_is_valid():
     assert len(DeviceIn(mac="EF-2B-C4-F5-D6-34", firmware="x" * 255).firmware) == 255
 

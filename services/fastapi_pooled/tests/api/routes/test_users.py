@@ -12,6 +12,14 @@ import pytest
         "after=-1",
         "after=2147483648",
         "after=x",
+        "limit=1_0",
+        "limit=%205",
+        "limit=5%20",
+        "limit=3.0",
+        "limit=",
+        "limit=%D9%A3",
+        "after=1_000",
+        "after=99999999999",
     ],
 )
 def test_bad_query_is_422(client, query):
