@@ -299,6 +299,12 @@ def start(name: str) -> None:
     """Start one component unless it already runs (used by `up` and by fault injection)."""
     RUN_DIR.mkdir(parents=True, exist_ok=True)
     if not _RUNNING[name]():
+        section = settings()["mariadb" if name == "mariadb" else name]
+        if procs.port_open(section["host"], section["port"]):
+            raise InfraError(
+                f"{name}: port {section['port']} is taken by a server this run directory ({RUN_DIR}) "
+                "did not start (another checkout's? stop it with its `loadtest infra down`, or set "
+                "BENCH_PORT_OFFSET)")
         _START[name]()
     elif name == "postgres":
         _pg_bootstrap()
