@@ -33,17 +33,20 @@ class Profile:
     overload_users: int = 1000
     overload_s: float = 30.0
     throughput_users: int = 10
-    throughput_s: float = 5.0
+    throughput_s: float = 5.0  # the 10-user window before the overload
+    recovery_window_s: float = 10.0  # the 10-user window after it, judged second by second
     throughput_ratio: float = 0.9
-    # "ok_per_s" (2xx/s, the documented criterion) or "ok_per_cpu_s" (2xx per service CPU
-    # second: immune to other processes on shared CI cores, still sees a backlog or a leak).
+    # "ok_per_s": 2xx/s, the documented criterion, judged per second (back to the ratio within
+    # recovery_limit_s, and held to the end of the window); "ok_per_cpu_s": 2xx per service CPU
+    # second over the whole window (immune to other processes on shared CI cores, still sees a
+    # backlog or a leak).
     throughput_measure: str = "ok_per_s"
     rss_limit: int = 2 * GiB
 
 
 FULL = Profile("full")
 QUICK = Profile("quick", outage_s=3.0, before_s=1.5, after_s=1.0, stall_s=3.0, error_s=2.0,
-                overload_users=300, overload_s=5.0, throughput_s=3.0,
+                overload_users=300, overload_s=5.0, throughput_s=3.0, recovery_window_s=3.0,
                 throughput_measure="ok_per_cpu_s")
 PROFILES = {p.name: p for p in (FULL, QUICK)}
 

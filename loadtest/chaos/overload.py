@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import resource
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 from .. import isolation
@@ -26,11 +27,12 @@ def _raise_fd_limit() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, target), hard))
 
 
-def run_oha(url: str, users: int, duration_s: float, raw: Path, pid: int) -> dict:
+def run_oha(url: str, users: int, duration_s: float, raw: Path, pid: int, csv: bool = False) -> dict:
     """One oha window, with the service tree's CPU seconds over it: 2xx per CPU second does
-    not move when other processes take the shared cores, 2xx per second does."""
+    not move when other processes take the shared cores, 2xx per second does. With csv, oha
+    writes a line per answered request and the window also gets its 2xx per 1-s bucket."""
     # No -w: requests in flight at the deadline are aborted and reported apart (not failures).
-    argv = [oha.binary(), "--no-tui", "--output-format", "json", "--worker-threads", "1",
+    argv = [oha.binary(), "--no-tui", "--output-format", "csv" if csv else "json", "--worker-threads", "1",
             "-z", f"{duration_s:g}s", "-t", "10s", "-c", str(users), url]
     cpu_before = isolation.tree_cpu_seconds(pid)
     with open(raw, "wb") as stdout:
@@ -39,18 +41,46 @@ def run_oha(url: str, users: int, duration_s: float, raw: Path, pid: int) -> dic
     cpu_s = isolation.tree_cpu_seconds(pid) - cpu_before
     if proc.returncode != 0:
         raise RuntimeError(f"oha exited {proc.returncode}: {proc.stderr.decode(errors='replace')[-500:]}")
-    r = oha.parse(raw.read_bytes())
-    ok = sum(n for code, n in r.status_codes.items() if code.startswith("2"))
-    attempts = sum(r.status_codes.values()) + sum(r.transport_errors.values())
-    return {"users": users, "duration_s": r.duration_s, "status_codes": r.status_codes,
-            "transport_errors": r.transport_errors, "aborted_at_deadline": r.aborted_at_deadline,
-            "ok_per_s": ok / r.duration_s if r.duration_s else 0.0,
-            "service_cpu_s": cpu_s, "ok_per_cpu_s": ok / cpu_s if cpu_s > 0 else 0.0,
-            "availability": ok / attempts if attempts else 0.0, "latency_ms": r.latency_ms}
+    if csv:
+        answered = oha.parse_csv_ends(raw.read_bytes())
+        ok_ends = [end for end, status in answered if status.startswith("2")]
+        statuses = Counter(status for _, status in answered)
+        window = {"duration_s": duration_s, "status_codes": dict(statuses),
+                  "ok_per_second": per_second(ok_ends, duration_s),
+                  "note": "csv: requests without an HTTP answer are not counted"}
+        ok, attempts = len(ok_ends), len(answered)
+    else:
+        r = oha.parse(raw.read_bytes())
+        ok = sum(n for code, n in r.status_codes.items() if code.startswith("2"))
+        attempts = sum(r.status_codes.values()) + sum(r.transport_errors.values())
+        window = {"duration_s": r.duration_s, "status_codes": r.status_codes,
+                  "transport_errors": r.transport_errors, "aborted_at_deadline": r.aborted_at_deadline,
+                  "latency_ms": r.latency_ms}
+    d = window["duration_s"]
+    return {"users": users, **window, "ok_per_s": ok / d if d else 0.0, "service_cpu_s": cpu_s,
+            "ok_per_cpu_s": ok / cpu_s if cpu_s > 0 else 0.0,
+            "availability": ok / attempts if attempts else 0.0}
 
 
-def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{x:.0%}"
+def per_second(ends: list[float], window_s: float) -> list[int]:
+    """Completions per whole second of the window (a partial last second is dropped)."""
+    counts = [0] * int(window_s)
+    for end in ends:
+        if 0 <= end < len(counts):
+            counts[int(end)] += 1
+    return counts
+
+
+def recovered_after(counts: list[int], baseline_per_s: float, ratio: float) -> int | None:
+    """Seconds until throughput is back: the end of the first 1-s bucket at or above
+    ratio x baseline from which the rest of the window, on average, stays there too (a single
+    good second followed by a relapse is not a recovery). None if it never is."""
+    floor = ratio * baseline_per_s
+    for i, n in enumerate(counts):
+        rest = counts[i:]
+        if n >= floor and sum(rest) / len(rest) >= floor:
+            return i + 1
+    return None
 
 
 def overload(ctx: Context) -> Outcome:
@@ -65,28 +95,35 @@ def overload(ctx: Context) -> Outcome:
     finally:
         peak = sampler.finish()
     alive = ctx.running.alive()
-    after = later = None
+    after = recovered = None
     if alive:
-        after = run_oha(url, p.throughput_users, p.throughput_s, raw.with_suffix(".after.json"), pid)
-        # The next window too: tells a slow recovery (backlog of abandoned requests) from noise.
-        later = run_oha(url, p.throughput_users, p.throughput_s, raw.with_suffix(".later.json"), pid)
+        after = run_oha(url, p.throughput_users, p.recovery_window_s, raw.with_suffix(".after.csv"), pid,
+                        csv=True)
+        recovered = recovered_after(after["ok_per_second"], before["ok_per_s"], p.throughput_ratio)
 
-    def ratio_of(window: dict | None, key: str = p.throughput_measure) -> float | None:
-        return window[key] / before[key] if window and before[key] else None
+    def ratio_of(key: str) -> float | None:
+        return after[key] / before[key] if after and before[key] else None
 
-    ratio = ratio_of(after)
-    out.measured = {"path": PATH, "before": before, "burst": burst, "after": after, "later": later,
-                    "rss_peak_bytes": peak, "alive": alive, "throughput_ratio": ratio,
-                    "throughput_ratio_later": ratio_of(later), "throughput_measure": p.throughput_measure,
-                    "wall_ratio": ratio_of(after, "ok_per_s"),
-                    "cpu_ratio": ratio_of(after, "ok_per_cpu_s"), "load_average": os.getloadavg()}
+    per_s = p.throughput_measure == "ok_per_s"
+    out.measured = {"path": PATH, "before": before, "burst": burst, "after": after,
+                    "rss_peak_bytes": peak, "alive": alive, "throughput_measure": p.throughput_measure,
+                    "recovered_after_s": recovered, "wall_ratio": ratio_of("ok_per_s"),
+                    "cpu_ratio": ratio_of("ok_per_cpu_s"), "load_average": os.getloadavg()}
+    if per_s:
+        back = f"2xx/s back to {p.throughput_ratio:.0%} within {p.recovery_limit_s:g} s"
+        back_ok = recovered is not None and recovered <= p.recovery_limit_s
+    else:
+        back = f"{MEASURES[p.throughput_measure]} back to {p.throughput_ratio:.0%}"
+        back_ok = (ratio_of(p.throughput_measure) or 0) >= p.throughput_ratio
     out.criteria = {
         "survives": alive,
         f"RSS under {p.rss_limit / GiB:g} GiB": 0 < peak < p.rss_limit,
-        f"{MEASURES[p.throughput_measure]} back to {p.throughput_ratio:.0%}": ratio is not None and ratio >= p.throughput_ratio,
+        back: back_ok,
     }
+    series = ""
+    if after and before["ok_per_s"]:
+        series = " ".join(f"{n / before['ok_per_s']:.0%}" for n in after["ok_per_second"][:6])
     out.cell = (f"{p.overload_users} conns: {burst['availability']:.0%} 2xx; RSS {peak / 2**20:.0f} MiB; "
-                f"10 users: {before['ok_per_s']:.0f}/s before, {_pct(ratio_of(after, 'ok_per_s'))} after "
-                f"({_pct(ratio_of(after, 'ok_per_cpu_s'))} per CPU s), "
-                f"{_pct(ratio_of(later, 'ok_per_s'))} {p.throughput_s:g} s later")
+                f"10 users: {before['ok_per_s']:.0f}/s before; after, per second: {series or '—'}; "
+                f"back in {'—' if recovered is None else f'{recovered} s'}")
     return out

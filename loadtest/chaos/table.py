@@ -29,12 +29,11 @@ CRITERIA = {
                 "settle period, open fds and TCP connections at most {leak_slack_fds} and threads at "
                 "most {leak_slack_threads} above the count before the fault (psutil).",
     "overload": "GET /api/users: {throughput_users} users for {throughput_s:g} s, "
-                "{overload_users} connections for {overload_s:g} s (oha), {throughput_users} users "
-                "again: the process survives, its RSS peak stays under {rss_limit_gib:g} GiB, and "
-                "{measure} after is at least {throughput_ratio:.0%} of before. The cell gives the "
-                "share of 2xx among all attempts during the overload, the RSS peak, and the 10-user "
-                "2xx/s right after and in the next window as a share of before (2xx per service "
-                "CPU second in brackets: other processes on the shared cores do not move it).",
+                "{overload_users} connections for {overload_s:g} s (oha), then {throughput_users} "
+                "users for {recovery_window_s:g} s: the process survives, its RSS peak stays under "
+                "{rss_limit_gib:g} GiB, and {back}. The cell gives the share of 2xx among all "
+                "attempts during the overload, the RSS peak, the 10-user 2xx/s before, each of the "
+                "first seconds after as a share of it, and when throughput was back.",
     "kill": "devices-post load; the service's process group gets SIGKILL and is started again on "
             "the same port: the gap is the time between the last 2xx before the kill and the first "
             "after; rows of requests cut by the kill are counted (allowed), nothing else lost.",
@@ -49,8 +48,7 @@ NOTHING_LOST = (
 
 def markdown(doc: dict) -> str:
     profile = doc["profile"]
-    fmt = {**profile, "rss_limit_gib": profile["rss_limit"] / 2**30,
-           "measure": MEASURES[profile.get("throughput_measure", "ok_per_s")]}
+    fmt = {**profile, "rss_limit_gib": profile["rss_limit"] / 2**30, "back": _back(profile)}
     faults = doc["faults"]
     lines = [
         "# Reliability under faults",
@@ -81,6 +79,16 @@ def markdown(doc: dict) -> str:
               ("Every measurement (statuses per window, latencies, resources, raw oha output) is in "
                "`results/chaos-<UTC time>/` of the run."), ""]
     return "\n".join(lines)
+
+
+def _back(profile: dict) -> str:
+    """The overload's recovery criterion in words (context.Profile.throughput_measure)."""
+    measure = profile.get("throughput_measure", "ok_per_s")
+    if measure == "ok_per_s":
+        return (f"2xx/s is back to {profile['throughput_ratio']:.0%} of before within "
+                f"{profile['recovery_limit_s']:g} s, second by second: the first 1-s bucket at that "
+                f"level from which the rest of the window averages at least as much")
+    return f"{MEASURES[measure]} over the window after is at least {profile['throughput_ratio']:.0%} of before"
 
 
 def _cell(result: dict | None) -> str:

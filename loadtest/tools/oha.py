@@ -60,3 +60,21 @@ def parse(raw: str | bytes) -> ToolResult:
         latency_ms=latency,
         aborted_at_deadline=int(aborted),
     )
+
+
+def parse_csv_ends(raw: str | bytes) -> list[tuple[float, str]]:
+    """`--output-format csv`: one line per answered request. Returns (end time in seconds from
+    the run's start, status) per request: what a per-second throughput series needs. Requests
+    that failed without an HTTP answer are not in the file."""
+    text = raw.decode() if isinstance(raw, bytes) else raw
+    lines = text.splitlines()
+    if not lines or not lines[0].startswith("request-start,"):
+        raise ValueError(f"not oha CSV output: {text[:200]!r}")
+    header = lines[0].split(",")
+    start, duration, status = (header.index(k) for k in ("request-start", "request-duration", "status"))
+    out = []
+    for line in lines[1:]:
+        if line:
+            f = line.split(",")
+            out.append((float(f[start]) + float(f[duration]), f[status]))
+    return out
