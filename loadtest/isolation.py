@@ -18,6 +18,7 @@ import os
 import shlex
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -184,10 +185,12 @@ class ServiceBox:
         return ["sh", "-c", f'{joins} && exec "$@"', "cgexec"]
 
     def attach(self, pid: int) -> None:
-        """After launch: start the watchdog in taskset mode (a cgroup enforces its own limit)."""
-        if self.mode == "taskset":
-            self.watchdog = MemoryWatchdog(pid, MEMORY_LIMIT)
-            self.watchdog.start()
+        """After launch: start the memory sampler; in taskset mode it also enforces the limit
+        (a cgroup enforces its own)."""
+        taskset = self.mode == "taskset"
+        self.watchdog = MemoryWatchdog(pid, MEMORY_LIMIT if taskset else None,
+                                       working_set=None if taskset else self.working_set)
+        self.watchdog.start()
 
     # --- measurements -------------------------------------------------------------------
     def cpu(self, pid: int | None = None) -> CpuSample | None:
@@ -213,26 +216,46 @@ class ServiceBox:
         except OSError:
             self.peak_resettable = False
         if self.watchdog:
-            self.watchdog.peak = 0
+            self.watchdog.reset()
+
+    def working_set(self) -> int | None:
+        """The cgroup's usage minus its inactive file cache (docker stats' and the kubelet's
+        formula), in bytes."""
+        m = self.dirs.get("memory")
+        if m is None:
+            return None
+        if self.mode == "cgroup-v1":
+            usage, inactive = _read_int(m / "memory.usage_in_bytes"), "total_inactive_file"
+        else:
+            usage, inactive = _read_int(m / "memory.current"), "inactive_file"
+        if usage is None:
+            return None
+        return max(0, usage - _read_kv(m / "memory.stat").get(inactive, 0))
 
     def memory(self, pid: int | None = None) -> dict:
-        """Current and peak bytes, and whether the peak covers the level or the service's life."""
+        """Current and peak bytes (the cgroup's own peak, page cache included), whether the
+        peak covers the level or the service's life, and the sampled peaks of the tree's RSS
+        and of the working set (every 0.2 s, so a spike shorter than that can be missed)."""
         scope = "level" if self.peak_resettable else "since-start"
+        wd = self.watchdog
+        if wd is not None and pid is not None:
+            wd.sample()  # the level's last moment too
+        sampled = {"peak_rss_bytes": wd.peak if wd else None,
+                   "peak_working_set_bytes": wd.peak_working_set if wd else None}
         if self.mode == "cgroup-v1":
             m = self.dirs["memory"]
             return {"current_bytes": _read_int(m / "memory.usage_in_bytes"),
                     "peak_bytes": _read_int(m / "memory.max_usage_in_bytes"), "peak_scope": scope,
-                    "oom_kills": _read_kv(m / "memory.oom_control").get("oom_kill", 0)}
+                    "oom_kills": _read_kv(m / "memory.oom_control").get("oom_kill", 0), **sampled}
         if self.mode == "cgroup-v2":
             m = self.dirs["memory"]
             return {"current_bytes": _read_int(m / "memory.current"),
                     "peak_bytes": _read_int(m / "memory.peak"), "peak_scope": scope,
-                    "oom_kills": _read_kv(m / "memory.events").get("oom_kill", 0)}
+                    "oom_kills": _read_kv(m / "memory.events").get("oom_kill", 0), **sampled}
         current = tree_rss(pid) if pid else None
-        wd = self.watchdog
         return {"current_bytes": current, "peak_bytes": wd.peak if wd else current,
                 "peak_scope": "level (RSS sampled every 0.2 s)",
-                "oom_kills": 1 if wd and wd.killed else 0}
+                "oom_kills": 1 if wd and wd.killed else 0, **sampled}
 
     # --- tear-down ----------------------------------------------------------------------
     def cleanup(self) -> None:
@@ -302,20 +325,35 @@ def tree_cpu_seconds(pid: int) -> float:
 
 
 class MemoryWatchdog(threading.Thread):
-    """Fallback memory limit: kill the service when its tree's RSS goes over the limit."""
+    """Samples the service's memory every `interval` s and keeps the peaks: the RSS of its
+    process tree and, in a cgroup, the working set (usage minus inactive file cache, what
+    `docker stats` and `kubectl top` report; the cgroup's own peak also counts page cache).
+    With a `limit` (taskset mode, no cgroup to enforce one) it kills the tree over it."""
 
-    def __init__(self, pid: int, limit: int, interval: float = 0.2):
+    def __init__(self, pid: int, limit: int | None = None, interval: float = 0.2,
+                 working_set: Callable[[], int | None] | None = None):
         super().__init__(daemon=True, name=f"memory-watchdog-{pid}")
-        self.pid, self.limit, self.interval = pid, limit, interval
+        self.pid, self.limit, self.interval, self.working_set = pid, limit, interval, working_set
         self.peak = 0
+        self.peak_working_set: int | None = None
         self.killed = False
         self._stop_event = threading.Event()
 
+    def reset(self) -> None:
+        self.peak, self.peak_working_set = 0, None
+
+    def sample(self) -> int:
+        rss = tree_rss(self.pid)
+        self.peak = max(self.peak, rss)
+        ws = self.working_set() if self.working_set else None
+        if ws is not None:
+            self.peak_working_set = max(self.peak_working_set or 0, ws)
+        return rss
+
     def run(self) -> None:
         while not self._stop_event.wait(self.interval):
-            rss = tree_rss(self.pid)
-            self.peak = max(self.peak, rss)
-            if rss > self.limit:
+            rss = self.sample()
+            if self.limit is not None and rss > self.limit:
                 for p in reversed(tree(self.pid)):
                     try:
                         p.kill()
@@ -326,4 +364,3 @@ class MemoryWatchdog(threading.Thread):
 
     def stop(self) -> None:
         self._stop_event.set()
-

@@ -47,3 +47,30 @@ def test_memory_watchdog_kills_over_the_limit():
     finally:
         wd.stop()
         proc.kill()
+
+
+def test_sampled_peaks_see_the_service_memory_and_reset_per_level():
+    placement = isolation.plan()
+    box = isolation.ServiceBox("unit-test-mem", placement)
+    box.create()
+    # 48 MiB touched, then freed after 1 s: the level's peaks must see it, the next level's not.
+    code = "import time; x = bytearray(48 << 20); time.sleep(1); del x; time.sleep(5)"
+    proc = subprocess.Popen([*box.prefix(), "python3", "-c", code])
+    try:
+        box.attach(proc.pid)
+        box.reset_memory_peak()
+        time.sleep(0.8)
+        mem = box.memory(proc.pid)
+        assert mem["peak_rss_bytes"] >= 48 << 20
+        assert mem["peak_working_set_bytes"] >= 48 << 20
+        assert mem["peak_working_set_bytes"] <= mem["peak_bytes"]  # the cgroup's peak adds page cache
+        time.sleep(1.0)  # freed now
+        box.reset_memory_peak()
+        time.sleep(0.5)
+        mem = box.memory(proc.pid)
+        assert mem["peak_rss_bytes"] < 40 << 20
+        assert mem["peak_working_set_bytes"] < 40 << 20
+    finally:
+        proc.kill()
+        proc.wait()
+        box.cleanup()
