@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // These tests use the real databases when the contract's environment is set
@@ -73,6 +76,83 @@ func TestLiveMixTransactionLeavesTheTableAsItWas(t *testing.T) {
 	}
 	if after := count(); after != before {
 		t.Errorf("mix_items has %d rows, had %d", after, before)
+	}
+}
+
+// TestLiveDeadlockVictimIsRetried makes two transactions deadlock on the real MariaDB: each
+// holds a row the other wants. InnoDB rolls back the lighter one, which retryDeadlocks runs
+// again, and the second attempt commits.
+func TestLiveDeadlockVictimIsRetried(t *testing.T) {
+	live := openLive(t)
+	db, ctx := live.my.db, t.Context()
+	batch := uuid.NewString() // rows x and y, of a batch no request uses
+	t.Cleanup(func() {
+		db.ExecContext(context.Background(), "DELETE FROM mix_items WHERE batch = ?", batch) //nolint:errcheck // best effort
+	})
+	var ids [2]int64
+	for i := range ids {
+		res, err := db.ExecContext(ctx, "INSERT INTO mix_items (batch, name, value) VALUES (?, 'row', ?)", batch, i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ids[i], err = res.LastInsertId(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	x, y := ids[0], ids[1]
+	update := "UPDATE mix_items SET value = value + 1 WHERE id = ?"
+
+	// The winner locks y, after enough undo log to make it the heavier transaction: InnoDB
+	// rolls back the one that has done the least work.
+	winner, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer winner.Rollback() //nolint:errcheck // in case the test fails before the goroutine rolls it back
+	for k := range 20 {
+		if _, err := winner.ExecContext(ctx, "INSERT INTO mix_items (batch, name, value) VALUES (?, 'ballast', ?)", batch, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := winner.ExecContext(ctx, update, y); err != nil {
+		t.Fatal(err)
+	}
+
+	var winnerDone chan error // the winner's last statements, once started
+	var attempts []error
+	counts, err := retryDeadlocks(ctx, func(ctx context.Context) (counts mixCounts, err error) {
+		defer func() { attempts = append(attempts, err) }()
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return mixCounts{}, err
+		}
+		defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+		if _, err := tx.ExecContext(ctx, update, x); err != nil {
+			return mixCounts{}, err
+		}
+		if len(attempts) == 0 {
+			// Now the winner waits for x, held here, while this waits for y: a cycle.
+			winnerDone = make(chan error, 1)
+			go func() {
+				_, err := winner.ExecContext(ctx, update, x)
+				winnerDone <- errors.Join(err, winner.Rollback())
+			}()
+		}
+		if _, err := tx.ExecContext(ctx, update, y); err != nil {
+			return mixCounts{}, err
+		}
+		return mixCounts{Updated: 2}, tx.Commit()
+	})
+	if winnerDone != nil {
+		if werr := <-winnerDone; werr != nil {
+			t.Errorf("the winner failed: %v", werr)
+		}
+	}
+	if err != nil || counts.Updated != 2 {
+		t.Fatalf("retryDeadlocks() = %+v, %v; want the second attempt to commit", counts, err)
+	}
+	if len(attempts) != 2 || !isDeadlock(attempts[0]) {
+		t.Errorf("attempts failed with %v; want a deadlock, then success", attempts)
 	}
 }
 

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/url"
 	"strconv"
@@ -79,11 +81,51 @@ func (m *MySQL) PoolStats() (size, inUse int) {
 var insertMixBatchSQL = "INSERT INTO mix_items (batch, name, value) VALUES " +
 	strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", mixBatchSize), ", ")
 
-// MixTransaction runs one io-mix transaction (CONTRACT.md, endpoint 6): insert a fresh batch
-// of rows, count them, update half, delete them all. Any error rolls it back.
-func (m *MySQL) MixTransaction(ctx context.Context) (counts mixCounts, err error) {
+// MixTransaction runs one io-mix transaction (CONTRACT.md, endpoint 6), again if MariaDB
+// chose it as a deadlock victim, all attempts within one dbTimeout.
+func (m *MySQL) MixTransaction(ctx context.Context) (mixCounts, error) {
 	ctx, cancel := context.WithTimeout(ctx, dbTimeout)
 	defer cancel()
+	return retryDeadlocks(ctx, m.mixTransaction)
+}
+
+// mixAttempts is how many times a transaction that keeps losing deadlocks is run in all.
+const mixAttempts = 3
+
+// erLockDeadlock is MySQL/MariaDB error 1213, ER_LOCK_DEADLOCK.
+const erLockDeadlock = 1213
+
+// isDeadlock reports whether err is error 1213: InnoDB chose the transaction as a deadlock
+// victim and rolled all of it back. Nothing else is safe to rerun blindly: a lock wait
+// timeout (1205) rolls back only the statement, and a connection lost during COMMIT leaves
+// unknown whether the transaction committed.
+func isDeadlock(err error) bool {
+	var myErr *mysql.MySQLError
+	return errors.As(err, &myErr) && myErr.Number == erLockDeadlock
+}
+
+// retryDeadlocks runs transaction until it succeeds, fails otherwise, or has lost mixAttempts
+// deadlocks. The bounded UPDATE and DELETE make deadlocks rare, not impossible: when purge
+// removes delete-marked index entries, their gap locks pass to the next entry, which can be
+// another batch's. The MySQL manual's answer to a deadlock is to run the transaction again;
+// the random pause of a few milliseconds lets the winner finish first.
+func retryDeadlocks(ctx context.Context, transaction func(context.Context) (mixCounts, error)) (mixCounts, error) {
+	for attempt := 1; ; attempt++ {
+		counts, err := transaction(ctx)
+		if attempt == mixAttempts || !isDeadlock(err) {
+			return counts, err
+		}
+		select {
+		case <-time.After(time.Millisecond + rand.N(4*time.Millisecond)):
+		case <-ctx.Done():
+			return mixCounts{}, fmt.Errorf("%w before retrying: %w", ctx.Err(), err)
+		}
+	}
+}
+
+// mixTransaction is one attempt: insert a fresh batch of rows, count them, update half,
+// delete them all. Any error rolls it back.
+func (m *MySQL) mixTransaction(ctx context.Context) (counts mixCounts, err error) {
 	tx, err := m.db.BeginTx(ctx, nil)
 	if err != nil {
 		return mixCounts{}, err
