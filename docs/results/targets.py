@@ -45,13 +45,25 @@ def main(path: str) -> None:
         rows.append(("p99 at 100 users, users: fastapi_tuned / go_stdlib",
                      f"{tuned['latency_ms']['p99']:.1f} / {go['latency_ms']['p99']:.1f} ms", f"{r:.2f}x",
                      "<= 2x", "met" if r <= 2 else "NOT met"))
+    # Memory is judged as `docker stats` showed it in the reference write-ups: the working set
+    # (cgroup usage minus inactive file cache). The cgroup's own peak, which also counts page
+    # cache charged to the group, and the process tree's RSS are shown beside it.
     for service, limit_mb in [("fastapi_tuned", 100), ("go_stdlib", 30), ("rust_axum", 30)]:
-        peaks = [lv["service_memory"]["peak_bytes"] for lv in levels
-                 if lv["service"] == service and lv["users"] == 100 and lv["service_memory"]]
-        if peaks:
-            mb = max(peaks) / 1e6
-            rows.append((f"peak memory at 100 users, {service} (all scenarios)", f"{mb:.1f} MB", "",
-                         f"< {limit_mb} MB", "met" if mb < limit_mb else "NOT met"))
+        mems = [lv["service_memory"] for lv in levels
+                if lv["service"] == service and lv["users"] == 100 and lv["service_memory"]]
+        if not mems:
+            continue
+
+        def peak_mb(key):
+            values = [m[key] for m in mems if m.get(key) is not None]
+            return max(values) / 1e6 if values else None
+
+        ws, rss, cgroup = peak_mb("peak_working_set_bytes"), peak_mb("peak_rss_bytes"), peak_mb("peak_bytes")
+        judged = ws if ws is not None else cgroup
+        detail = (f"working set {ws:.1f} MB (RSS {rss:.1f}, cgroup peak with page cache {cgroup:.1f})"
+                  if ws is not None else f"cgroup peak {cgroup:.1f} MB (page cache included)")
+        rows.append((f"peak memory at 100 users, {service} (all scenarios)", detail, "",
+                     f"< {limit_mb} MB", "met" if judged < limit_mb else "NOT met"))
 
     print("| target | measured | ratio | goal | |\n|---|---:|---:|---|---|")
     for row in rows:
