@@ -1,8 +1,9 @@
 """`loadtest sweep`: gate, start, load and measure every service, level by level.
 
-For each service: the contract gate, the build, then per scenario a fresh start inside the
-service's cgroup, a warm-up, the closed-loop levels (and with --open-loop the constant-rate
-levels below the measured peak). results.json is rewritten after every level."""
+For each service: the contract gate, the build, then per scenario a fresh start (natively
+inside the service's cgroup, or a restart of its compose container: runtime.py), a warm-up,
+the closed-loop levels (and with --open-loop the constant-rate levels below the measured peak).
+results.json is rewritten after every level."""
 
 from __future__ import annotations
 
@@ -16,18 +17,19 @@ from pathlib import Path
 
 import httpx
 
-from . import gate, generator, infra, isolation, manifest, probes, report, results, service
+from . import generator, manifest, probes, report, results, runtime
 from .config import endpoints
 from .generator import GeneratorError, Load
 from .plan import GATE_ESTIMATE_S, START_OVERHEAD_S, SweepPlan, human
 from .procs import InfraError
+from .runtime import service_cpu  # noqa: F401 -- re-exported: tests build levels with it
 from .scenarios import SCENARIOS, Scenario
 
 
 @dataclass
 class Context:
     plan: SweepPlan
-    placement: isolation.Placement
+    runtime: runtime.Runtime
     rf: results.ResultsFile
     calibration: dict | None
     firmware_prefix: str
@@ -35,7 +37,8 @@ class Context:
 
 
 def run(plan: SweepPlan, label: str, out: Path | None, argv: list[str], console) -> results.ResultsFile:
-    placement = isolation.plan()
+    rt = runtime.make(plan.runtime)  # compose without an engine fails here, before any output
+    placement = rt.placement
     directory = results.run_dir(label, out)
     tools = sorted({plan.tool, "k6"} if plan.open_loop else {plan.tool})
     rf = results.ResultsFile.new(
@@ -55,8 +58,8 @@ def run(plan: SweepPlan, label: str, out: Path | None, argv: list[str], console)
     if rf.doc["calibration"] is None:
         console.print("[yellow]note:[/] no calibration (run `loadtest calibrate`): generator_bound "
                       "is judged from the generator's CPU alone")
-    ctx = Context(plan, placement, rf, rf.doc["calibration"], f"wsb-{secrets.token_hex(4)}-", None)
-    with leave_infra_as_found():
+    ctx = Context(plan, rt, rf, rf.doc["calibration"], f"wsb-{secrets.token_hex(4)}-", None)
+    with rt.servers(plan.services):
         try:
             with _progress(console, plan) as progress:
                 ctx.progress = progress
@@ -73,19 +76,6 @@ def run(plan: SweepPlan, label: str, out: Path | None, argv: list[str], console)
     rf.finish("complete")
     report.write_all(rf.dir, rf.doc)
     return rf
-
-
-@contextmanager
-def leave_infra_as_found():
-    """Start what is missing; afterwards stop only what this sweep started."""
-    before = {s.name: s.running for s in infra.status()}
-    infra.up()
-    try:
-        yield
-    finally:
-        for name in reversed(infra.COMPONENTS):
-            if not before.get(name):
-                infra.stop(name)
 
 
 @contextmanager
@@ -114,23 +104,24 @@ def run_service(ctx: Context, m: manifest.Manifest, console) -> None:
     plan, rf = ctx.plan, ctx.rf
     rf.set_service(m.name, status="pending", error=None, summary=m.summary, language=m.language,
                    workers=m.workers, version=results.service_version(m.name))
-    _advance(ctx, 0, f"{m.name}: contract gate")
-    t0 = time.monotonic()
-    g = gate.run(m.name, skip=plan.skip_gate)
-    _advance(ctx, 0 if plan.skip_gate else GATE_ESTIMATE_S)
-    rf.set_service(m.name, gate=g)
-    if g["status"] == "failed":
-        rf.set_service(m.name, status="gate-failed", error="contract suite failed: not measured")
-        console.print(f"[red]{m.name}: contract gate failed ({time.monotonic() - t0:.0f} s), "
-                      f"not measured[/]\n{g['output_tail'][-800:]}")
-        _advance(ctx, len(plan.scenarios) * (plan.scenario_seconds() + START_OVERHEAD_S))
-        return
     try:
-        _advance(ctx, 0, f"{m.name}: build")
-        service.build(m)
-        for name in plan.scenarios:
-            run_scenario(ctx, m, SCENARIOS[name], console)
-            report.write_all(rf.dir, rf.doc)
+        with ctx.runtime.deployed(m):
+            _advance(ctx, 0, f"{m.name}: contract gate")
+            t0 = time.monotonic()
+            g = ctx.runtime.gate(m, skip=plan.skip_gate)
+            _advance(ctx, 0 if plan.skip_gate else GATE_ESTIMATE_S)
+            rf.set_service(m.name, gate=g)
+            if g["status"] == "failed":
+                rf.set_service(m.name, status="gate-failed", error="contract suite failed: not measured")
+                console.print(f"[red]{m.name}: contract gate failed ({time.monotonic() - t0:.0f} s), "
+                              f"not measured[/]\n{g['output_tail'][-800:]}")
+                _advance(ctx, len(plan.scenarios) * (plan.scenario_seconds() + START_OVERHEAD_S))
+                return
+            _advance(ctx, 0, f"{m.name}: build")
+            ctx.runtime.build(m)
+            for name in plan.scenarios:
+                run_scenario(ctx, m, SCENARIOS[name], console)
+                report.write_all(rf.dir, rf.doc)
     except (InfraError, GeneratorError) as e:
         rf.set_service(m.name, status="failed", error=str(e)[-2000:])
         console.print(f"[red]{m.name}: {e}[/]")
@@ -141,31 +132,28 @@ def run_service(ctx: Context, m: manifest.Manifest, console) -> None:
 
 def run_scenario(ctx: Context, m: manifest.Manifest, scenario: Scenario, console) -> None:
     plan, rf = ctx.plan, ctx.rf
-    mock_key = f"bench-{m.name}"
-    box = isolation.ServiceBox(m.name, ctx.placement)
-    running = None
+    mock_key = ctx.runtime.mock_key(m)
+    svc = None
     try:
-        box.create()
         set_mock(mock_key, plan.external_delay_ms)
         _advance(ctx, 0, f"{m.name} {scenario.name}: start")
-        running = service.start(m, mock_key=mock_key, prefix=box.prefix())
-        box.attach(running.pid)
+        svc = ctx.runtime.start(m, mock_key)
         _advance(ctx, START_OVERHEAD_S)
         if plan.warmup_s > 0:
             _advance(ctx, 0, f"{m.name} {scenario.name}: warm-up")
             warmup = max(plan.warmup_s, 1.0) if plan.tool == "k6" else plan.warmup_s  # k6: >= 1 s
             load = _load(plan, ctx, scenario, plan.levels[0], warmup)
-            generator.run(plan.tool, load, running.base_url,
+            generator.run(plan.tool, load, svc.base_url,
                           rf.dir / "raw" / f"{m.name}.{scenario.name}.warmup.{plan.tool}.json",
-                          ctx.placement, rf.dir)
+                          ctx.runtime.placement, rf.dir)
             _advance(ctx, plan.warmup_s)
         closed = []
         for users in plan.levels:
-            level = measure(ctx, m, scenario, running, box, users=users)
+            level = measure(ctx, m, scenario, svc, users=users)
             closed.append(level)
             if not level["service_alive"]:
                 rf.set_service(m.name, status="failed",
-                               error=f"{scenario.name}: service died at {users} users; see {running.log}")
+                               error=f"{scenario.name}: service died at {users} users; see {svc.log}")
                 return
         if plan.open_loop:
             peak = max((lv["ok_rps"] or 0 for lv in closed), default=0)
@@ -179,16 +167,14 @@ def run_scenario(ctx: Context, m: manifest.Manifest, scenario: Scenario, console
                                                     f"{fraction:.0%} of the peak ({fraction * peak:,.0f})")
                 if rate < 1:
                     continue
-                level = measure(ctx, m, scenario, running, box, users=max(plan.levels), rate=rate,
-                                note=note)
+                level = measure(ctx, m, scenario, svc, users=max(plan.levels), rate=rate, note=note)
                 if not level["service_alive"]:
                     rf.set_service(m.name, status="failed",
                                    error=f"{scenario.name}: service died at {rate:.0f} req/s open loop")
                     return
     finally:
-        if running is not None:
-            running.stop()
-        box.cleanup()
+        if svc is not None:
+            svc.stop()
         clear_mock(mock_key)
         if scenario.name == "devices-post":
             try:
@@ -203,9 +189,8 @@ def _load(plan: SweepPlan, ctx: Context, scenario: Scenario, users: int, duratio
                 firmware_prefix=ctx.firmware_prefix)
 
 
-def measure(ctx: Context, m: manifest.Manifest, scenario: Scenario, running: service.Running,
-            box: isolation.ServiceBox, users: int, rate: float | None = None,
-            note: str | None = None) -> dict:
+def measure(ctx: Context, m: manifest.Manifest, scenario: Scenario, svc: runtime.Handle,
+            users: int, rate: float | None = None, note: str | None = None) -> dict:
     """One level: the tool's record plus CPU, memory, connections and (devices-post) data checks."""
     plan, rf = ctx.plan, ctx.rf
     tool = "k6" if rate else plan.tool  # open loop needs k6's constant-arrival-rate executor
@@ -215,29 +200,29 @@ def measure(ctx: Context, m: manifest.Manifest, scenario: Scenario, running: ser
     name = f"{m.name}.{scenario.name}.{mode}-{round(rate) if rate else users}.{tool}.json"
     raw = rf.dir / "raw" / name
     before_id = probes.devices_max_id() if scenario.name == "devices-post" else None
-    box.reset_memory_peak()
+    svc.reset_memory_peak()
     started_at = results.utc_now()
     loadavg = os.getloadavg()[0]
-    cpu0 = box.cpu(running.pid)
-    servers = probes.ServerCpu()
-    sampler = probes.ConnectionSampler(running.pid)
+    cpu0 = svc.cpu()
+    servers = ctx.runtime.server_cpu()
+    sampler = svc.connections()
     sampler.start()
     t0 = time.monotonic()
     try:
         gen = generator.run(tool, _load(plan, ctx, scenario, users, plan.duration_s, rate),
-                            running.base_url, raw, ctx.placement, rf.dir)
+                            svc.base_url, raw, ctx.runtime.placement, rf.dir)
     finally:
         connections = sampler.finish()
     elapsed = time.monotonic() - t0
-    cpu1 = box.cpu(running.pid)
+    cpu1 = svc.cpu()
     level = {"service": m.name, "scenario": scenario.name, "mode": mode, "users": users,
              "target_rps": rate, "started_at": started_at, "host_loadavg_1m": loadavg,
              **generator_summary(gen, scenario.expected_status)}
     level["achieved_ratio"] = results.finite(level["rps"] / rate) if rate else None
     if note:
         level["tool_notes"].append(note)
-    level["service_cpu"] = service_cpu(cpu0, cpu1, elapsed, ctx.placement, box.mode)
-    level["service_memory"] = box.memory(running.pid)
+    level["service_cpu"] = svc.cpu_figures(cpu0, cpu1, elapsed)
+    level["service_memory"] = svc.memory()
     ceiling = tool_ceiling(ctx.calibration, tool)
     level["generator"] = {
         "cpu_percent_of_core": 100.0 * gen.cpu_of_core,
@@ -252,7 +237,7 @@ def measure(ctx: Context, m: manifest.Manifest, scenario: Scenario, running: ser
                                                    level["status_codes"].get("201", 0),
                                                    level["aborted_at_deadline"])
                              if before_id is not None else None)
-    level["service_alive"] = running.alive()
+    level["service_alive"] = svc.alive()
     level["raw"] = str(raw.relative_to(rf.dir))
     rf.add_level(level)
     _advance(ctx, plan.duration_s)
@@ -273,22 +258,6 @@ def generator_summary(gen: generator.GeneratorRun, expected_status: int) -> dict
 
 def _fraction(percent: float | None) -> float | None:
     return None if percent is None else percent / 100.0
-
-
-def service_cpu(c0, c1, elapsed: float, placement: isolation.Placement, mode: str) -> dict:
-    if c0 is None or c1 is None or elapsed <= 0:
-        return {"percent_of_quota": None, "usage_s": None, "nr_periods": None,
-                "nr_throttled": None, "throttled_s": None, "source": "none"}
-    usage = (c1.usage_ns - c0.usage_ns) / 1e9
-    cgroup = mode.startswith("cgroup")
-    return {
-        "percent_of_quota": 100.0 * usage / elapsed / placement.cpu_quota_cores,
-        "usage_s": usage,
-        "nr_periods": c1.nr_periods - c0.nr_periods if cgroup else None,
-        "nr_throttled": c1.nr_throttled - c0.nr_throttled if cgroup else None,
-        "throttled_s": (c1.throttled_ns - c0.throttled_ns) / 1e9 if cgroup else None,
-        "source": "cgroup" if cgroup else "psutil",
-    }
 
 
 # --- the external mock's per-key behaviour -------------------------------------------------

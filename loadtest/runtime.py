@@ -1,0 +1,159 @@
+"""Where a sweep runs each service: natively in its cgroup (the default) or as a compose container
+(`sweep --runtime compose`, runtime_compose.py). sweep.py drives both through this interface, so
+the loop, the levels and the results document are one code path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Protocol
+
+from . import gate, infra, isolation, probes, service
+from .manifest import Manifest
+
+RUNTIMES = ("native", "compose")
+
+
+class Sampler(Protocol):
+    """Samples during a level: start() before the load, finish() after it."""
+
+    def start(self) -> None: ...
+    def finish(self) -> dict: ...
+
+
+class Handle(Protocol):
+    """One fresh start of a service, for one scenario."""
+
+    base_url: str
+    log: str  # where to look when it died
+
+    def alive(self) -> bool: ...
+    def stop(self) -> None: ...
+    def cpu(self) -> object: ...  # an opaque sample, before and after a level
+    def cpu_figures(self, c0: object, c1: object, elapsed: float) -> dict: ...  # service_cpu
+    def reset_memory_peak(self) -> None: ...  # before a level
+    def memory(self) -> dict: ...  # service_memory, after it
+    def connections(self) -> Sampler: ...  # db_connections
+
+
+class Runtime(Protocol):
+    name: str
+    placement: isolation.Placement
+
+    def servers(self, services: list[str]) -> AbstractContextManager: ...  # up inside, as found after
+    def deployed(self, m: Manifest) -> AbstractContextManager: ...  # the service can start inside
+    def gate(self, m: Manifest, skip: bool) -> dict: ...
+    def build(self, m: Manifest) -> None: ...
+    def mock_key(self, m: Manifest) -> str: ...  # the key of its EXTERNAL_URL on the mock
+    def start(self, m: Manifest, mock_key: str) -> Handle: ...
+    def server_cpu(self) -> probes.ServerCpu: ...  # anything with .percent(seconds)
+
+
+def make(name: str) -> Runtime:
+    """The runtime a sweep asked for; compose fails here, before anything starts, without an engine."""
+    if name == "compose":
+        from .runtime_compose import ComposeRuntime
+
+        return ComposeRuntime()
+    return NativeRuntime()
+
+
+# --- native: the harness's own servers, each service in a cgroup (isolation.py) -----------------
+
+class NativeRuntime:
+    name = "native"
+
+    def __init__(self, placement: isolation.Placement | None = None):
+        self.placement = placement or isolation.plan()
+
+    def servers(self, services: list[str]) -> AbstractContextManager:
+        return leave_infra_as_found()
+
+    @contextmanager
+    def deployed(self, m: Manifest) -> Iterator[None]:
+        yield  # started per scenario
+
+    def gate(self, m: Manifest, skip: bool) -> dict:
+        return gate.run(m.name, skip=skip)
+
+    def build(self, m: Manifest) -> None:
+        service.build(m)
+
+    def mock_key(self, m: Manifest) -> str:
+        return f"bench-{m.name}"
+
+    def start(self, m: Manifest, mock_key: str) -> NativeHandle:
+        box = isolation.ServiceBox(m.name, self.placement)
+        try:
+            box.create()
+            running = service.start(m, mock_key=mock_key, prefix=box.prefix())
+        except BaseException:
+            box.cleanup()
+            raise
+        box.attach(running.pid)
+        return NativeHandle(running, box)
+
+    def server_cpu(self) -> probes.ServerCpu:
+        return probes.ServerCpu()
+
+
+@contextmanager
+def leave_infra_as_found() -> Iterator[None]:
+    """Start what is missing; afterwards stop only what this sweep started."""
+    before = {s.name: s.running for s in infra.status()}
+    infra.up()
+    try:
+        yield
+    finally:
+        for name in reversed(infra.COMPONENTS):
+            if not before.get(name):
+                infra.stop(name)
+
+
+class NativeHandle:
+    """A service process started from its manifest inside its ServiceBox."""
+
+    def __init__(self, running: service.Running, box: isolation.ServiceBox):
+        self.running, self.box = running, box
+        self.base_url, self.log = running.base_url, str(running.log)
+
+    def alive(self) -> bool:
+        return self.running.alive()
+
+    def stop(self) -> None:
+        try:
+            self.running.stop()
+        finally:
+            self.box.cleanup()
+
+    def cpu(self) -> isolation.CpuSample | None:
+        return self.box.cpu(self.running.pid)
+
+    def cpu_figures(self, c0, c1, elapsed: float) -> dict:
+        return service_cpu(c0, c1, elapsed, self.box.placement, self.box.mode)
+
+    def reset_memory_peak(self) -> None:
+        self.box.reset_memory_peak()
+
+    def memory(self) -> dict:
+        return self.box.memory(self.running.pid)
+
+    def connections(self) -> probes.ConnectionSampler:
+        return probes.ConnectionSampler(self.running.pid)
+
+
+def service_cpu(c0, c1, elapsed: float, placement: isolation.Placement, mode: str) -> dict:
+    """service_cpu from two isolation.CpuSample: cgroup counters, or psutil in taskset mode."""
+    if c0 is None or c1 is None or elapsed <= 0:
+        return {"percent_of_quota": None, "usage_s": None, "nr_periods": None,
+                "nr_throttled": None, "throttled_s": None, "source": "none"}
+    usage = (c1.usage_ns - c0.usage_ns) / 1e9
+    cgroup = mode.startswith("cgroup")
+    return {
+        "percent_of_quota": 100.0 * usage / elapsed / placement.cpu_quota_cores,
+        "usage_s": usage,
+        "nr_periods": c1.nr_periods - c0.nr_periods if cgroup else None,
+        "nr_throttled": c1.nr_throttled - c0.nr_throttled if cgroup else None,
+        "throttled_s": (c1.throttled_ns - c0.throttled_ns) / 1e9 if cgroup else None,
+        "source": "cgroup" if cgroup else "psutil",
+    }
