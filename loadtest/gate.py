@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -13,27 +14,37 @@ CONTRACT_DIR = ROOT / "tests" / "contract"
 TIMEOUT_S = 900
 
 
-def command(service: str) -> list[str]:
+def command(service: str, base_url: str | None = None,
+            mock_key: str | None = None) -> tuple[list[str], dict[str, str]]:
+    """argv and its extra environment. Natively the suite starts the service from its manifest.
+    Given the base_url of a service the harness did not start (a compose container), it runs
+    against that with the servers already listening (loadtest.runtime_gate), and skips the
+    tests that need a second instance of the service."""
     uv = shutil.which("uv")
     runner = [uv, "run", "pytest"] if uv else [sys.executable, "-m", "pytest"]
-    return [*runner, "tests/contract", "--service", service, "-q", "-p", "no:cacheprovider"]
+    if base_url is None:
+        return [*runner, "tests/contract", "--service", service, "-q", "-p", "no:cacheprovider"], {}
+    argv = [*runner, "tests/contract", "-q", "-p", "no:cacheprovider", "-p", "loadtest.runtime_gate"]
+    return argv, {"BASE_URL": base_url, "MOCK_KEY": mock_key or service}
 
 
-def run(service: str, skip: bool = False) -> dict:
+def run(service: str, skip: bool = False, base_url: str | None = None,
+        mock_key: str | None = None) -> dict:
     """{"status": passed|failed|skipped, ...}; the output tail explains a failure."""
-    argv = command(service)
+    argv, env = command(service, base_url, mock_key)
+    shown = " ".join([*(f"{k}={v}" for k, v in env.items()), *argv])
     if skip:
-        return {"status": "skipped", "seconds": None, "command": " ".join(argv),
+        return {"status": "skipped", "seconds": None, "command": shown,
                 "output_tail": "--skip-gate: contract suite not run (development only)"}
     if not any(CONTRACT_DIR.glob("test_*.py")):
-        return {"status": "failed", "seconds": 0.0, "command": " ".join(argv),
+        return {"status": "failed", "seconds": 0.0, "command": shown,
                 "output_tail": f"no contract suite in {CONTRACT_DIR.relative_to(ROOT)}"}
     start = time.monotonic()
     try:
         r = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT_S,
-                           stdin=subprocess.DEVNULL, check=False)
+                           stdin=subprocess.DEVNULL, check=False, env={**os.environ, **env})
         status, output = ("passed" if r.returncode == 0 else "failed"), r.stdout + r.stderr
     except subprocess.TimeoutExpired as e:
         status, output = "failed", f"timed out after {TIMEOUT_S} s\n{(e.stdout or b'')[-3000:]!r}"
     return {"status": status, "seconds": round(time.monotonic() - start, 1),
-            "command": " ".join(argv), "output_tail": output[-3000:]}
+            "command": shown, "output_tail": output[-3000:]}
