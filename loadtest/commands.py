@@ -28,6 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--external-delay", type=int, default=500, help="mock delay in ms (fetch-external)")
     s.add_argument("--skip-gate", action="store_true",
                    help="DEVELOPMENT ONLY: measure without the contract gate (recorded in results)")
+    s.add_argument("--runtime", choices=["native", "compose"], default="native",
+                   help="native: each service in its own cgroup, servers on loopback (default); "
+                        "compose: the compose stack, CPU and memory from the Docker Engine API")
     s.add_argument("--label", default="sweep")
     s.add_argument("--out", help="results directory (default results/<UTC time>-<label>)")
     s.set_defaults(func=cmd_sweep)

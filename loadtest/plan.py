@@ -59,6 +59,7 @@ class SweepPlan:
     external_delay_ms: int = 500
     skip_gate: bool = False
     quick: bool = False
+    runtime: str = "native"  # or "compose": see loadtest/runtime.py
     open_loop_fractions: list[float] = field(default_factory=lambda: list(OPEN_LOOP_FRACTIONS))
 
     def steps_per_scenario(self) -> int:
@@ -112,6 +113,7 @@ def _from_args(args) -> SweepPlan:
         external_delay_ms=args.external_delay,
         skip_gate=args.skip_gate,
         quick=quick,
+        runtime=getattr(args, "runtime", "native"),
     )
 
 
