@@ -70,17 +70,21 @@ def closed_tables(by_service: dict) -> list[str]:
 
 def resources_table(by_service: dict) -> list[str]:
     """At each service's highest level: shared servers' CPU and connections held."""
+    top = {s: levels[max(levels)] for s, levels in by_service.items()}
+    # A compose run has MySQL 8.4 where a native run has MariaDB: name what ran.
+    sql = "mysql" if any("mysql" in lv["databases"] or "mysql" in lv["db_connections"]
+                         for lv in top.values()) else "mariadb"
+    label = {"mysql": "MySQL", "mariadb": "MariaDB"}[sql]
     rows = []
-    for s, levels in by_service.items():
-        lv = levels[max(levels)]
+    for s, lv in top.items():
         dbs, conns = lv["databases"], lv["db_connections"]
         rows.append([s, str(lv["users"]),
                      *(fmt((dbs.get(n) or {}).get("cpu_percent_of_core"), 0, " %")
-                       for n in ("postgres", "mariadb", "memcached", "external_mock")),
-                     *(f"{(conns.get(n) or {}).get('max', 0)}" for n in ("postgres", "mariadb", "memcached")),
+                       for n in ("postgres", sql, "memcached", "external_mock")),
+                     *(f"{(conns.get(n) or {}).get('max', 0)}" for n in ("postgres", sql, "memcached")),
                      fmt(lv["generator"]["cpu_percent_of_core"], 0, " %")])
-    header = ["service", "users", "PostgreSQL CPU", "MariaDB CPU", "memcached CPU", "mock CPU",
-              "PG conns (max)", "MariaDB conns (max)", "memcached conns (max)", "generator CPU"]
+    header = ["service", "users", "PostgreSQL CPU", f"{label} CPU", "memcached CPU", "mock CPU",
+              "PG conns (max)", f"{label} conns (max)", "memcached conns (max)", "generator CPU"]
     title = ("**Shared servers at the highest level** (CPU in % of one core; connections held by "
              "the service)")
     return [title, "", table(header, rows), ""]
