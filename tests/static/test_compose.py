@@ -132,3 +132,47 @@ def test_dashboard_queries_the_contract_metrics():
     assert re.search(r'op="insert", db="postgres"', exprs) and re.search(
         r'op="set", db="memcache"', exprs
     )
+
+
+# --- compose/bench.yaml: the override `loadtest sweep --runtime compose` adds ----------------
+
+def bench_config(service: str, env: dict[str, str] | None = None) -> dict:
+    """What the harness's `docker compose -f compose.yaml -f compose/bench.yaml` renders."""
+    import os
+
+    from loadtest.runtime_compose import COMPOSE_FILES
+
+    args = [tool("docker-compose")]
+    for f in COMPOSE_FILES:
+        args += ["-f", f]
+    result = subprocess.run(
+        [*args, "--profile", service, "config", "--format", "json"], check=False,
+        capture_output=True, text=True, cwd=ROOT, env={**os.environ, **(env or {})},
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_bench_override_publishes_the_servers_on_loopback_at_infra_toml_ports(service):
+    from loadtest.runtime_compose import INFRA, base_url
+
+    s, plain, bench = infra_settings(), config(service)["services"], bench_config(service)["services"]
+    assert set(bench) == set(plain)
+    targets = {"postgres": 5432, "mysql": 3306, "memcached": 11211, "external_mock": 58081}
+    for name, section in INFRA.items():
+        [port] = bench[name]["ports"]
+        assert port["host_ip"] == "127.0.0.1", f"{name}: loopback only"
+        assert (int(port["published"]), port["target"]) == (s[section]["port"], targets[name])
+    assert bench[service] == plain[service]  # the service itself is untouched
+    [port] = plain[service]["ports"]
+    assert base_url(bench_config(service), service) == f"http://127.0.0.1:{port['published']}"
+
+
+def test_bench_override_follows_the_harness_ports():
+    from loadtest.runtime_compose import PORT_VARS
+
+    env = {var: str(60000 + i) for i, var in enumerate(PORT_VARS.values())}
+    services = bench_config("go_stdlib", env)["services"]
+    assert {n: services[n]["ports"][0]["published"] for n in PORT_VARS} == {
+        n: env[var] for n, var in PORT_VARS.items()}
