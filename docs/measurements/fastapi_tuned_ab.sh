@@ -3,7 +3,7 @@
 # together (A on one port, B on another), both pinned to CPU 0, oha pinned to CPU 1,
 # keep-alive, runs interleaved ABABAB so the shared machine's noise hits both alike.
 # Usage: docs/measurements/fastapi_tuned_ab.sh DIR_A DIR_B SCENARIO [PAIRS] [DURATION] [CONNS] [GRANIAN_ARGS_B]
-#   SCENARIO: devices-get | users | devices-post      (needs `uv run loadtest infra up`)
+#   SCENARIO: devices-get | users | devices-post | fib     (needs `uv run loadtest infra up`)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 A=$(realpath "$1"); B=$(realpath "$2"); SCEN=$3; PAIRS=${4:-3}; DUR=${5:-5s}; CONNS=${6:-50}; B_ARGS=${7:-}
@@ -13,6 +13,7 @@ BASE_ARGS="--interface asgi --loop uvloop --workers 1 --runtime-threads 1 --no-w
 case $SCEN in
   devices-get) REQ=(/api/devices) ;;
   users) REQ=(/api/users) ;;
+  fib) REQ=(/api/fib/25) ;;
   devices-post) REQ=(-m POST -H 'content-type: application/json' -d '{"mac":"EF-2B-C4-F5-D6-34","firmware":"2.1.5"}' /api/devices) ;;
 esac
 start() {  # dir port extra-args

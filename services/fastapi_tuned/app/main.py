@@ -17,7 +17,11 @@ async def lifespan(app: FastAPI):
     await close_resources(app.state.resources)
 
 
-app = FastAPI(title="fastapi_tuned", lifespan=lifespan, docs_url=None, redoc_url=None)
+# FastAPI's native OpenTelemetry bridge asks on every request whether a tracer, meter or
+# logger provider has been configured; this service exports Prometheus metrics, not OTel, so
+# it is switched off: 26 -> 21 us per request in-process (README ladder, step 7).
+app = FastAPI(title="fastapi_tuned", lifespan=lifespan, docs_url=None, redoc_url=None,
+              telemetry={"tracing": False, "metrics": False, "logs": False})
 app.add_exception_handler(DependencyError, dependency_error_handler)
 # The routes themselves, not include_router: FastAPI 0.165 keeps an included router as one
 # lazy entry that re-resolves its candidates on each request; a flat list is matched
