@@ -154,14 +154,19 @@ def memory_limit(inspect: dict) -> int | None:
     return (inspect.get("HostConfig") or {}).get("Memory") or None  # 0 = unlimited
 
 
-def memory_used(stats: dict) -> int | None:
-    """`docker stats`' MEM USAGE: usage less the inactive page cache (cgroup v1 reports it as
-    total_inactive_file, v2 as inactive_file). None when the container does not run."""
-    mem = stats.get("memory_stats") or {}
-    usage = mem.get("usage")
+def memory_usage(stats: dict) -> int | None:
+    """The cgroup's usage, page cache included (memory.usage_in_bytes on v1, memory.current on
+    v2): what the native runtime records as current_bytes. None when the container does not run."""
+    return (stats.get("memory_stats") or {}).get("usage")
+
+
+def working_set(stats: dict) -> int | None:
+    """`docker stats`' MEM USAGE: the usage less the inactive page cache (cgroup v1 reports it as
+    total_inactive_file, v2 as inactive_file), as docker's CLI computes it."""
+    usage = memory_usage(stats)
     if usage is None:
         return None
-    st = mem.get("stats") or {}
+    st = stats["memory_stats"].get("stats") or {}
     if "total_inactive_file" in st and st["total_inactive_file"] < usage:
         return usage - st["total_inactive_file"]
     if st.get("inactive_file", 0) < usage:
@@ -172,35 +177,37 @@ def memory_used(stats: dict) -> int | None:
 # --- samplers ------------------------------------------------------------------------------
 
 class MemorySampler(threading.Thread):
-    """The peak of memory_used() over a level, sampled every `interval` s (the engine keeps no
-    resettable peak: v1's max_usage covers the container's life, v2 has none)."""
+    """The peaks of memory_usage() and working_set() over a level, sampled every `interval` s
+    (the engine keeps no resettable peak: v1's max_usage covers the container's life, v2 has none)."""
 
     def __init__(self, host: str, container: str, interval: float = 0.5):
         super().__init__(daemon=True, name=f"engine-memory-{container[:12]}")
         self.host, self.container, self.interval = host, container, interval
-        self.peak: int | None = None
-        self.samples = 0
+        self.peak_usage: int | None = None
+        self.peak_working_set: int | None = None
         self._stop_event = threading.Event()
+
+    def add(self, stats: dict) -> None:
+        usage, ws = memory_usage(stats), working_set(stats)
+        if usage is not None:
+            self.peak_usage = max(self.peak_usage or 0, usage)
+            self.peak_working_set = max(self.peak_working_set or 0, ws)
 
     def run(self) -> None:
         engine = Engine(self.host)
         try:
             while not self._stop_event.is_set():
                 try:
-                    used = memory_used(engine.stats(self.container))
+                    self.add(engine.stats(self.container))
                 except InfraError:
-                    used = None  # the container went away: alive() reports it
-                if used is not None:
-                    self.peak = max(self.peak or 0, used)
-                    self.samples += 1
+                    pass  # the container went away: alive() reports it
                 self._stop_event.wait(self.interval)
         finally:
             engine.close()
 
-    def finish(self) -> int | None:
+    def finish(self) -> None:
         self._stop_event.set()
         self.join(timeout=15)
-        return self.peak
 
 
 class ServerCpu:

@@ -246,18 +246,25 @@ class ComposeHandle:
         self._sampler.start()
 
     def memory(self) -> dict:
-        peak = self._sampler.finish() if self._sampler else None
-        self._sampler = None
+        """The fields mean what they mean natively: current and peak usage (page cache
+        included), and the peak working set, `docker stats`' figure (usage - inactive file)."""
+        sampler, self._sampler = self._sampler, None
+        if sampler is None:
+            sampler = docker_engine.MemorySampler(self.engine.host, self.container)
+        else:
+            sampler.finish()
         try:
-            current = docker_engine.memory_used(self.engine.stats(self.container))
+            stats = self.engine.stats(self.container)  # the level's last moment too
+            sampler.add(stats)
             oom = self.engine.inspect(self.container)["State"].get("OOMKilled", False)
         except InfraError:
-            current, oom = None, None
-        if current is not None:
-            peak = max(peak or 0, current)
-        return {"current_bytes": current, "peak_bytes": peak,
+            stats, oom = {}, None
+        return {"current_bytes": docker_engine.memory_usage(stats),
+                "peak_bytes": sampler.peak_usage,
                 "peak_scope": f"level (Engine API stats every {MEMORY_SAMPLE_S:g} s)",
                 "oom_kills": None if oom is None else int(oom),
+                "working_set_bytes": docker_engine.working_set(stats),
+                "peak_working_set_bytes": sampler.peak_working_set,
                 "limit_bytes": self.memory_limit, "source": "docker-engine"}
 
     def connections(self) -> docker_engine.ContainerConnectionSampler:

@@ -122,15 +122,27 @@ def test_quota_from_nano_cpus_or_cfs_quota():
 
 
 def test_memory_as_docker_stats_shows_it():
+    # the usage itself, page cache included, as the native runtime's current_bytes
+    assert docker_engine.memory_usage(V2_AFTER) == 73400320
+    assert docker_engine.memory_usage(V1) == 10731520
     # v2: usage - inactive_file
-    assert docker_engine.memory_used(V2_BEFORE) == 41943040 - 8388608
-    assert docker_engine.memory_used(V2_AFTER) == 73400320 - 16777216
+    assert docker_engine.working_set(V2_BEFORE) == 41943040 - 8388608
+    assert docker_engine.working_set(V2_AFTER) == 73400320 - 16777216
     # v1: usage - total_inactive_file (not the group's own inactive_file, not cache)
-    assert docker_engine.memory_used(V1) == 10731520 - 3145728
+    assert docker_engine.working_set(V1) == 10731520 - 3145728
     # a stopped container's stats have an empty memory_stats
-    assert docker_engine.memory_used({"memory_stats": {}}) is None
+    assert docker_engine.working_set({"memory_stats": {}}) is None
+    assert docker_engine.memory_usage({"memory_stats": {}}) is None
     # inactive_file above usage (a racy read) is not subtracted
-    assert docker_engine.memory_used({"memory_stats": {"usage": 10, "stats": {"inactive_file": 20}}}) == 10
+    assert docker_engine.working_set({"memory_stats": {"usage": 10, "stats": {"inactive_file": 20}}}) == 10
+
+
+def test_memory_sampler_keeps_both_peaks():
+    sampler = docker_engine.MemorySampler("unix:///nowhere.sock", "4c1f0a2b9e7d")  # never started
+    for doc in (V2_AFTER, V2_BEFORE, {"memory_stats": {}}):
+        sampler.add(doc)
+    assert sampler.peak_usage == 73400320
+    assert sampler.peak_working_set == 73400320 - 16777216
 
 
 def test_connections_counted_from_the_containers_proc_net_tcp():
@@ -221,9 +233,11 @@ def test_a_compose_level_validates_and_renders(tmp_path):
     lv = harness_samples.level("go_stdlib", "users", 10, "oha/ok")
     lv["service_cpu"] = docker_engine.cpu_figures(docker_engine.cpu_sample(V2_BEFORE),
                                                   docker_engine.cpu_sample(V2_AFTER), 1.0)
-    lv["service_memory"] = {"current_bytes": docker_engine.memory_used(V2_AFTER),
-                            "peak_bytes": docker_engine.memory_used(V2_AFTER),
+    lv["service_memory"] = {"current_bytes": docker_engine.memory_usage(V2_AFTER),
+                            "peak_bytes": docker_engine.memory_usage(V2_AFTER),
                             "peak_scope": "level (Engine API stats every 0.5 s)", "oom_kills": 0,
+                            "working_set_bytes": docker_engine.working_set(V2_AFTER),
+                            "peak_working_set_bytes": docker_engine.working_set(V2_AFTER),
                             "limit_bytes": 2 * 1024**3, "source": "docker-engine"}
     lv["databases"] = {n: {"cpu_percent_of_core": 5.0} for n in runtime_compose.INFRA}
     lv["db_connections"] = {n: {"max": 1, "mean": 1.0, "samples": 2} for n in runtime_compose.DB_PORTS}
