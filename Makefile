@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV := uv run --frozen
 export PATH := $(HOME)/.cargo/bin:$(HOME)/.local/bin:$(PATH)
 
-.PHONY: setup build test test-unit test-services test-contract test-hostile test-chaos test-overload test-static test-smoke bench down clean
+.PHONY: setup build test lint test-unit test-services test-contract test-hostile test-chaos test-overload test-static test-smoke bench down clean
 
 setup:
 	scripts/setup.sh
@@ -13,7 +13,12 @@ build: setup
 	$(UV) loadtest build
 
 ## The whole suite, as CI runs it (.ci/run).
-test: build test-unit test-services test-contract test-hostile test-chaos test-overload test-static test-smoke
+test: build lint test-unit test-services test-contract test-hostile test-chaos test-overload test-static test-smoke
+
+# ruff over the whole tree (the root pyproject's rules; fastapi_naive and fastapi_pooled keep
+# their own ruff.toml). Go and Rust are linted by their manifests' test commands.
+lint: setup
+	$(UV) ruff check .
 
 test-unit: setup
 	$(UV) pytest -q tests/unit

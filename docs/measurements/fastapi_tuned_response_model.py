@@ -15,12 +15,11 @@ for k, v in {"DATABASE_URL": "postgresql://x:x@127.0.0.1:1/x", "MYSQL_URL": "mys
     os.environ.setdefault(k, v)
 sys.path.insert(0, "services/fastapi_tuned")
 
-import orjson  # noqa: E402
-from fastapi import Response  # noqa: E402
-from fastapi.routing import APIRoute  # noqa: E402
-from pydantic import BaseModel  # noqa: E402
-
-from app.main import app  # noqa: E402
+import orjson
+from app.main import app
+from fastapi import Response
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
 
 # What asyncpg gives the handler with the text timestamp codec: tuples of int, str, str, str.
 ROWS = [(i, f"user{i:04d}", f"user{i:04d}@example.com", "2024-01-01T00:01:00Z") for i in range(1, 101)]

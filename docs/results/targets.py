@@ -9,8 +9,14 @@ import json
 import sys
 
 
+def peak_mb(memories: list[dict], key: str) -> float | None:
+    values = [m[key] for m in memories if m.get(key) is not None]
+    return max(values) / 1e6 if values else None
+
+
 def main(path: str) -> None:
-    levels = [lv for lv in json.load(open(path))["levels"] if lv["mode"] == "closed"]
+    with open(path) as f:
+        levels = [lv for lv in json.load(f)["levels"] if lv["mode"] == "closed"]
 
     def usable(service, scenario):
         return [lv for lv in levels if lv["service"] == service and lv["scenario"] == scenario
@@ -54,11 +60,7 @@ def main(path: str) -> None:
         if not mems:
             continue
 
-        def peak_mb(key):
-            values = [m[key] for m in mems if m.get(key) is not None]
-            return max(values) / 1e6 if values else None
-
-        ws, rss, cgroup = peak_mb("peak_working_set_bytes"), peak_mb("peak_rss_bytes"), peak_mb("peak_bytes")
+        ws, rss, cgroup = (peak_mb(mems, k) for k in ("peak_working_set_bytes", "peak_rss_bytes", "peak_bytes"))
         judged = ws if ws is not None else cgroup
         detail = (f"working set {ws:.1f} MB (RSS {rss:.1f}, cgroup peak with page cache {cgroup:.1f})"
                   if ws is not None else f"cgroup peak {cgroup:.1f} MB (page cache included)")
