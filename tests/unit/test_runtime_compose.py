@@ -8,6 +8,7 @@ import json
 import os
 import socket
 import subprocess
+import sys
 
 import pytest
 
@@ -279,8 +280,8 @@ def test_sweep_exits_2_before_writing_anything(tmp_path):
 
     out = tmp_path / "run"
     env = {**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/docker.sock"}
-    r = subprocess.run(["uv", "run", "loadtest", "sweep", "--runtime", "compose", "go_stdlib",
-                        "--out", str(out)], cwd=ROOT, env=env, capture_output=True, text=True,
-                       timeout=120, check=False)
+    r = subprocess.run([sys.executable, "-m", "loadtest", "sweep", "--runtime", "compose",
+                        "go_stdlib", "--out", str(out)], cwd=ROOT, env=env, capture_output=True,
+                       text=True, timeout=120, check=False)
     assert r.returncode == 2, r.stderr
     assert "no Docker engine" in r.stderr and not out.exists()
