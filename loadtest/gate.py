@@ -18,14 +18,14 @@ def command(service: str, base_url: str | None = None,
             mock_key: str | None = None) -> tuple[list[str], dict[str, str]]:
     """argv and its extra environment. Natively the suite starts the service from its manifest.
     Given the base_url of a service the harness did not start (a compose container), it runs
-    against that with the servers already listening (loadtest.runtime_gate), and skips the
+    against that with the servers already listening (CONTRACT_SERVERS=running), and skips the
     tests that need a second instance of the service."""
     uv = shutil.which("uv")
     runner = [uv, "run", "pytest"] if uv else [sys.executable, "-m", "pytest"]
     if base_url is None:
         return [*runner, "tests/contract", "--service", service, "-q", "-p", "no:cacheprovider"], {}
-    argv = [*runner, "tests/contract", "-q", "-p", "no:cacheprovider", "-p", "loadtest.runtime_gate"]
-    return argv, {"BASE_URL": base_url, "MOCK_KEY": mock_key or service}
+    argv = [*runner, "tests/contract", "-q", "-p", "no:cacheprovider"]
+    return argv, {"BASE_URL": base_url, "MOCK_KEY": mock_key or service, "CONTRACT_SERVERS": "running"}
 
 
 def run(service: str, skip: bool = False, base_url: str | None = None,

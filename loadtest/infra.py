@@ -104,6 +104,15 @@ def _pg_running() -> bool:
     return (RUN_DIR / "postgres-data" / "postmaster.pid").exists() and procs.port_open(s["host"], s["port"])
 
 
+def require_listening() -> None:
+    """For servers someone else runs on the configured ports (the compose stack under
+    `sweep --runtime compose`): check that each answers, start nothing."""
+    for name in COMPONENTS:
+        s = settings()[name]
+        if not procs.port_open(s["host"], s["port"]):
+            raise InfraError(f"{name}: nothing answers on {s['host']}:{s['port']}")
+
+
 def start_postgres() -> None:
     s = settings()["postgres"]
     pg_ctl = _require(PG_BIN / "pg_ctl", "postgresql-15")

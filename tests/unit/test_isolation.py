@@ -19,9 +19,15 @@ def test_service_runs_in_its_group_and_group_goes_away():
     box.create()
     proc = subprocess.Popen([*box.prefix(), "sleep", "5"])
     try:
-        time.sleep(0.3)
-        with open(f"/proc/{proc.pid}/cmdline") as f:
-            assert f.read().startswith("sleep"), "the launcher must exec the service in place"
+        # The launcher joins the group, then execs: wait (bounded) for the exec, however busy
+        # the machine is.
+        for _ in range(100):
+            with open(f"/proc/{proc.pid}/cmdline") as f:
+                if f.read().startswith("sleep"):
+                    break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the launcher must exec the service in place")
         with open(f"/proc/{proc.pid}/cgroup") as f:
             membership = f.read()
         assert box.name in membership
@@ -53,23 +59,29 @@ def test_sampled_peaks_see_the_service_memory_and_reset_per_level():
     placement = isolation.plan()
     box = isolation.ServiceBox("unit-test-mem", placement)
     box.create()
-    # 48 MiB touched, then freed after 1 s: the level's peaks must see it, the next level's not.
-    code = "import time; x = bytearray(48 << 20); time.sleep(1); del x; time.sleep(5)"
-    proc = subprocess.Popen([*box.prefix(), "python3", "-c", code])
+    # 48 MiB touched, then freed on a signal from the test: the level's peaks must see it, the
+    # next level's not. The child says when each state is reached, so no sleep guesses.
+    code = ("import sys; x = bytearray(48 << 20); print('big', flush=True); sys.stdin.readline(); "
+            "del x; print('small', flush=True); sys.stdin.readline()")
+    proc = subprocess.Popen([*box.prefix(), "python3", "-c", code], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
     try:
         box.attach(proc.pid)
         box.reset_memory_peak()
-        time.sleep(0.8)
-        mem = box.memory(proc.pid)
+        assert proc.stdout.readline().strip() == "big"
+        mem = box.memory(proc.pid)  # samples once more itself
         assert mem["peak_rss_bytes"] >= 48 << 20
         assert mem["peak_working_set_bytes"] >= 48 << 20
         assert mem["peak_working_set_bytes"] <= mem["peak_bytes"]  # the cgroup's peak adds page cache
-        time.sleep(1.0)  # freed now
+        proc.stdin.write("\n")
+        proc.stdin.flush()
+        assert proc.stdout.readline().strip() == "small"
         box.reset_memory_peak()
-        time.sleep(0.5)
         mem = box.memory(proc.pid)
         assert mem["peak_rss_bytes"] < 40 << 20
         assert mem["peak_working_set_bytes"] < 40 << 20
+        proc.stdin.write("\n")
+        proc.stdin.flush()
     finally:
         proc.kill()
         proc.wait()

@@ -198,24 +198,20 @@ def test_base_url_from_the_rendered_model():
 
 def test_gate_runs_the_suite_against_the_container():
     argv, env = gate.command("go_stdlib", base_url="http://127.0.0.1:8005", mock_key="go_stdlib")
-    assert argv[-6:] == ["tests/contract", "-q", "-p", "no:cacheprovider",
-                         "-p", "loadtest.runtime_gate"]
+    assert argv[-4:] == ["tests/contract", "-q", "-p", "no:cacheprovider"]
     assert "--service" not in argv
-    assert env == {"BASE_URL": "http://127.0.0.1:8005", "MOCK_KEY": "go_stdlib"}
+    assert env == {"BASE_URL": "http://127.0.0.1:8005", "MOCK_KEY": "go_stdlib", "CONTRACT_SERVERS": "running"}
     native, native_env = gate.command("go_stdlib")
     assert native[-6:] == ["tests/contract", "--service", "go_stdlib", "-q", "-p", "no:cacheprovider"]
     assert native_env == {}
 
 
-def test_gate_plugin_checks_the_published_servers_instead_of_starting_them(monkeypatch):
-    from loadtest import infra, runtime_gate
+def test_servers_someone_else_runs_are_checked_not_started(monkeypatch):
+    from loadtest import infra
 
-    monkeypatch.setattr(infra, "up", infra.up)  # restored after the test
-    monkeypatch.setattr(runtime_gate.procs, "port_open", lambda host, port: False)
-    runtime_gate.pytest_configure(None)
-    assert infra.up is runtime_gate.servers_answer
+    monkeypatch.setattr(infra.procs, "port_open", lambda host, port: False)
     with pytest.raises(InfraError, match="nothing answers"):
-        infra.up()
+        infra.require_listening()
 
 
 def test_placement_records_quota_without_cpuset():
