@@ -32,6 +32,35 @@ class ServerCpu:
         return out
 
 
+class HostCpu:
+    """The whole machine's CPU over a level, split into the benchmark's own (service, load
+    generator, database servers, this harness) and everything else: "others" is what says
+    whether something outside the benchmark competed for the cores."""
+
+    def __init__(self) -> None:
+        self.t0, self.own0 = psutil.cpu_times(), _harness_cpu_seconds()
+
+    def split(self, seconds: float, service_s: float | None, generator_s: float,
+              databases: dict[str, dict]) -> dict:
+        t1 = psutil.cpu_times()
+        busy = (sum(t1) - sum(self.t0)) - (_idle(t1) - _idle(self.t0))
+        dbs = sum((d.get("cpu_percent_of_core") or 0) / 100.0 * seconds for d in databases.values())
+        own = (service_s or 0.0) + generator_s + dbs + (_harness_cpu_seconds() - self.own0)
+        if seconds <= 0:
+            return {"busy_cores": None, "benchmark_cores": None, "other_cores": None}
+        return {"busy_cores": busy / seconds, "benchmark_cores": own / seconds,
+                "other_cores": max(0.0, busy - own) / seconds}
+
+
+def _idle(t) -> float:
+    return t.idle + getattr(t, "iowait", 0.0)
+
+
+def _harness_cpu_seconds() -> float:
+    t = psutil.Process().cpu_times()
+    return t.user + t.system
+
+
 def connections_to_databases(pid: int) -> dict[str, int]:
     """Established TCP connections from the service's process tree to each database port."""
     counts = dict.fromkeys(DB_PORTS, 0)

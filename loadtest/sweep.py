@@ -204,6 +204,7 @@ def measure(ctx: Context, m: manifest.Manifest, scenario: Scenario, svc: runtime
     started_at = results.utc_now()
     loadavg = os.getloadavg()[0]
     cpu0 = svc.cpu()
+    host = probes.HostCpu()
     servers = ctx.runtime.server_cpu()
     sampler = svc.connections()
     sampler.start()
@@ -232,6 +233,8 @@ def measure(ctx: Context, m: manifest.Manifest, scenario: Scenario, svc: runtime
         "ceiling_rps": ceiling,
     }
     level["databases"] = servers.percent(elapsed)
+    level["host_cpu"] = host.split(elapsed, level["service_cpu"]["usage_s"], gen.cpu_of_core * elapsed,
+                                   level["databases"])
     level["db_connections"] = connections
     level["devices_post"] = (probes.verify_devices(before_id, ctx.firmware_prefix,
                                                    level["status_codes"].get("201", 0),

@@ -43,3 +43,29 @@ def test_compare_ratios(tmp_path):
     assert "6 levels in both" in text
     line = next(l for l in text.splitlines() if l.startswith("| devices-get | go_stdlib | 10 |"))
     assert "| 2.00x |" in line
+
+
+def test_busy_warning_counts_only_what_is_outside_the_benchmark():
+    from loadtest.export_md import busy_warning
+
+    quiet = {"host_loadavg_1m": 3.5, "host_cpu": {"busy_cores": 1.9, "benchmark_cores": 1.8, "other_cores": 0.1}}
+    noisy = {"host_loadavg_1m": 3.5, "host_cpu": {"busy_cores": 2.0, "benchmark_cores": 1.2, "other_cores": 0.8}}
+    assert busy_warning([quiet, quiet], cpu_count=2) == []  # a high load average of our own servers
+    text = " ".join(busy_warning([quiet, noisy], cpu_count=2))
+    assert "1 of 2 levels" in text and "0.80" in text
+
+
+def test_busy_warning_of_older_runs_falls_back_to_the_load_average():
+    from loadtest.export_md import busy_warning
+
+    text = " ".join(busy_warning([{"host_loadavg_1m": 3.5}, {"host_loadavg_1m": 0.5}], cpu_count=2))
+    assert "may have been busy" in text and "1 of 2 levels" in text
+
+
+def test_host_cpu_split_is_in_cores_and_never_negative():
+    from loadtest.probes import HostCpu
+
+    host = HostCpu()
+    sum(i * i for i in range(200_000))  # some CPU of the harness itself
+    split = host.split(0.5, service_s=0.0, generator_s=0.0, databases={})
+    assert split["busy_cores"] >= 0 and split["benchmark_cores"] > 0 and split["other_cores"] >= 0
