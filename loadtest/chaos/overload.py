@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import resource
+import statistics
 import subprocess
 from collections import Counter
 from pathlib import Path
@@ -73,12 +74,12 @@ def per_second(ends: list[float], window_s: float) -> list[int]:
 
 def recovered_after(counts: list[int], baseline_per_s: float, ratio: float) -> int | None:
     """Seconds until throughput is back: the end of the first 1-s bucket at or above
-    ratio x baseline from which the rest of the window, on average, stays there too (a single
-    good second followed by a relapse is not a recovery). None if it never is."""
+    ratio x baseline from which the rest of the window stays there too, judged by the median
+    of its seconds (a single good second followed by a relapse is not a recovery; a single
+    slow second of a shared machine does not undo one). None if it never is."""
     floor = ratio * baseline_per_s
     for i, n in enumerate(counts):
-        rest = counts[i:]
-        if n >= floor and sum(rest) / len(rest) >= floor:
+        if n >= floor and statistics.median(counts[i:]) >= floor:
             return i + 1
     return None
 

@@ -87,7 +87,7 @@ def _back(profile: dict) -> str:
     if measure == "ok_per_s":
         return (f"2xx/s is back to {profile['throughput_ratio']:.0%} of before within "
                 f"{profile['recovery_limit_s']:g} s, second by second: the first 1-s bucket at that "
-                f"level from which the rest of the window averages at least as much")
+                f"level from which the median second of the rest of the window is too")
     return f"{MEASURES[measure]} over the window after is at least {profile['throughput_ratio']:.0%} of before"
 
 

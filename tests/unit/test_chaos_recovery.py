@@ -39,6 +39,11 @@ def test_one_good_second_then_a_relapse_is_not_a_recovery():
     assert recovered_after([95, 10, 10, 10, 96, 97], 100, 0.9) == 5
 
 
+def test_one_slow_second_of_a_shared_machine_does_not_undo_a_recovery():
+    # django in a chaos run: back at the 3rd second, then 93 91 90 82 89 91 84 % of before
+    assert recovered_after([0, 23, 93, 93, 91, 90, 82, 89, 91, 84], 100, 0.9) == 3
+
+
 def test_never_back():
     assert recovered_after([50, 60, 70, 80, 85], 100, 0.9) is None
     assert recovered_after([], 100, 0.9) is None
