@@ -138,8 +138,8 @@ def start_postgres() -> None:
         capture_output=True, text=True, check=False,
     )
     if result.returncode != 0:
-        raise InfraError(f"PostgreSQL did not start: {result.stderr.strip()}; see {log}")
-    procs.wait_until(lambda: procs.port_open(s["host"], s["port"]), 30, "PostgreSQL")
+        raise InfraError(f"PostgreSQL did not start: {result.stderr.strip()}{procs.log_tail(log)}")
+    procs.wait_until(lambda: procs.port_open(s["host"], s["port"]), 30, "PostgreSQL", logs=(log,))
     _pg_bootstrap()
 
 
@@ -204,7 +204,8 @@ def start_mariadb() -> None:
     pid = _spawn([mariadbd, f"--defaults-file={cnf}", f"--user={owner}"], RUN_DIR / "mariadb.out")
     _pidfile("mariadb").write_text(str(pid))
     procs.wait_until(lambda: _mariadb_socket().exists() and procs.port_open(s["host"], s["port"]), 60,
-                     f"MariaDB (see {data / 'server.log'})", alive=lambda: procs.pid_alive(pid))
+                     "MariaDB", pid=pid,
+                     logs=(RUN_DIR / "mariadb.out", data / "server.log"))
     _mariadb_bootstrap()
 
 
@@ -249,8 +250,10 @@ def start_memcached() -> None:
             "-m", str(s["memory_mb"]), "-c", str(s["max_connections"])]
     if _is_root():
         argv += ["-u", "memcache"]
-    _pidfile("memcached").write_text(str(_spawn(argv, RUN_DIR / "memcached.out")))
-    procs.wait_until(lambda: procs.port_open(s["host"], s["port"]), 15, "memcached")
+    pid = _spawn(argv, RUN_DIR / "memcached.out")
+    _pidfile("memcached").write_text(str(pid))
+    procs.wait_until(lambda: procs.port_open(s["host"], s["port"]), 15, "memcached", pid=pid,
+                     logs=(RUN_DIR / "memcached.out",))
 
 
 def stop_memcached() -> None:
@@ -284,7 +287,8 @@ def start_external_mock() -> None:
     env = {**os.environ, "HOST": s["host"], "PORT": str(s["port"]), "DELAY_MS": str(s["delay_ms"])}
     pid = _spawn([str(build_mock())], RUN_DIR / "external_mock.out", env=env)
     _pidfile("external_mock").write_text(str(pid))
-    procs.wait_until(lambda: procs.port_open(s["host"], s["port"]), 15, "external mock")
+    procs.wait_until(lambda: procs.port_open(s["host"], s["port"]), 15, "external mock", pid=pid,
+                     logs=(RUN_DIR / "external_mock.out",))
 
 
 def stop_external_mock() -> None:
@@ -309,11 +313,11 @@ def start(name: str) -> None:
     RUN_DIR.mkdir(parents=True, exist_ok=True)
     if not _RUNNING[name]():
         section = settings()["mariadb" if name == "mariadb" else name]
-        if procs.port_open(section["host"], section["port"]):
+        if not procs.port_bindable(section["host"], section["port"]):
             raise InfraError(
-                f"{name}: port {section['port']} is taken by a server this run directory ({RUN_DIR}) "
-                "did not start (another checkout's? stop it with its `loadtest infra down`, or set "
-                "BENCH_PORT_OFFSET)")
+                f"{name}: port {section['port']} is in use by a process this run directory ({RUN_DIR}) "
+                "did not start (another checkout's server? stop it with its `loadtest infra down`, "
+                "or set BENCH_PORT_OFFSET); `ss -tanp` shows who holds it")
         _START[name]()
     elif name == "postgres":
         _pg_bootstrap()
