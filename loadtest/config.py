@@ -35,7 +35,7 @@ class Endpoints:
     database_url: str
     mysql_url: str
     memcached_addr: str
-    external_base: str  # the mock's root, e.g. http://127.0.0.1:58081
+    external_base: str  # the mock's root, e.g. http://127.0.0.1:28081
 
 
 def endpoints() -> Endpoints:

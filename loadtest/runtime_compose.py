@@ -190,7 +190,7 @@ class ComposeRuntime:
         """Nothing: deployed() built the image and started the stack before the gate."""
 
     def mock_key(self, m: Manifest) -> str:
-        return m.name  # compose/services.yaml: EXTERNAL_URL=http://external-mock:58081/external/<name>
+        return m.name  # compose/services.yaml: EXTERNAL_URL=http://external-mock:28081/external/<name>
 
     def start(self, m: Manifest, mock_key: str) -> ComposeHandle:
         """A fresh start, as natively: restart the container, then wait for /healthz."""

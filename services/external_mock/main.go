@@ -42,7 +42,7 @@ func run(ctx context.Context, getenv func(string) string) error {
 		host = "127.0.0.1"
 	}
 	if port == "" {
-		port = "58081"
+		port = "28081"
 	}
 	srv := &http.Server{
 		Addr:              net.JoinHostPort(host, port),

@@ -65,7 +65,7 @@ func TestLoadConfigRefusesMissingOrBadValues(t *testing.T) {
 
 func TestMySQLDSN(t *testing.T) {
 	for rawURL, want := range map[string]string{
-		"mysql://bench:bench@127.0.0.1:53306/bench": "bench:bench@tcp(127.0.0.1:53306)/bench?interpolateParams=true&readTimeout=3s&timeout=3s&writeTimeout=3s",
+		"mysql://bench:bench@127.0.0.1:23306/bench": "bench:bench@tcp(127.0.0.1:23306)/bench?interpolateParams=true&readTimeout=3s&timeout=3s&writeTimeout=3s",
 		"mysql://u:p%40ss@db.local/app":             "u:p@ss@tcp(db.local:3306)/app?interpolateParams=true&readTimeout=3s&timeout=3s&writeTimeout=3s",
 	} {
 		got, err := mysqlDSN(rawURL)

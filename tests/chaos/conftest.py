@@ -1,7 +1,7 @@
 """CI's chaos subset: the `loadtest chaos` command, quick profile, against two services.
 
-It runs as a subprocess on its own servers (own data directory, ports + 400), so it never
-stops the servers the contract suite or a sweep is using; they are stopped at the end."""
+It runs as a subprocess on its own servers (own data directory, ports 400 above the suite's),
+so it never stops the servers the contract suite or a sweep is using; they are stopped at the end."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ["fastapi_tuned", "go_stdlib"]
 FAULTS = ["postgres", "memcached", "mariadb", "external", "overload", "kill"]
-OWN_SERVERS = {"BENCH_RUN_DIR": str(ROOT / ".bench-chaos-ci"), "BENCH_PORT_OFFSET": "400"}
+OWN_SERVERS = {"BENCH_RUN_DIR": str(ROOT / ".bench-chaos-ci"),
+               "BENCH_PORT_OFFSET": str(int(os.environ.get("BENCH_PORT_OFFSET", "0")) + 400)}
 
 
 def _loadtest(*args: str, timeout: float) -> subprocess.CompletedProcess:

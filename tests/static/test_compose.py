@@ -159,7 +159,7 @@ def test_bench_override_publishes_the_servers_on_loopback_at_infra_toml_ports(se
 
     s, plain, bench = infra_settings(), config(service)["services"], bench_config(service)["services"]
     assert set(bench) == set(plain)
-    targets = {"postgres": 5432, "mysql": 3306, "memcached": 11211, "external_mock": 58081}
+    targets = {"postgres": 5432, "mysql": 3306, "memcached": 11211, "external_mock": 28081}
     for name, section in INFRA.items():
         [port] = bench[name]["ports"]
         assert port["host_ip"] == "127.0.0.1", f"{name}: loopback only"

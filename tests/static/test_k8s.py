@@ -123,7 +123,7 @@ def test_infra_mirrors_db_settings():
         "postgres": 5432,
         "mysql": 3306,
         "memcached": 11211,
-        "external-mock": 58081,
+        "external-mock": 28081,
     }
     statefulsets = {d["metadata"]["name"]: d for d in by_kind(docs, "StatefulSet")}
     postgres_args = statefulsets["postgres"]["spec"]["template"]["spec"]["containers"][0]["args"]

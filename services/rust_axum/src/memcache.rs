@@ -60,7 +60,7 @@ mod tests {
 
     #[test]
     fn host_and_port_become_a_tcp_dsn() {
-        assert_eq!(dsn("127.0.0.1:51211"), "tcp://127.0.0.1:51211");
+        assert_eq!(dsn("127.0.0.1:21211"), "tcp://127.0.0.1:21211");
         assert_eq!(
             dsn("unix:///tmp/memcached.sock"),
             "unix:///tmp/memcached.sock"
