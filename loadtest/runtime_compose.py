@@ -16,17 +16,15 @@ import os
 import shutil
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-
-import httpx
 
 from . import docker_engine, gate, procs
 from .config import ROOT, settings
 from .isolation import Placement
 from .manifest import Manifest
 from .procs import InfraError
+from .service import poll_healthz
 
 COMPOSE_FILES = ("compose.yaml", "compose/bench.yaml")
 SERVICE_PORT = 8000  # every service listens on 8000 in its container (compose/services.yaml)
@@ -79,20 +77,8 @@ def placement(cpus: list[int] | None = None) -> Placement:
                "compose: service CPU and memory from the Docker Engine API (stats, inspect)"])
 
 
-def wait_healthy(url: str, alive, what: str, timeout: float = HEALTHY_WITHIN_S) -> None:
-    deadline, last = time.monotonic() + timeout, "no answer"
-    while time.monotonic() < deadline:
-        if not alive():
-            raise InfraError(f"{what} exited; see `docker compose logs`")
-        try:
-            r = httpx.get(f"{url}/healthz", timeout=2)
-            if r.status_code == 200:
-                return
-            last = f"{r.status_code} {r.text[:200]}"
-        except httpx.HTTPError as e:
-            last = type(e).__name__
-        time.sleep(0.2)
-    raise InfraError(f"{what}: {url}/healthz not 200 after {timeout:.0f} s (last: {last})")
+def wait_healthy(url: str, alive: Callable[[], bool], what: str, timeout: float = HEALTHY_WITHIN_S) -> None:
+    poll_healthz(url, timeout, what, lambda: None if alive() else f"{what} exited; see `docker compose logs`")
 
 
 class ComposeRuntime:

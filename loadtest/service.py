@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,18 +77,31 @@ def start(
 def wait_healthy(
     r: Running, timeout: float, proc: subprocess.Popen | None = None, require_healthy: bool = True
 ) -> None:
-    deadline = time.monotonic() + timeout
-    last = "no answer"
+    def exited() -> str | None:
+        if proc is None or proc.poll() is None:
+            return None
+        tail = r.log.read_text(errors="replace")[-2000:]
+        return f"{r.manifest.name} exited with {proc.returncode}; log {r.log}:\n{tail}"
+
+    poll_healthz(r.base_url, timeout, r.manifest.name, exited, require_healthy, hint=f"; log {r.log}")
+
+
+def poll_healthz(
+    base_url: str, timeout: float, what: str, exited: Callable[[], str | None],
+    require_healthy: bool = True, hint: str = "",
+) -> None:
+    """GET /healthz until it answers 200 (any answer when not `require_healthy`). `exited`
+    says why the server is gone, or None while it runs: a dead server fails at once."""
+    deadline, last = time.monotonic() + timeout, "no answer"
     while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            tail = r.log.read_text(errors="replace")[-2000:]
-            raise InfraError(f"{r.manifest.name} exited with {proc.returncode}; log {r.log}:\n{tail}")
+        if (why := exited()) is not None:
+            raise InfraError(why)
         try:
-            resp = httpx.get(f"{r.base_url}/healthz", timeout=2)
+            resp = httpx.get(f"{base_url}/healthz", timeout=2)
             if resp.status_code == 200 or not require_healthy:
                 return
             last = f"{resp.status_code} {resp.text[:200]}"
         except httpx.HTTPError as e:
             last = type(e).__name__
         time.sleep(0.2)
-    raise InfraError(f"{r.manifest.name}: /healthz not 200 after {timeout:.0f} s (last: {last}); log {r.log}")
+    raise InfraError(f"{what}: {base_url}/healthz not 200 after {timeout:.0f} s (last: {last}){hint}")
