@@ -14,6 +14,7 @@ build: setup
 
 ## The whole suite, as CI runs it (.ci/run).
 test: build lint test-unit test-services test-contract test-hostile test-chaos test-overload test-static test-smoke
+	$(UV) loadtest down  # leave the machine as we found it (a failing step keeps them up to look at)
 
 # ruff over the whole tree (the root pyproject's rules; fastapi_naive and fastapi_pooled keep
 # their own ruff.toml). Go and Rust are linted by their manifests' test commands.
