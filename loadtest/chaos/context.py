@@ -36,18 +36,18 @@ class Profile:
     throughput_s: float = 5.0  # the 10-user window before the overload
     recovery_window_s: float = 10.0  # the 10-user window after it, judged second by second
     throughput_ratio: float = 0.9
-    # "ok_per_s": 2xx/s, the documented criterion, judged per second (back to the ratio within
-    # recovery_limit_s, and held to the end of the window); "ok_per_cpu_s": 2xx per service CPU
-    # second over the whole window (immune to other processes on shared CI cores, still sees a
-    # backlog or a leak).
-    throughput_measure: str = "ok_per_s"
+    # The documented run judges the speed of recovery: 2xx/s back to throughput_ratio of before
+    # within recovery_limit_s, second by second. CI's quick subset does not: its machine is
+    # shared and noisy, and a test never asserts a speed (README). It checks that the service
+    # answers 2xx, and only 2xx, in every second after the overload, and records the rates.
+    judge_throughput: bool = True
     rss_limit: int = 2 * GiB
 
 
 FULL = Profile("full")
 QUICK = Profile("quick", outage_s=3.0, before_s=1.5, after_s=1.0, stall_s=3.0, error_s=2.0,
                 overload_users=300, overload_s=5.0, throughput_s=3.0, recovery_window_s=3.0,
-                throughput_measure="ok_per_cpu_s")
+                judge_throughput=False)
 PROFILES = {p.name: p for p in (FULL, QUICK)}
 
 

@@ -18,7 +18,6 @@ from .context import Context, GiB, Outcome
 from .observe import RssPeak
 
 PATH = "/api/users"
-MEASURES = {"ok_per_s": "2xx/s", "ok_per_cpu_s": "2xx per CPU second"}
 
 
 def _raise_fd_limit() -> None:
@@ -105,17 +104,16 @@ def overload(ctx: Context) -> Outcome:
     def ratio_of(key: str) -> float | None:
         return after[key] / before[key] if after and before[key] else None
 
-    per_s = p.throughput_measure == "ok_per_s"
     out.measured = {"path": PATH, "before": before, "burst": burst, "after": after,
-                    "rss_peak_bytes": peak, "alive": alive, "throughput_measure": p.throughput_measure,
+                    "rss_peak_bytes": peak, "alive": alive, "judge_throughput": p.judge_throughput,
                     "recovered_after_s": recovered, "wall_ratio": ratio_of("ok_per_s"),
                     "cpu_ratio": ratio_of("ok_per_cpu_s"), "load_average": os.getloadavg()}
-    if per_s:
+    if p.judge_throughput:
         back = f"2xx/s back to {p.throughput_ratio:.0%} within {p.recovery_limit_s:g} s"
         back_ok = recovered is not None and recovered <= p.recovery_limit_s
     else:
-        back = f"{MEASURES[p.throughput_measure]} back to {p.throughput_ratio:.0%}"
-        back_ok = (ratio_of(p.throughput_measure) or 0) >= p.throughput_ratio
+        back = "2xx, and only 2xx, in every second after"
+        back_ok = after is not None and all(after["ok_per_second"]) and after["availability"] == 1.0
     out.criteria = {
         "survives": alive,
         f"RSS under {p.rss_limit / GiB:g} GiB": 0 < peak < p.rss_limit,

@@ -3,8 +3,6 @@ with a pass/fail mark against the criteria, and how the table was made."""
 
 from __future__ import annotations
 
-from .overload import MEASURES
-
 COLUMNS = {
     "postgres": "PostgreSQL stopped {outage_s:g} s",
     "memcached": "memcached stopped {outage_s:g} s",
@@ -82,13 +80,13 @@ def markdown(doc: dict) -> str:
 
 
 def _back(profile: dict) -> str:
-    """The overload's recovery criterion in words (context.Profile.throughput_measure)."""
-    measure = profile.get("throughput_measure", "ok_per_s")
-    if measure == "ok_per_s":
+    """The overload's recovery criterion in words (context.Profile.judge_throughput)."""
+    if profile.get("judge_throughput", True):
         return (f"2xx/s is back to {profile['throughput_ratio']:.0%} of before within "
                 f"{profile['recovery_limit_s']:g} s, second by second: the first 1-s bucket at that "
                 f"level from which the median second of the rest of the window is too")
-    return f"{MEASURES[measure]} over the window after is at least {profile['throughput_ratio']:.0%} of before"
+    return ("the service answers 2xx, and only 2xx, in every second after (speed is not judged "
+            "on CI's shared machine; the rates are recorded)")
 
 
 def _cell(result: dict | None) -> str:

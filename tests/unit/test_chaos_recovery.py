@@ -53,9 +53,19 @@ def test_table_states_the_per_second_criterion():
     profile = {"name": "full", "outage_s": 5, "stall_s": 4, "overload_users": 1000, "overload_s": 30,
                "throughput_users": 10, "throughput_s": 5, "recovery_window_s": 10,
                "recovery_limit_s": 5, "answer_limit_s": 5, "leak_slack_fds": 12,
-               "leak_slack_threads": 2, "throughput_ratio": 0.9, "throughput_measure": "ok_per_s",
+               "leak_slack_threads": 2, "throughput_ratio": 0.9, "judge_throughput": True,
                "rss_limit": 2 * 2**30}
     doc = {"profile": profile, "faults": ["overload"], "services": {}, "command": "loadtest chaos",
            "date": "2026-11-21", "git_commit": "abc"}
     text = markdown(doc)
     assert "back to 90% of before within 5 s, second by second" in text
+
+
+def test_ci_profile_states_that_it_does_not_judge_speed():
+    from dataclasses import asdict
+
+    from loadtest.chaos.context import QUICK
+
+    doc = {"profile": asdict(QUICK), "faults": ["overload"], "services": {}, "command": "loadtest chaos",
+           "date": "2026-11-21", "git_commit": "abc"}
+    assert "only 2xx, in every second after (speed is not judged" in markdown(doc)
