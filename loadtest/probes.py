@@ -164,8 +164,22 @@ def _wait_for_stable_count(conn, after_id: int, prefix: str, timeout: float = 3.
         time.sleep(0.3)
 
 
-def delete_bench_devices(firmware_prefix: str) -> int:
-    """Remove the rows this run inserted so the table is the same size for every service."""
+def reset_devices() -> int:
+    """Empty the devices table and rewrite it compactly before a sweep: rows and index bloat
+    left by earlier runs (contract suites, chaos, interrupted sweeps) make inserts slower, so
+    devices-post would measure the database's history instead of the stack."""
     with _pg() as conn:
-        return conn.execute("DELETE FROM devices WHERE firmware LIKE %s",
-                            (firmware_prefix + "%",)).rowcount
+        deleted = conn.execute("DELETE FROM devices").rowcount
+        conn.execute("VACUUM (FULL, ANALYZE) devices")
+        return deleted
+
+
+def delete_bench_devices(firmware_prefix: str) -> int:
+    """Remove the rows this run inserted so the table is the same size for every service, and
+    vacuum now: otherwise autovacuum cleans up to a million dead rows during the next
+    scenario, which then pays for the previous service's speed."""
+    with _pg() as conn:
+        deleted = conn.execute("DELETE FROM devices WHERE firmware LIKE %s",
+                               (firmware_prefix + "%",)).rowcount
+        conn.execute("VACUUM (ANALYZE) devices")
+        return deleted

@@ -60,6 +60,11 @@ def run(plan: SweepPlan, label: str, out: Path | None, argv: list[str], console)
                       "is judged from the generator's CPU alone")
     ctx = Context(plan, rt, rf, rf.doc["calibration"], f"wsb-{secrets.token_hex(4)}-", None)
     with rt.servers(plan.services):
+        if "devices-post" in plan.scenarios:
+            rf.doc["run"]["devices_rows_reset"] = probes.reset_devices()
+            rf.save()
+            console.print(f"devices table emptied and vacuumed ({rf.doc['run']['devices_rows_reset']:,} "
+                          "rows from earlier runs)")
         try:
             with _progress(console, plan) as progress:
                 ctx.progress = progress
