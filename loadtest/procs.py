@@ -110,20 +110,21 @@ def stop_pid(pid: int, timeout: float = 15.0, sig: int = signal.SIGTERM) -> None
         os.kill(target, sig)
     except ProcessLookupError:
         return
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and pid_alive(pid):
-        _reap(pid)
-        time.sleep(0.05)
+    _wait_gone(pid, timeout)
     if pid_alive(pid):
         try:
             os.killpg(pid, signal.SIGKILL) if target < 0 else os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
         # Wait for it to be gone: a restart must not meet the old server's port or file locks.
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and pid_alive(pid):
-            _reap(pid)
-            time.sleep(0.05)
+        _wait_gone(pid, 10)
+
+
+def _wait_gone(pid: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and pid_alive(pid):
+        _reap(pid)
+        time.sleep(0.05)
 
 
 def _reap(pid: int) -> None:
