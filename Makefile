@@ -40,7 +40,7 @@ test-hostile: build
 test-chaos: build
 	$(UV) pytest -q tests/chaos
 
-# Issue 3's finding: 200 connections for 60 s leave fastapi_naive alive, every failure a JSON 503.
+# fastapi_naive under overload: 200 connections for 60 s leave fastapi_naive alive, every failure a JSON 503.
 test-overload: build
 	cd services/fastapi_naive && ../../.venv/bin/python -m pytest -q -p no:cacheprovider -m slow tests/test_overload.py
 

@@ -1,132 +1,22 @@
-"""`loadtest`: the command line. Thin: parse, dispatch, and report errors in one place."""
+"""loadtest: benchmark six web stacks behind one HTTP contract, on real databases.
+
+Start with `loadtest list`, `loadtest sweep --quick --dry-run`, then `loadtest sweep --quick`.
+`loadtest <command> --help` shows each command's options and their defaults."""
 
 from __future__ import annotations
 
 import argparse
-import signal
-import subprocess
 import sys
-import threading
 
-from . import infra, manifest, service
-from .config import service_env, settings
-from .manifest import ManifestError
-from .procs import InfraError
-
-
-def cmd_infra(args: argparse.Namespace) -> int:
-    if args.action == "up":
-        infra.up()
-        _print_status()
-    elif args.action == "down":
-        infra.down()
-    elif args.action == "status":
-        _print_status()
-        return 0 if all(s.running for s in infra.status()) else 1
-    elif args.action == "env":
-        for key, value in service_env(args.service or "default").items():
-            print(f"{key}={value}")
-    return 0
-
-
-def _print_status() -> None:
-    for s in infra.status():
-        print(f"{s.name:<14} {'running' if s.running else 'stopped':<8} {s.address}")
-
-
-def cmd_up(args: argparse.Namespace) -> int:
-    m = manifest.load(args.service)
-    infra.up()
-    service.build(m)
-    running = service.start(m, port=args.port or settings()["service"]["port"], host=args.host)
-    print(f"{m.name} is up: {running.base_url}  (pid {running.pid}, log {running.log})", flush=True)
-    if args.detach:
-        (infra.RUN_DIR / f"{m.name}.pid").write_text(str(running.pid))
-        print(running.base_url)
-        return 0
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    print("Ctrl-C stops the service and the servers.", flush=True)
-    while not stop.wait(0.5):
-        if not running.alive():
-            print(f"{m.name} exited; see {running.log}", file=sys.stderr)
-            break
-    running.stop()
-    infra.down()
-    return 0 if stop.is_set() else 1
-
-
-def cmd_down(args: argparse.Namespace) -> int:
-    from . import procs
-
-    for m in manifest.load_all():
-        pidfile = infra.RUN_DIR / f"{m.name}.pid"
-        pid = procs.read_pid(pidfile)
-        if pid:
-            procs.stop_pid(pid)
-        pidfile.unlink(missing_ok=True)
-    infra.down()
-    return 0
-
-
-def cmd_build(args: argparse.Namespace) -> int:
-    for m in _chosen(args.services, include_mock=True):
-        print(f"build {m.name}", flush=True)
-        service.build(m)
-    return 0
-
-
-def cmd_check(args: argparse.Namespace) -> int:
-    """Run each service's own tests and linters (the manifest's `test` command)."""
-    failed = []
-    for m in _chosen(args.services, include_mock=True):
-        argv = m.test_argv()
-        if not argv:
-            continue
-        print(f"== {m.name}: {m.test}", flush=True)
-        if subprocess.run(argv, cwd=m.cwd, check=False).returncode != 0:
-            failed.append(m.name)
-    if failed:
-        print(f"failed: {', '.join(failed)}", file=sys.stderr)
-    return 1 if failed else 0
-
-
-def _chosen(names: list[str], include_mock: bool = False) -> list[manifest.Manifest]:
-    return [manifest.load(n) for n in names] if names else manifest.load_all(include_mock)
+from . import commands
+from .errors import HarnessError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="loadtest", description=__doc__)
-    sub = p.add_subparsers(dest="command", required=True)
-
-    i = sub.add_parser("infra", help="start/stop PostgreSQL, MariaDB, memcached and the external mock")
-    i.add_argument("action", choices=["up", "down", "status", "env"])
-    i.add_argument("service", nargs="?", help="with env: the service whose environment to print")
-    i.set_defaults(func=cmd_infra)
-
-    u = sub.add_parser("up", help="start the servers and one service (foreground unless --detach)")
-    u.add_argument("service")
-    u.add_argument("--detach", action="store_true", help="return once healthy; print the base URL")
-    u.add_argument("--port", type=int, default=0)
-    u.add_argument("--host", default=settings()["service"]["host"])
-    u.set_defaults(func=cmd_up)
-
-    b = sub.add_parser("build", help="build services from their manifests (default: all)")
-    b.add_argument("services", nargs="*")
-    b.set_defaults(func=cmd_build)
-
-    c = sub.add_parser("check", help="run services' own unit tests and linters (default: all)")
-    c.add_argument("services", nargs="*")
-    c.set_defaults(func=cmd_check)
-
-    d = sub.add_parser("down", help="stop detached services and every server")
-    d.set_defaults(func=cmd_down)
-
-    # The harness's commands register themselves here.
-    from . import commands
-
-    commands.register(sub)
+    p = argparse.ArgumentParser(prog="loadtest", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True, metavar="command")
+    commands.register_all(sub)
     return p
 
 
@@ -138,7 +28,7 @@ def run(argv: list[str] | None = None) -> int:
 def main() -> None:
     try:
         code = run()
-    except (InfraError, ManifestError) as e:
+    except HarnessError as e:  # every error the harness expects, reported in one place
         print(f"loadtest: error: {e}", file=sys.stderr)
         code = 2
     except KeyboardInterrupt:

@@ -1,4 +1,8 @@
-"""Paths and the one settings file (db/infra.toml) every part of the harness reads."""
+"""Paths and the one settings file (db/infra.toml) every part of the harness reads.
+
+The environment is read when asked, not at import: BENCH_RUN_DIR and BENCH_PORT_OFFSET give a
+second, independent set of servers (fault injection beside a running sweep, a second checkout),
+and a command can choose them before it starts anything."""
 
 from __future__ import annotations
 
@@ -9,22 +13,34 @@ from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# git-ignored: data directories, logs, pid files. BENCH_RUN_DIR and BENCH_PORT_OFFSET give a
-# second, independent set of servers (e.g. fault injection beside a running sweep).
-RUN_DIR = Path(os.environ.get("BENCH_RUN_DIR", ROOT / ".bench")).resolve()
-PORT_OFFSET = int(os.environ.get("BENCH_PORT_OFFSET", "0"))
 BIN_DIR = ROOT / ".bench" / "bin"  # built binaries are shared by every run directory
 VENV_DIR = ROOT / ".venv"
 SERVICES_DIR = ROOT / "services"
 DB_DIR = ROOT / "db"
+RESULTS_DIR = ROOT / "results"
+SERVER_SECTIONS = ("postgres", "mariadb", "memcached", "external_mock")
+
+
+def run_dir() -> Path:
+    """Where the servers keep data, logs and pid files (git-ignored)."""
+    return Path(os.environ.get("BENCH_RUN_DIR", ROOT / ".bench")).resolve()
+
+
+def port_offset() -> int:
+    """Added to every server port of db/infra.toml."""
+    return int(os.environ.get("BENCH_PORT_OFFSET", "0"))
+
+
+def settings() -> dict:
+    return _settings(port_offset())
 
 
 @cache
-def settings() -> dict:
+def _settings(offset: int) -> dict:
     with open(DB_DIR / "infra.toml", "rb") as f:
         data = tomllib.load(f)
-    for section in ("postgres", "mariadb", "memcached", "external_mock"):
-        data[section]["port"] += PORT_OFFSET
+    for section in SERVER_SECTIONS:
+        data[section]["port"] += offset
     return data
 
 

@@ -22,8 +22,9 @@ def command(service: str, base_url: str | None = None,
     tests that need a second instance of the service."""
     uv = shutil.which("uv")
     runner = [uv, "run", "pytest"] if uv else [sys.executable, "-m", "pytest"]
-    if base_url is None:
-        return [*runner, "tests/contract", "--service", service, "-q", "-p", "no:cacheprovider"], {}
+    if base_url is None:  # the sweep built the service just before: the suite tests that build
+        argv = [*runner, "tests/contract", "--service", service, "-q", "-p", "no:cacheprovider"]
+        return argv, {"CONTRACT_BUILT": "1"}
     argv = [*runner, "tests/contract", "-q", "-p", "no:cacheprovider"]
     return argv, {"BASE_URL": base_url, "MOCK_KEY": mock_key or service, "CONTRACT_SERVERS": "running"}
 

@@ -15,16 +15,22 @@ import secrets
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
+import pymysql
+from psycopg import sql
+
 from . import procs
-from .config import BIN_DIR, DB_DIR, ROOT, RUN_DIR, SERVICES_DIR, endpoints, settings
-from .procs import InfraError
+from .config import BIN_DIR, DB_DIR, ROOT, SERVICES_DIR, endpoints, run_dir, settings
+from .errors import InfraError
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 APT_HINT = "apt-get install -y {pkg}   (or `make setup` as root)"
-COMPONENTS = ("postgres", "mariadb", "memcached", "external_mock")
+SERVERS = ("postgres", "mariadb", "memcached", "external_mock")  # in start order
 
 
 def _is_root() -> bool:
@@ -45,7 +51,7 @@ def _require(path: str | Path, pkg: str) -> str:
 
 def _short_dir() -> Path:
     """A short path for Unix sockets (limited to ~100 bytes), unique to this checkout."""
-    d = Path(tempfile.gettempdir()) / f"wsb-{hashlib.sha1(str(RUN_DIR).encode()).hexdigest()[:8]}"
+    d = Path(tempfile.gettempdir()) / f"wsb-{hashlib.sha1(str(run_dir()).encode()).hexdigest()[:8]}"
     d.mkdir(mode=0o755, exist_ok=True)
     return d
 
@@ -53,13 +59,13 @@ def _short_dir() -> Path:
 def _data_dir(name: str, owner: str) -> Path:
     """.bench/<name>, owned by the server's user. If that user cannot reach the checkout
     (a clone under a private 0700 directory), keep the data in /var/tmp and link it."""
-    path = RUN_DIR / name
+    path = run_dir() / name
     if not _is_root():
         path.mkdir(parents=True, exist_ok=True)
         return path
-    probe = subprocess.run(_as_user(owner, ["test", "-x", str(RUN_DIR)]), capture_output=True, check=False)
+    probe = subprocess.run(_as_user(owner, ["test", "-x", str(run_dir())]), capture_output=True, check=False)
     if probe.returncode != 0 and not path.is_symlink():
-        outside = Path("/var/tmp") / f"wsb-{hashlib.sha1(str(RUN_DIR).encode()).hexdigest()[:8]}" / name
+        outside = Path("/var/tmp") / f"wsb-{hashlib.sha1(str(run_dir()).encode()).hexdigest()[:8]}" / name
         outside.mkdir(parents=True, exist_ok=True)
         path.symlink_to(outside)
     path = path.resolve()
@@ -79,7 +85,7 @@ def _spawn(argv: list[str], log: Path, env: dict[str, str] | None = None) -> int
 
 
 def _pidfile(name: str) -> Path:
-    return RUN_DIR / f"{name}.pid"
+    return run_dir() / f"{name}.pid"
 
 
 @dataclass
@@ -92,7 +98,7 @@ class Status:
 # --- PostgreSQL -------------------------------------------------------------------------
 
 def _pg_admin_password() -> str:
-    f = RUN_DIR / "postgres-admin-password"
+    f = run_dir() / "postgres-admin-password"
     if not f.exists():
         f.write_text(secrets.token_hex(16))
         f.chmod(0o600)
@@ -101,13 +107,13 @@ def _pg_admin_password() -> str:
 
 def _pg_running() -> bool:
     s = settings()["postgres"]
-    return (RUN_DIR / "postgres-data" / "postmaster.pid").exists() and procs.port_open(s["host"], s["port"])
+    return (run_dir() / "postgres-data" / "postmaster.pid").exists() and procs.port_open(s["host"], s["port"])
 
 
 def require_listening() -> None:
     """For servers someone else runs on the configured ports (the compose stack under
     `sweep --runtime compose`): check that each answers, start nothing."""
-    for name in COMPONENTS:
+    for name in SERVERS:
         s = settings()[name]
         if not procs.port_open(s["host"], s["port"]):
             raise InfraError(f"{name}: nothing answers on {s['host']}:{s['port']}")
@@ -145,9 +151,6 @@ def start_postgres() -> None:
 
 def _pg_bootstrap() -> None:
     """Create the bench role and database, then apply the schema and seed (idempotent)."""
-    import psycopg
-    from psycopg import sql
-
     s = settings()["postgres"]
     admin = {"host": s["host"], "port": s["port"], "user": "postgres",
              "password": _pg_admin_password(), "connect_timeout": 5}
@@ -163,7 +166,7 @@ def _pg_bootstrap() -> None:
 
 
 def stop_postgres() -> None:
-    data = RUN_DIR / "postgres-data"
+    data = run_dir() / "postgres-data"
     if not (data / "postmaster.pid").exists():
         return
     owner = "postgres" if _is_root() else pwd.getpwuid(os.geteuid()).pw_name
@@ -191,7 +194,7 @@ def start_mariadb() -> None:
     _mariadb_socket().parent.mkdir(exist_ok=True)
     if _is_root():
         shutil.chown(_mariadb_socket().parent, owner, owner)
-    cnf = RUN_DIR / "mariadb.cnf"
+    cnf = run_dir() / "mariadb.cnf"
     lines = ["[mysqld]", f"datadir={data}", f"port={s['port']}", f"socket={_mariadb_socket()}",
              f"log-error={data / 'server.log'}"]
     lines += [f"{k}={v}" for k, v in s["settings"].items()]
@@ -201,11 +204,11 @@ def start_mariadb() -> None:
         subprocess.run([install_db, "--no-defaults", f"--datadir={data}", f"--user={owner}",
                         "--skip-test-db", "--auth-root-authentication-method=socket"],
                        check=True, capture_output=True)
-    pid = _spawn([mariadbd, f"--defaults-file={cnf}", f"--user={owner}"], RUN_DIR / "mariadb.out")
+    pid = _spawn([mariadbd, f"--defaults-file={cnf}", f"--user={owner}"], run_dir() / "mariadb.out")
     _pidfile("mariadb").write_text(str(pid))
     procs.wait_until(lambda: _mariadb_socket().exists() and procs.port_open(s["host"], s["port"]), 60,
                      "MariaDB", pid=pid,
-                     logs=(RUN_DIR / "mariadb.out", data / "server.log"))
+                     logs=(run_dir() / "mariadb.out", data / "server.log"))
     _mariadb_bootstrap()
 
 
@@ -221,8 +224,6 @@ def _mariadb_bootstrap() -> None:
     )
     subprocess.run([client, f"--socket={_mariadb_socket()}", "-u", admin_user, "-e", setup],
                    check=True, capture_output=True)
-    import pymysql
-
     conn = pymysql.connect(host=s["host"], port=s["port"], user=user, password=pw, database=db,
                            connect_timeout=5, autocommit=True)
     with conn, conn.cursor() as cur:
@@ -250,10 +251,10 @@ def start_memcached() -> None:
             "-m", str(s["memory_mb"]), "-c", str(s["max_connections"])]
     if _is_root():
         argv += ["-u", "memcache"]
-    pid = _spawn(argv, RUN_DIR / "memcached.out")
+    pid = _spawn(argv, run_dir() / "memcached.out")
     _pidfile("memcached").write_text(str(pid))
     procs.wait_until(lambda: procs.port_open(s["host"], s["port"]), 15, "memcached", pid=pid,
-                     logs=(RUN_DIR / "memcached.out",))
+                     logs=(run_dir() / "memcached.out",))
 
 
 def stop_memcached() -> None:
@@ -285,10 +286,10 @@ def _mock_running() -> bool:
 def start_external_mock() -> None:
     s = settings()["external_mock"]
     env = {**os.environ, "HOST": s["host"], "PORT": str(s["port"]), "DELAY_MS": str(s["delay_ms"])}
-    pid = _spawn([str(build_mock())], RUN_DIR / "external_mock.out", env=env)
+    pid = _spawn([str(build_mock())], run_dir() / "external_mock.out", env=env)
     _pidfile("external_mock").write_text(str(pid))
     procs.wait_until(lambda: procs.port_open(s["host"], s["port"]), 15, "external mock", pid=pid,
-                     logs=(RUN_DIR / "external_mock.out",))
+                     logs=(run_dir() / "external_mock.out",))
 
 
 def stop_external_mock() -> None:
@@ -309,13 +310,13 @@ _STOP = {"postgres": stop_postgres, "mariadb": stop_mariadb,
 
 
 def start(name: str) -> None:
-    """Start one component unless it already runs (used by `up` and by fault injection)."""
-    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    """Start one server unless it already runs (used by `up` and by fault injection)."""
+    run_dir().mkdir(parents=True, exist_ok=True)
     if not _RUNNING[name]():
         section = settings()["mariadb" if name == "mariadb" else name]
         if not procs.port_bindable(section["host"], section["port"]):
             raise InfraError(
-                f"{name}: port {section['port']} is in use by a process this run directory ({RUN_DIR}) "
+                f"{name}: port {section['port']} is in use by a process this run directory ({run_dir()}) "
                 "did not start (another checkout's server? stop it with its `loadtest infra down`, "
                 "or set BENCH_PORT_OFFSET); `ss -tanp` shows who holds it")
         _START[name]()
@@ -330,26 +331,39 @@ def stop(name: str) -> None:
 
 
 def up() -> None:
-    for name in COMPONENTS:
+    for name in SERVERS:
         start(name)
 
 
 def down() -> None:
-    for name in reversed(COMPONENTS):
+    for name in reversed(SERVERS):
         stop(name)
+
+
+@contextmanager
+def as_found() -> Iterator[None]:
+    """Every server up inside; afterwards stop only the ones this block started."""
+    before = {s.name: s.running for s in status()}
+    up()
+    try:
+        yield
+    finally:
+        for name in reversed(SERVERS):
+            if not before.get(name):
+                stop(name)
 
 
 def status() -> list[Status]:
     s = settings()
     addr = {"postgres": s["postgres"], "mariadb": s["mariadb"], "memcached": s["memcached"],
             "external_mock": s["external_mock"]}
-    return [Status(n, _RUNNING[n](), f"{addr[n]['host']}:{addr[n]['port']}") for n in COMPONENTS]
+    return [Status(n, _RUNNING[n](), f"{addr[n]['host']}:{addr[n]['port']}") for n in SERVERS]
 
 
 def server_pids() -> dict[str, int]:
     """Main pid of each running server, for CPU accounting by the harness."""
     out: dict[str, int] = {}
-    pg = RUN_DIR / "postgres-data" / "postmaster.pid"
+    pg = run_dir() / "postgres-data" / "postmaster.pid"
     if pg.exists():
         out["postgres"] = int(pg.read_text().split()[0])
     for name in ("mariadb", "memcached", "external_mock"):

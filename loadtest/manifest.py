@@ -8,10 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import BIN_DIR, ROOT, SERVICES_DIR, VENV_DIR
-
-
-class ManifestError(ValueError):
-    pass
+from .errors import ManifestError
 
 
 @dataclass(frozen=True)

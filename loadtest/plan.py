@@ -8,21 +8,24 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-from . import manifest
+from . import manifest, tools
+from .errors import UsageError
 from .scenarios import SCENARIOS
 
 OPEN_LOOP_FRACTIONS = (0.25, 0.50, 0.75, 0.90)
 START_OVERHEAD_S = 5.0  # start + health check of a service, per scenario (an estimate)
 GATE_ESTIMATE_S = 30.0  # one contract-suite run per service (an estimate)
-QUICK = {"scenarios": ["devices-get", "fib"], "levels": [10, 50, 100], "duration_s": 2.0,
-         "warmup_s": 1.0, "pause_s": 0.5}
+# The defaults of a full sweep, and of --quick (a first look of a few minutes).
+DEFAULTS = {"levels": "10:100:10", "duration": "10s", "warmup": "5s", "pause": "2s"}
+QUICK = {"scenarios": ["devices-get", "fib"], "levels": "10,50,100", "duration": "2s",
+         "warmup": "1s", "pause": "0.5s"}
 
 
 def parse_duration(text: str) -> float:
     """'10s', '1.5s', '500ms', '2m', or a bare number of seconds."""
     m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*(ms|s|m)?\s*", str(text))
     if not m:
-        raise ValueError(f"bad duration {text!r}: use e.g. 10s, 500ms, 2m")
+        raise UsageError(f"bad duration {text!r}: use e.g. 10s, 500ms, 2m")
     value, unit = float(m.group(1)), m.group(2) or "s"
     return value * {"ms": 0.001, "s": 1.0, "m": 60.0}[unit]
 
@@ -38,9 +41,9 @@ def parse_levels(text: str) -> list[int]:
         else:
             levels = [int(x) for x in text.split(",") if x.strip()]
     except ValueError:
-        raise ValueError(f"bad levels {text!r}: use start:stop:step (10:100:10) or a list (10,50)") from None
+        raise UsageError(f"bad levels {text!r}: use start:stop:step (10:100:10) or a list (10,50)") from None
     if not levels or min(levels) < 1:
-        raise ValueError(f"bad levels {text!r}: at least one level, each >= 1 user")
+        raise UsageError(f"bad levels {text!r}: at least one level, each >= 1 user")
     return levels
 
 
@@ -62,6 +65,14 @@ class SweepPlan:
     runtime: str = "native"  # or "compose": see loadtest/runtime.py
     open_loop_fractions: list[float] = field(default_factory=lambda: list(OPEN_LOOP_FRACTIONS))
 
+    def tools(self) -> list[str]:
+        """Every tool the sweep runs: the closed loop's, and the open loop's if asked."""
+        names = {self.tool, tools.open_loop_tool().name} if self.open_loop else {self.tool}
+        return sorted(names)
+
+    def tool_spec(self) -> tools.Tool:
+        return tools.get(self.tool)
+
     def steps_per_scenario(self) -> int:
         return len(self.levels) + (len(self.open_loop_fractions) if self.open_loop else 0)
 
@@ -78,14 +89,7 @@ class SweepPlan:
 
 
 def from_args(args) -> SweepPlan:
-    """Turn the sweep's argparse namespace into a plan; unknown names raise ValueError."""
-    p = _from_args(args)
-    if (p.tool == "k6" or p.open_loop) and p.duration_s < 1:
-        raise ValueError("k6 runs levels of at least 1 s: use --duration 1s or more")
-    return p
-
-
-def _from_args(args) -> SweepPlan:
+    """Turn the sweep's argparse namespace into a plan; unknown names raise UsageError."""
     known = [m.name for m in manifest.load_all()]
     services = args.services or known
     for name in services:
@@ -94,27 +98,24 @@ def _from_args(args) -> SweepPlan:
     scenarios = args.scenario or (QUICK["scenarios"] if quick else list(SCENARIOS))
     for s in scenarios:
         if s not in SCENARIOS:
-            raise ValueError(f"unknown scenario {s!r}; known: {', '.join(SCENARIOS)}")
+            raise UsageError(f"unknown scenario {s!r}; known: {', '.join(SCENARIOS)}")
 
-    def pick(given, quick_value, default):
-        return given if given is not None else (quick_value if quick else default)
+    def pick(name: str) -> str:
+        given = getattr(args, name)
+        return given if given is not None else (QUICK if quick else DEFAULTS)[name]
 
-    return SweepPlan(
-        services=services,
-        scenarios=scenarios,
-        levels=parse_levels(pick(args.levels, None, "10:100:10") or "10,50,100"),
-        duration_s=parse_duration(pick(args.duration, "2s", "10s")),
-        warmup_s=parse_duration(pick(args.warmup, "1s", "5s")),
-        pause_s=parse_duration(pick(args.pause, "0.5s", "2s")),
-        tool=args.tool,
-        open_loop=args.open_loop,
-        keepalive=not args.no_keepalive,
-        fib_n=args.fib_n,
-        external_delay_ms=args.external_delay,
-        skip_gate=args.skip_gate,
-        quick=quick,
-        runtime=getattr(args, "runtime", "native"),
+    plan = SweepPlan(
+        services=services, scenarios=scenarios, levels=parse_levels(pick("levels")),
+        duration_s=parse_duration(pick("duration")), warmup_s=parse_duration(pick("warmup")),
+        pause_s=parse_duration(pick("pause")), tool=args.tool, open_loop=args.open_loop,
+        keepalive=not args.no_keepalive, fib_n=args.fib_n, external_delay_ms=args.external_delay,
+        skip_gate=args.skip_gate, quick=quick, runtime=args.runtime,
     )
+    shortest = max(tools.get(t).min_duration_s for t in plan.tools())
+    if plan.duration_s < shortest:
+        raise UsageError(f"{', '.join(plan.tools())} runs levels of at least {shortest:g} s: use "
+                         f"--duration {shortest:g}s or more")
+    return plan
 
 
 def human(seconds: float) -> str:

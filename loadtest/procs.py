@@ -9,24 +9,19 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import psutil
 
-class InfraError(RuntimeError):
-    """A server could not be started or reached; the message says what to do."""
+from .errors import InfraError
 
 
 def pid_alive(pid: int) -> bool:
+    """Running, and not a zombie waiting to be reaped."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
-    except PermissionError:
+    except psutil.AccessDenied:
         return True
-    # A zombie child still answers kill(0): treat it as gone.
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(") ", 1)[1][0] != "Z"
-    except OSError:
-        return False
 
 
 def read_pid(path: Path) -> int | None:
@@ -104,31 +99,62 @@ def log_tail(log: Path, lines: int = 15) -> str:
 
 
 def stop_pid(pid: int, timeout: float = 15.0, sig: int = signal.SIGTERM) -> None:
-    """Signal a process (its whole group when it leads one) and wait for it to go."""
+    """Signal a process (its whole group when it leads one) and wait for it to go; SIGKILL
+    after `timeout`, and wait again: a restart must not meet the old server's port or locks."""
     try:
-        target = -pid if os.getpgid(pid) == pid else pid
-        os.kill(target, sig)
+        proc = psutil.Process(pid)
+        group = os.getpgid(pid) == pid
+        os.killpg(pid, sig) if group else os.kill(pid, sig)
+    except (psutil.NoSuchProcess, ProcessLookupError):
+        return
+    if _wait_gone(proc, timeout):
+        return
+    try:
+        os.killpg(pid, signal.SIGKILL) if group else os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         return
-    _wait_gone(pid, timeout)
-    if pid_alive(pid):
-        try:
-            os.killpg(pid, signal.SIGKILL) if target < 0 else os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        # Wait for it to be gone: a restart must not meet the old server's port or file locks.
-        _wait_gone(pid, 10)
+    _wait_gone(proc, 10)
 
 
-def _wait_gone(pid: int, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and pid_alive(pid):
-        _reap(pid)
-        time.sleep(0.05)
-
-
-def _reap(pid: int) -> None:
+def _wait_gone(proc: psutil.Process, timeout: float) -> bool:
+    """psutil reaps our own children and polls others; a zombie counts as gone."""
     try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
+        proc.wait(timeout)
+    except psutil.TimeoutExpired:
+        return not pid_alive(proc.pid)
+    return True
+
+
+# --- process trees (a service and the workers it forked; a server and its backends) ---------
+
+def tree(pid: int) -> list[psutil.Process]:
+    try:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+def tree_rss(pid: int) -> int:
+    total = 0
+    for p in tree(pid):
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process tree, including children it has already reaped (a PostgreSQL
+    backend that exited is accounted in the postmaster's children times)."""
+    total = 0.0
+    for i, p in enumerate(tree(pid)):
+        try:
+            t = p.cpu_times()
+        except psutil.Error:
+            continue
+        total += t.user + t.system
+        if i == 0:
+            total += t.children_user + t.children_system
+    return total

@@ -5,21 +5,23 @@ every level so an interrupted sweep keeps what it measured. Schema: results.sche
 from __future__ import annotations
 
 import json
-import math
 import os
 import platform
 import re
 import subprocess
 import sys
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 
-from .config import ROOT
+import jsonschema
+
+from . import tools
+from .config import RESULTS_DIR, ROOT
+from .errors import InfraError
+from .level import Level
 
 SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("results.schema.json")
-RESULTS_DIR = ROOT / "results"
 
 
 def utc_now() -> str:
@@ -36,7 +38,7 @@ def run_dir(label: str, out: Path | None = None) -> Path:
     return d
 
 
-def _git(*args: str) -> str | None:
+def git(*args: str) -> str | None:
     try:
         r = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10,
                            check=False)
@@ -55,38 +57,25 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-@cache
-def tool_version(tool: str) -> str | None:
-    from .tools import k6, oha
-
-    try:
-        argv = [oha.binary(), "--version"] if tool == "oha" else [k6.binary(), "version"]
-        out = subprocess.run(argv, capture_output=True, text=True, timeout=20,
-                             check=False).stdout.strip()
-    except (OSError, FileNotFoundError, subprocess.TimeoutExpired):
-        return None
-    return out.splitlines()[0] if out else None
-
-
-def environment(placement: dict, tools: list[str]) -> dict:
+def environment(placement: dict, tool_names: list[str]) -> dict:
     return {
-        "git_commit": _git("rev-parse", "HEAD"),
-        "git_dirty": bool(_git("status", "--porcelain", "--", "services", "loadtest")),
+        "git_commit": git("rev-parse", "HEAD"),
+        "git_dirty": bool(git("status", "--porcelain", "--", "services", "loadtest")),
         "hostname": platform.node(),
         "cpu_model": cpu_model(),
         "cpu_count": os.cpu_count(),
         "memory_bytes": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"),
         "kernel": platform.release(),
         "python": sys.version.split()[0],
-        "tools": {t: tool_version(t) for t in tools},
+        "tools": {t: tools.get(t).version() for t in tool_names},
         "placement": placement,
     }
 
 
 def service_version(name: str) -> dict:
     """Which code was measured: the git tree of the service's folder, and whether it had edits."""
-    return {"git_tree": _git("rev-parse", f"HEAD:services/{name}"),
-            "dirty": bool(_git("status", "--porcelain", "--", f"services/{name}"))}
+    return {"git_tree": git("rev-parse", f"HEAD:services/{name}"),
+            "dirty": bool(git("status", "--porcelain", "--", f"services/{name}"))}
 
 
 class ResultsFile:
@@ -110,8 +99,8 @@ class ResultsFile:
         tmp.write_text(json.dumps(self.doc, indent=1, allow_nan=False, default=_jsonable) + "\n")
         os.replace(tmp, self.path)
 
-    def add_level(self, level: dict) -> None:
-        self.doc["levels"].append(level)
+    def add_level(self, level: Level) -> None:
+        self.doc["levels"].append(level.as_dict())
         self.save()
 
     def set_service(self, name: str, **fields) -> None:
@@ -138,10 +127,6 @@ def load(path: Path) -> dict:
 
 def load_checked(path: Path) -> dict:
     """load() + validate(), with errors the command line reports in one sentence."""
-    import jsonschema
-
-    from .procs import InfraError
-
     try:
         doc = load(path)
         validate(doc)
@@ -157,14 +142,10 @@ def load_checked(path: Path) -> dict:
 
 def validate(doc: dict) -> None:
     """Raise jsonschema.ValidationError when the document does not match the schema."""
-    import jsonschema
-
     schema = json.loads(SCHEMA_PATH.read_text())
     jsonschema.validate(doc, schema)
 
 
-def finite(x):
-    """NaN and infinities are not JSON: store them as null."""
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    return x
+def levels(doc: dict) -> list[Level]:
+    """The run's levels as typed values, in the order they were measured."""
+    return [Level.model_validate(lv) for lv in doc["levels"]]

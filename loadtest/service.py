@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 
 from . import procs
-from .config import BIN_DIR, RUN_DIR, service_env
+from .config import BIN_DIR, run_dir, service_env
+from .errors import InfraError
 from .manifest import Manifest
-from .procs import InfraError
 
 
 def build(m: Manifest) -> None:
@@ -59,8 +59,8 @@ def start(
     """
     port = port or procs.free_port(host)
     env = {**os.environ, **service_env(m.name, port, mock_key), "HOST": host, **m.env, **(extra_env or {})}
-    RUN_DIR.mkdir(parents=True, exist_ok=True)
-    log = RUN_DIR / f"{m.name}-{port}.log"
+    run_dir().mkdir(parents=True, exist_ok=True)
+    log = run_dir() / f"{m.name}-{port}.log"
     argv = [*prefix, *m.run_argv(host, port)]
     with open(log, "wb") as out:
         proc = subprocess.Popen(argv, cwd=m.cwd, env=env, stdout=out, stderr=subprocess.STDOUT,

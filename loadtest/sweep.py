@@ -1,29 +1,26 @@
-"""`loadtest sweep`: gate, start, load and measure every service, level by level.
+"""`loadtest sweep`: build, gate and measure every service, scenario by scenario, level by level.
 
-For each service: the contract gate, the build, then per scenario a fresh start (natively
-inside the service's cgroup, or a restart of its compose container: runtime.py), a warm-up,
-the closed-loop levels (and with --open-loop the constant-rate levels below the measured peak).
-results.json is rewritten after every level."""
+For each service: the build, the contract gate (against what was just built), then per scenario
+its hooks (scenarios/), a fresh start of the service (natively inside its cgroup, or a restart
+of its compose container: runtime/), a warm-up, the closed-loop levels and, with --open-loop,
+the constant-rate levels below the measured peak. Each level is one build_level() (level.py);
+results.json is rewritten after every level, the reports after every scenario (report/)."""
 
 from __future__ import annotations
 
 import os
 import secrets
-import sys
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
-from . import generator, manifest, probes, report, results, runtime
-from .config import endpoints
-from .generator import GeneratorError, Load
-from .plan import GATE_ESTIMATE_S, START_OVERHEAD_S, SweepPlan, human
-from .procs import InfraError
-from .runtime import service_cpu  # noqa: F401 -- re-exported: tests build levels with it
-from .scenarios import SCENARIOS, Scenario
+from . import analysis, calibrate, generator, manifest, probes, report, results, runtime
+from .errors import GeneratorError, InfraError
+from .level import Level, RawLevel, build_level
+from .plan import GATE_ESTIMATE_S, START_OVERHEAD_S, SweepPlan
+from .progress import Progress
+from .scenarios import SCENARIOS, LevelContext, Scenario
+from .tools import Load, open_loop_tool
 
 
 @dataclass
@@ -33,49 +30,31 @@ class Context:
     rf: results.ResultsFile
     calibration: dict | None
     firmware_prefix: str
-    progress: object  # rich Progress or a stand-in
+    progress: Progress
+    console: object  # rich Console
 
 
-def run(plan: SweepPlan, label: str, out: Path | None, argv: list[str], console) -> results.ResultsFile:
-    rt = runtime.make(plan.runtime)  # compose without an engine fails here, before any output
-    placement = rt.placement
+def run(plan: SweepPlan, label: str, out: Path | None, argv: list[str], console,
+        rt: runtime.Runtime | None = None) -> results.ResultsFile:
+    rt = rt or runtime.make(plan.runtime)  # compose without an engine fails here, before any output
     directory = results.run_dir(label, out)
-    tools = sorted({plan.tool, "k6"} if plan.open_loop else {plan.tool})
     rf = results.ResultsFile.new(
         directory,
         run={"id": directory.name, "label": label, "command": argv, "options": plan.as_dict()},
-        environment=results.environment(placement.as_dict(), tools),
+        environment=results.environment(rt.placement.as_dict(), plan.tools()),
     )
-    rf.doc["calibration"] = load_calibration()
+    rf.doc["calibration"] = calibrate.load()
     rf.save()
-    console.print(f"[bold]{len(plan.services)} services x {len(plan.scenarios)} scenarios x "
-                  f"{plan.steps_per_scenario()} levels[/], expected about "
-                  f"[bold]{human(plan.expected_seconds())}[/] -> {directory}")
-    console.print(f"placement: {placement.mode}; service cpus {placement.service_cpus}, generator "
-                  f"cpus {placement.generator_cpus}; {placement.databases_share}")
-    for note in placement.notes:
-        console.print(f"[yellow]note:[/] {note}")
-    if rf.doc["calibration"] is None:
-        console.print("[yellow]note:[/] no calibration (run `loadtest calibrate`): generator_bound "
-                      "is judged from the generator's CPU alone")
-    ctx = Context(plan, rt, rf, rf.doc["calibration"], f"wsb-{secrets.token_hex(4)}-", None)
-    with rt.servers(plan.services):
-        if "devices-post" in plan.scenarios:
-            rf.doc["run"]["devices_rows_reset"] = probes.reset_devices()
-            rf.save()
-            console.print(f"devices table emptied and vacuumed ({rf.doc['run']['devices_rows_reset']:,} "
-                          "rows from earlier runs)")
+    report.print_plan(plan, rt.placement, rf, console)
+    with rt.servers(plan.services), Progress(console, plan.expected_seconds()) as progress:
+        ctx = Context(plan, rt, rf, rf.doc["calibration"], f"wsb-{secrets.token_hex(4)}-", progress,
+                      console)
         try:
-            with _progress(console, plan) as progress:
-                ctx.progress = progress
-                for name in plan.services:
-                    run_service(ctx, manifest.load(name), console)
-        except KeyboardInterrupt:
-            rf.finish("interrupted")
-            report.write_all(rf.dir, rf.doc)
-            raise
-        except BaseException:
-            rf.finish("failed")
+            _before_run(ctx)
+            for name in plan.services:
+                run_service(ctx, manifest.load(name))
+        except BaseException as e:
+            rf.finish("interrupted" if isinstance(e, KeyboardInterrupt) else "failed")
             report.write_all(rf.dir, rf.doc)
             raise
     rf.finish("complete")
@@ -83,221 +62,165 @@ def run(plan: SweepPlan, label: str, out: Path | None, argv: list[str], console)
     return rf
 
 
-@contextmanager
-def _progress(console, plan: SweepPlan):
-    from rich.progress import (
-        BarColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    columns = [TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
-    with Progress(*columns, console=console, transient=False) as progress:
-        progress.add_task("sweep", total=plan.expected_seconds())
-        yield progress
+def _before_run(ctx: Context) -> None:
+    """Each scenario's once-per-sweep preparation (e.g. an empty devices table), recorded."""
+    for name in ctx.plan.scenarios:
+        fields = SCENARIOS[name].before_run(_level_context(ctx, "none"))
+        ctx.rf.doc["run"].update(fields)
+        for key, value in fields.items():
+            ctx.console.print(f"{name}: {key} = {value:,}" if isinstance(value, int) else f"{name}: {key} = {value}")
+    ctx.rf.save()
 
 
-def _advance(ctx: Context, seconds: float, description: str | None = None) -> None:
-    task = ctx.progress.tasks[0].id
-    ctx.progress.update(task, advance=seconds, **({"description": description} if description else {}))
+def _level_context(ctx: Context, mock_key: str) -> LevelContext:
+    return LevelContext(mock_key=mock_key, firmware_prefix=ctx.firmware_prefix, workdir=ctx.rf.dir,
+                        external_delay_ms=ctx.plan.external_delay_ms)
 
 
-def run_service(ctx: Context, m: manifest.Manifest, console) -> None:
+def run_service(ctx: Context, m: manifest.Manifest) -> None:
     plan, rf = ctx.plan, ctx.rf
     rf.set_service(m.name, status="pending", error=None, summary=m.summary, language=m.language,
                    workers=m.workers, version=results.service_version(m.name))
     try:
         with ctx.runtime.deployed(m):
-            _advance(ctx, 0, f"{m.name}: contract gate")
-            t0 = time.monotonic()
-            g = ctx.runtime.gate(m, skip=plan.skip_gate)
-            _advance(ctx, 0 if plan.skip_gate else GATE_ESTIMATE_S)
-            rf.set_service(m.name, gate=g)
-            if g["status"] == "failed":
-                rf.set_service(m.name, status="gate-failed", error="contract suite failed: not measured")
-                console.print(f"[red]{m.name}: contract gate failed ({time.monotonic() - t0:.0f} s), "
-                              f"not measured[/]\n{g['output_tail'][-800:]}")
-                _advance(ctx, len(plan.scenarios) * (plan.scenario_seconds() + START_OVERHEAD_S))
-                return
-            _advance(ctx, 0, f"{m.name}: build")
+            ctx.progress.step(f"{m.name}: build")
             ctx.runtime.build(m)
+            if not _gate(ctx, m):
+                return
             for name in plan.scenarios:
-                run_scenario(ctx, m, SCENARIOS[name], console)
+                run_scenario(ctx, m, SCENARIOS[name])
                 report.write_all(rf.dir, rf.doc)
     except (InfraError, GeneratorError) as e:
         rf.set_service(m.name, status="failed", error=str(e)[-2000:])
-        console.print(f"[red]{m.name}: {e}[/]")
+        ctx.console.print(f"[red]{m.name}: {e}[/]")
         return
     if rf.doc["services"][m.name]["status"] == "pending":
         rf.set_service(m.name, status="measured")
 
 
-def run_scenario(ctx: Context, m: manifest.Manifest, scenario: Scenario, console) -> None:
+def _gate(ctx: Context, m: manifest.Manifest) -> bool:
+    """The contract suite against the build just made; a failure means reported, not measured."""
     plan, rf = ctx.plan, ctx.rf
-    mock_key = ctx.runtime.mock_key(m)
+    ctx.progress.step(f"{m.name}: contract gate")
+    t0 = time.monotonic()
+    g = ctx.runtime.gate(m, skip=plan.skip_gate)
+    ctx.progress.advance(0 if plan.skip_gate else GATE_ESTIMATE_S)
+    rf.set_service(m.name, gate=g)
+    if g["status"] != "failed":
+        return True
+    rf.set_service(m.name, status="gate-failed", error="contract suite failed: not measured")
+    ctx.console.print(f"[red]{m.name}: contract gate failed ({time.monotonic() - t0:.0f} s), "
+                      f"not measured[/]\n{g['output_tail'][-800:]}")
+    ctx.progress.advance(len(plan.scenarios) * (plan.scenario_seconds() + START_OVERHEAD_S))
+    return False
+
+
+def run_scenario(ctx: Context, m: manifest.Manifest, scenario: Scenario) -> None:
+    plan = ctx.plan
+    hooks = _level_context(ctx, ctx.runtime.mock_key(m))
     svc = None
     try:
-        set_mock(mock_key, plan.external_delay_ms)
-        _advance(ctx, 0, f"{m.name} {scenario.name}: start")
-        svc = ctx.runtime.start(m, mock_key)
-        _advance(ctx, START_OVERHEAD_S)
-        if plan.warmup_s > 0:
-            _advance(ctx, 0, f"{m.name} {scenario.name}: warm-up")
-            warmup = max(plan.warmup_s, 1.0) if plan.tool == "k6" else plan.warmup_s  # k6: >= 1 s
-            load = _load(plan, ctx, scenario, plan.levels[0], warmup)
-            generator.run(plan.tool, load, svc.base_url,
-                          rf.dir / "raw" / f"{m.name}.{scenario.name}.warmup.{plan.tool}.json",
-                          ctx.runtime.placement, rf.dir)
-            _advance(ctx, plan.warmup_s)
+        scenario.before_scenario(hooks)
+        ctx.progress.step(f"{m.name} {scenario.name}: start")
+        svc = ctx.runtime.start(m, hooks.mock_key)
+        ctx.progress.advance(START_OVERHEAD_S)
+        _warm_up(ctx, m, scenario, svc)
         closed = []
         for users in plan.levels:
-            level = measure(ctx, m, scenario, svc, users=users)
-            closed.append(level)
-            if not level["service_alive"]:
-                rf.set_service(m.name, status="failed",
-                               error=f"{scenario.name}: service died at {users} users; see {svc.log}")
+            closed.append(measure(ctx, m, scenario, svc, hooks, users=users))
+            if not closed[-1].service_alive:
+                ctx.rf.set_service(m.name, status="failed",
+                                   error=f"{scenario.name}: service died at {users} users; see {svc.log}")
                 return
         if plan.open_loop:
-            peak = max((lv["ok_rps"] or 0 for lv in closed), default=0)
-            k6_ceiling = tool_ceiling(ctx.calibration, "k6")
-            for fraction in plan.open_loop_fractions:
-                rate = fraction * peak
-                note = None
-                if k6_ceiling and rate > 0.9 * k6_ceiling:  # k6 could not send it: don't pretend
-                    rate, note = 0.9 * k6_ceiling, (f"target capped at 90 % of k6's calibrated ceiling "
-                                                    f"({k6_ceiling:,.0f} req/s) instead of "
-                                                    f"{fraction:.0%} of the peak ({fraction * peak:,.0f})")
-                if rate < 1:
-                    continue
-                level = measure(ctx, m, scenario, svc, users=max(plan.levels), rate=rate, note=note)
-                if not level["service_alive"]:
-                    rf.set_service(m.name, status="failed",
-                                   error=f"{scenario.name}: service died at {rate:.0f} req/s open loop")
-                    return
+            _open_loop(ctx, m, scenario, svc, hooks, closed)
     finally:
         if svc is not None:
             svc.stop()
-        clear_mock(mock_key)
-        if scenario.name == "devices-post":
-            try:
-                probes.delete_bench_devices(ctx.firmware_prefix)
-            except Exception as e:  # noqa: BLE001 -- cleanup must not hide the measurement
-                console.print(f"[yellow]could not delete benchmark rows: {e}[/]")
+        try:
+            scenario.after_scenario(hooks)
+        except Exception as e:  # noqa: BLE001 -- clean-up must not hide the measurement
+            ctx.console.print(f"[yellow]{m.name} {scenario.name}: clean-up failed: {e}[/]")
 
 
-def _load(plan: SweepPlan, ctx: Context, scenario: Scenario, users: int, duration: float,
+def _warm_up(ctx: Context, m: manifest.Manifest, scenario: Scenario, svc: runtime.Handle) -> None:
+    plan = ctx.plan
+    if plan.warmup_s <= 0:
+        return
+    ctx.progress.step(f"{m.name} {scenario.name}: warm-up")
+    duration = max(plan.warmup_s, plan.tool_spec().min_duration_s)
+    generator.run(plan.tool, _load(ctx, scenario, plan.levels[0], duration), svc.base_url,
+                  ctx.rf.dir / "raw" / f"{m.name}.{scenario.name}.warmup.{plan.tool}.json",
+                  ctx.runtime.placement.generator_cpus, ctx.rf.dir)
+    ctx.progress.advance(plan.warmup_s)
+
+
+def _open_loop(ctx: Context, m: manifest.Manifest, scenario: Scenario, svc: runtime.Handle,
+               hooks: LevelContext, closed: list[Level]) -> None:
+    """Constant-rate levels at fractions of the closed-loop peak, capped below the open-loop
+    tool's calibrated ceiling: the open loop must measure the service, not the tool."""
+    best = analysis.peak(closed)
+    peak = best.ok_rps if best else 0
+    tool = open_loop_tool()
+    ceiling = calibrate.ceiling(ctx.calibration, tool.name)
+    for fraction in ctx.plan.open_loop_fractions:
+        rate, note = fraction * peak, None
+        if ceiling and rate > 0.9 * ceiling:
+            rate, note = 0.9 * ceiling, (f"target capped at 90 % of {tool.name}'s calibrated ceiling "
+                                         f"({ceiling:,.0f} req/s) instead of {fraction:.0%} of the "
+                                         f"peak ({fraction * peak:,.0f})")
+        if rate < 1:
+            continue
+        level = measure(ctx, m, scenario, svc, hooks, users=max(ctx.plan.levels), rate=rate, note=note)
+        if not level.service_alive:
+            ctx.rf.set_service(m.name, status="failed",
+                               error=f"{scenario.name}: service died at {rate:.0f} req/s open loop")
+            return
+
+
+def _load(ctx: Context, scenario: Scenario, users: int, duration: float,
           rate: float | None = None) -> Load:
+    plan = ctx.plan
     return Load(scenario, users, duration, rate=rate, keepalive=plan.keepalive, fib_n=plan.fib_n,
                 firmware_prefix=ctx.firmware_prefix)
 
 
 def measure(ctx: Context, m: manifest.Manifest, scenario: Scenario, svc: runtime.Handle,
-            users: int, rate: float | None = None, note: str | None = None) -> dict:
-    """One level: the tool's record plus CPU, memory, connections and (devices-post) data checks."""
+            hooks: LevelContext, users: int, rate: float | None = None,
+            note: str | None = None) -> Level:
+    """One level: run the tool and collect what surrounds it, then build_level()."""
     plan, rf = ctx.plan, ctx.rf
-    tool = "k6" if rate else plan.tool  # open loop needs k6's constant-arrival-rate executor
-    mode = "open" if rate else "closed"
+    tool = open_loop_tool().name if rate else plan.tool
     what = f"{rate:.0f} req/s" if rate else f"{users} users"
-    _advance(ctx, 0, f"{m.name} {scenario.name}: {what}")
-    name = f"{m.name}.{scenario.name}.{mode}-{round(rate) if rate else users}.{tool}.json"
-    raw = rf.dir / "raw" / name
-    before_id = probes.devices_max_id() if scenario.name == "devices-post" else None
+    ctx.progress.step(f"{m.name} {scenario.name}: {what}")
+    raw = rf.dir / "raw" / f"{m.name}.{scenario.name}.{'open' if rate else 'closed'}-{round(rate) if rate else users}.{tool}.json"
+    state = scenario.before_level(hooks)
     svc.reset_memory_peak()
-    started_at = results.utc_now()
-    loadavg = os.getloadavg()[0]
-    cpu0 = svc.cpu()
-    host = probes.HostCpu()
-    servers = ctx.runtime.server_cpu()
+    started_at, loadavg = results.utc_now(), os.getloadavg()[0]
+    cpu0, host, servers = svc.cpu(), probes.HostCpu(), ctx.runtime.server_cpu()
     sampler = svc.connections()
     sampler.start()
     t0 = time.monotonic()
     try:
-        gen = generator.run(tool, _load(plan, ctx, scenario, users, plan.duration_s, rate),
-                            svc.base_url, raw, ctx.runtime.placement, rf.dir)
+        gen = generator.run(tool, _load(ctx, scenario, users, plan.duration_s, rate), svc.base_url, raw,
+                            ctx.runtime.placement.generator_cpus, rf.dir)
     finally:
         connections = sampler.finish()
     elapsed = time.monotonic() - t0
-    cpu1 = svc.cpu()
-    level = {"service": m.name, "scenario": scenario.name, "mode": mode, "users": users,
-             "target_rps": rate, "started_at": started_at, "host_loadavg_1m": loadavg,
-             **generator_summary(gen, scenario.expected_status)}
-    level["achieved_ratio"] = results.finite(level["rps"] / rate) if rate else None
-    if note:
-        level["tool_notes"].append(note)
-    level["service_cpu"] = svc.cpu_figures(cpu0, cpu1, elapsed)
-    level["service_memory"] = svc.memory()
-    ceiling = tool_ceiling(ctx.calibration, tool)
-    level["generator"] = {
-        "cpu_percent_of_core": 100.0 * gen.cpu_of_core,
-        "bound": generator.generator_bound(gen.cpu_of_core,
-                                           _fraction(level["service_cpu"]["percent_of_quota"]),
-                                           level["rps"] or 0, ceiling),
-        "ceiling_rps": ceiling,
-    }
-    level["databases"] = servers.percent(elapsed)
-    level["host_cpu"] = host.split(elapsed, level["service_cpu"]["usage_s"], gen.cpu_of_core * elapsed,
-                                   level["databases"])
-    level["db_connections"] = connections
-    level["devices_post"] = (probes.verify_devices(before_id, ctx.firmware_prefix,
-                                                   level["status_codes"].get("201", 0),
-                                                   level["aborted_at_deadline"])
-                             if before_id is not None else None)
-    level["service_alive"] = svc.alive()
-    level["raw"] = str(raw.relative_to(rf.dir))
+    service_cpu = svc.cpu_figures(cpu0, svc.cpu(), elapsed)
+    databases = servers.percent(elapsed)
+    counts = {"status_codes": gen.result.status_codes, "aborted_at_deadline": gen.result.aborted_at_deadline}
+    level = build_level(RawLevel(
+        service=m.name, scenario=scenario.name, users=users, started_at=started_at,
+        expected_status=scenario.expected_status, tool=gen.result, generator_cpu_of_core=gen.cpu_of_core,
+        service_cpu=service_cpu, service_memory=svc.memory(), target_rps=rate,
+        ceiling_rps=calibrate.ceiling(ctx.calibration, tool), host_loadavg_1m=loadavg,
+        databases=databases, db_connections=connections,
+        host_cpu=host.split(elapsed, service_cpu.get("usage_s"), gen.cpu_s, databases),
+        extra=scenario.after_level(hooks, state, counts), notes=[note] if note else [],
+        service_alive=svc.alive(), raw=str(raw.relative_to(rf.dir))))
     rf.add_level(level)
-    _advance(ctx, plan.duration_s)
-    if plan.pause_s > 0:
-        time.sleep(plan.pause_s)
-    _advance(ctx, plan.pause_s)
+    ctx.progress.advance(plan.duration_s)
+    time.sleep(plan.pause_s)
+    ctx.progress.advance(plan.pause_s)
     return level
-
-
-def generator_summary(gen: generator.GeneratorRun, expected_status: int) -> dict:
-    from .tools import summarize
-
-    s = summarize(gen.result, expected_status)
-    for key in ("rps", "ok_rps", "error_rate", "availability"):
-        s[key] = results.finite(s[key])
-    return s
-
-
-def _fraction(percent: float | None) -> float | None:
-    return None if percent is None else percent / 100.0
-
-
-# --- the external mock's per-key behaviour -------------------------------------------------
-
-def set_mock(key: str, delay_ms: int) -> None:
-    url = f"{endpoints().external_base}/control/{key}"
-    try:
-        r = httpx.put(url, json={"delay_ms": delay_ms, "status": 200, "body": "json"}, timeout=5)
-        r.raise_for_status()
-    except httpx.HTTPError as e:
-        raise InfraError(f"external mock: PUT {url} failed: {e}") from e
-
-
-def clear_mock(key: str) -> None:
-    try:
-        httpx.delete(f"{endpoints().external_base}/control/{key}", timeout=5)
-    except httpx.HTTPError:
-        pass
-
-
-def tool_ceiling(calibration: dict | None, tool: str) -> float | None:
-    """A tool's ceiling, only when calibration showed the tool itself saturated: a run where
-    neither side was saturated (a busy machine) or the trivial server was, is no ceiling."""
-    c = ((calibration or {}).get("tools") or {}).get(tool) or {}
-    return c.get("rps") if c.get("limited_by") == "generator" else None
-
-
-def load_calibration() -> dict | None:
-    from .calibrate import CALIBRATION_FILE
-
-    try:
-        return results.load(CALIBRATION_FILE) if CALIBRATION_FILE.exists() else None
-    except (OSError, ValueError):
-        print(f"loadtest: ignoring unreadable {CALIBRATION_FILE}", file=sys.stderr)
-        return None

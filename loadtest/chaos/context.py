@@ -4,6 +4,7 @@ gives back (measurements, criteria, a one-line cell for the table)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,3 +101,14 @@ class Outcome:
 
 def seconds(x: float | None) -> str:
     return "—" if x is None else f"{x:.1f} s"
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One fault: its name on the command line, what it does (run), and how the table names it
+    (column) and judges it (criterion); both are templates filled from the Profile."""
+
+    name: str
+    run: Callable[[Context], Outcome]
+    column: str
+    criterion: str

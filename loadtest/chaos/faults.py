@@ -12,10 +12,10 @@ import signal
 import threading
 import time
 
-from .. import infra, procs
+from .. import databases, infra, mock, procs
 from ..config import settings
 from . import observe, verify
-from .context import Context, Outcome, seconds
+from .context import Context, Fault, Outcome, seconds
 from .load import (
     BackgroundLoad,
     Sample,
@@ -25,6 +25,7 @@ from .load import (
     started_between,
     status_counts,
 )
+from .overload import OVERLOAD
 
 
 def _wait_for_ok(load: BackgroundLoad, since: float, deadline: float) -> float | None:
@@ -85,7 +86,7 @@ def mariadb(ctx: Context) -> Outcome:
 def _database_outage(ctx: Context, component: str, shape: str) -> Outcome:
     p, out = ctx.profile, Outcome(component)
     tag = ctx.tag(component)
-    mix_before = observe.mix_items_count() if shape == "io-mix" else None
+    mix_before = databases.mix_items_count() if shape == "io-mix" else None
     errors_before = _op_errors(ctx)
     pid = ctx.running.pid
     load = BackgroundLoad(ctx.base_url, shape, tag, concurrency=p.concurrency).start()
@@ -210,7 +211,7 @@ def memcached(ctx: Context) -> Outcome:
 
 
 def _cached(uuid: str) -> bool:
-    client = observe.memcache()
+    client = databases.memcached()
     try:
         return client.get(f"device:{uuid}") is not None
     finally:
@@ -224,7 +225,7 @@ def external(ctx: Context) -> Outcome:
     key, pid = ctx.mock_key, ctx.running.pid
     limit = float(settings()["service"]["external_timeout_seconds"]) + 1.0
     try:
-        observe.set_mock(key, delay_ms=20)
+        mock.configure(key, delay_ms=20)
         # Warm the service's client and pools, then read its resources at rest.
         with BackgroundLoad(ctx.base_url, "fetch-external", "", concurrency=p.concurrency):
             time.sleep(p.before_s)
@@ -233,16 +234,16 @@ def external(ctx: Context) -> Outcome:
         load = BackgroundLoad(ctx.base_url, "fetch-external", "", concurrency=p.concurrency).start()
         try:
             time.sleep(p.before_s)
-            observe.set_mock(key, delay_ms=5000)
+            mock.configure(key, delay_ms=5000)
             t_stall = time.monotonic()
             time.sleep(p.stall_s)
             # The mock switches before its PUT answers: a window ends when the PUT is sent.
             t_stall_end = time.monotonic()
-            observe.set_mock(key, status=500)
+            mock.configure(key, status=500)
             t_error = time.monotonic()
             time.sleep(p.error_s)
             t_error_end = time.monotonic()
-            observe.set_mock(key, delay_ms=20)
+            mock.configure(key, delay_ms=20)
             t_back = time.monotonic()
             first_ok = _wait_for_ok(load, t_back, t_back + 3 * p.recovery_limit_s)
             time.sleep(p.after_s)
@@ -251,7 +252,7 @@ def external(ctx: Context) -> Outcome:
         time.sleep(p.settle_s)
         after = observe.process_resources(pid)
     finally:
-        observe.reset_mock(key)
+        mock.reset(key)
     stall = _outage_answers(started_between(samples, t_stall, t_stall_end), 504, t_error)
     error = _outage_answers(started_between(samples, t_error, t_error_end), 502, t_back)
     recovery = _recovery(first_ok, t_back)
@@ -335,3 +336,31 @@ def _reap(pid: int, timeout: float = 10.0) -> None:
         except ChildProcessError:
             return
         time.sleep(0.02)
+
+
+# --- the registry: `loadtest chaos`, its table and CI read only this ------------------------------
+
+FAULTS: dict[str, Fault] = {f.name: f for f in (
+    Fault("postgres", postgres, "PostgreSQL stopped {outage_s:g} s",
+          "devices-post load; every request started during the outage answers 503 with a JSON "
+          "`detail` within {answer_limit_s:g} s; a 2xx within {recovery_limit_s:g} s of the "
+          "database's return, same process; nothing lost."),
+    Fault("memcached", memcached, "memcached stopped {outage_s:g} s",
+          "devices-post load; 201 throughout the outage; "
+          "`app_op_errors_total{{op=\"set\",db=\"memcache\"}}` rises; a new POST's key is in "
+          "memcached within {recovery_limit_s:g} s of its return; nothing lost (keys the outage "
+          "prevented counted apart)."),
+    Fault("mariadb", mariadb, "MariaDB stopped {outage_s:g} s (io-mix)",
+          "io-mix load; 503 JSON within {answer_limit_s:g} s during the outage; 2xx within "
+          "{recovery_limit_s:g} s of the return; `mix_items` row count the same after the run."),
+    Fault("external", external, "upstream stalls {stall_s:g} s, then 500",
+          "fetch-external load; the mock stalls 5 s (past EXTERNAL_TIMEOUT_SECONDS): 504, then "
+          "answers 500: 502, each within the timeout + 1 s; 200 again afterwards; after a settle "
+          "period, open fds and TCP connections at most {leak_slack_fds} and threads at most "
+          "{leak_slack_threads} above the count before the fault (psutil)."),
+    OVERLOAD,
+    Fault("kill", kill, "SIGKILL, restart",
+          "devices-post load; the service's process group gets SIGKILL and is started again on "
+          "the same port: the gap is the time between the last 2xx before the kill and the first "
+          "after; rows of requests cut by the kill are counted (allowed), nothing else lost."),
+)}

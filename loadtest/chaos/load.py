@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import random
 import threading
 import time
 from dataclasses import dataclass, field
@@ -17,13 +16,7 @@ from typing import Self
 
 import httpx
 
-# Request shapes of the chaos runs. devices-post bodies are generated per request (below).
-SHAPES = {
-    "devices-post": ("POST", "/api/devices"),
-    "io-mix": ("POST", "/api/io-mix"),
-    "fetch-external": ("GET", "/api/fetch-external"),
-    "users": ("GET", "/api/users?limit=10"),
-}
+from ..scenarios import SCENARIOS, Scenario
 
 
 @dataclass
@@ -51,7 +44,7 @@ class BackgroundLoad:
     machine is not saturated by the generator), stopped by stop() or by the time/count caps."""
 
     base_url: str
-    shape: str
+    shape: str  # a scenario's name: its request (and body) is the benchmark's own
     tag: str  # devices-post: every firmware starts with it, so the rows can be found
     concurrency: int = 8
     pause: float = 0.02
@@ -88,27 +81,15 @@ class BackgroundLoad:
             await asyncio.gather(*(self._worker(client, deadline) for _ in range(self.concurrency)))
 
     async def _worker(self, client: httpx.AsyncClient, deadline: float) -> None:
-        method, path = SHAPES[self.shape]
+        scenario: Scenario = SCENARIOS[self.shape]
+        path = scenario.path.format(fib_n=25)
         while not self._stop.is_set() and time.monotonic() < deadline:
             n = next(self._counter)
             if n >= self.max_requests:
                 return
-            self.samples.append(await send(client, method, path, self._body(n)))
+            body = scenario.request_body(self.tag, n)
+            self.samples.append(await send(client, scenario.method, path, body))
             await asyncio.sleep(self.pause)
-
-    def _body(self, n: int) -> dict | None:
-        if self.shape == "devices-post":
-            return device_body(self.tag, n)
-        return {} if method_has_body(self.shape) else None
-
-
-def method_has_body(shape: str) -> bool:
-    return SHAPES[shape][0] == "POST"
-
-
-def device_body(tag: str, n: int | str) -> dict:
-    mac = "-".join(f"{random.randrange(256):02X}" for _ in range(6))
-    return {"mac": mac, "firmware": f"{tag}{n}"}
 
 
 async def send(client: httpx.AsyncClient, method: str, path: str, body: dict | None) -> Sample:
@@ -131,10 +112,11 @@ async def send(client: httpx.AsyncClient, method: str, path: str, body: dict | N
 
 def post_device(base_url: str, tag: str, n: int | str, timeout: float = 10.0) -> Sample:
     """One POST /api/devices outside the background load (probes)."""
+    scenario = SCENARIOS["devices-post"]
 
     async def once() -> Sample:
         async with httpx.AsyncClient(base_url=base_url, timeout=timeout) as client:
-            return await send(client, "POST", "/api/devices", device_body(tag, n))
+            return await send(client, scenario.method, scenario.path, scenario.request_body(tag, n))
 
     return asyncio.run(once())
 

@@ -1,22 +1,23 @@
 """What the chaos run reads besides HTTP answers: the service process's resources, its
-Prometheus counters, and the databases and cache themselves."""
+Prometheus counters (parsed by prometheus_client), and its RSS peak under overload."""
 
 from __future__ import annotations
 
-import re
-import threading
-
 import httpx
 import psutil
+from prometheus_client.parser import text_string_to_metric_families
 
-from .. import isolation
-from ..config import endpoints, settings
+from .. import procs
+from ..sampler import Peaks
+
+OPS = [("insert", "postgres"), ("set", "memcache"), ("select", "postgres"), ("get", "external"),
+       ("mix", "mysql")]  # the label pairs CONTRACT.md requires
 
 
 def process_resources(pid: int) -> dict[str, int]:
     """Open file descriptors, TCP connections and threads of the service's process tree."""
     fds = conns = threads = rss = 0
-    for p in isolation.tree(pid):
+    for p in procs.tree(pid):
         try:
             fds += p.num_fds()
             conns += len(p.net_connections(kind="tcp"))
@@ -27,32 +28,9 @@ def process_resources(pid: int) -> dict[str, int]:
     return {"fds": fds, "tcp_connections": conns, "threads": threads, "rss_bytes": rss}
 
 
-class RssPeak(threading.Thread):
-    """Samples the tree's RSS every `interval` s and keeps the peak, until finish()."""
-
-    def __init__(self, pid: int, interval: float = 0.2):
-        super().__init__(daemon=True, name=f"chaos-rss-{pid}")
-        self.pid, self.interval, self.peak, self.samples = pid, interval, 0, 0
-        self._done = threading.Event()
-
-    def run(self) -> None:
-        while not self._done.is_set():
-            self.peak = max(self.peak, isolation.tree_rss(self.pid))
-            self.samples += 1
-            self._done.wait(self.interval)
-
-    def finish(self) -> int:
-        self._done.set()
-        self.join(5)
-        return self.peak
-
-
-_SAMPLE = re.compile(r"^(?P<name>[a-zA-Z_:][\w:]*)(?:\{(?P<labels>[^}]*)\})?\s+(?P<value>\S+)")
-_LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
-
-
-OPS = [("insert", "postgres"), ("set", "memcache"), ("select", "postgres"), ("get", "external"),
-       ("mix", "mysql")]  # the label pairs CONTRACT.md requires
+def rss_peak(pid: int, interval: float = 0.2) -> Peaks:
+    """The peak RSS of the service's tree (peaks["rss"]) between start() and stop()."""
+    return Peaks(lambda: {"rss": procs.tree_rss(pid)}, interval, name=f"chaos-rss-{pid}")
 
 
 def metrics_text(base_url: str) -> str:
@@ -65,47 +43,9 @@ def metric(base_url: str, name: str, **labels: str) -> float | None:
 
 
 def parse_metric(text: str, name: str, **labels: str) -> float | None:
-    """The first sample of `name` whose labels include `labels` (Prometheus text format)."""
-    for line in text.splitlines():
-        m = _SAMPLE.match(line)
-        if m and m["name"] == name and dict(_LABEL.findall(m["labels"] or "")).items() >= labels.items():
-            return float(m["value"])
+    """The first sample named `name` whose labels include `labels` (Prometheus text format)."""
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and sample.labels.items() >= labels.items():
+                return float(sample.value)
     return None
-
-
-def set_mock(key: str, **behaviour) -> None:
-    """The external mock's behaviour for one key (CONTRACT.md, "The external mock")."""
-    body = {"delay_ms": 0, "status": 200, "body": "json", **behaviour}
-    httpx.put(f"{endpoints().external_base}/control/{key}", json=body, timeout=5).raise_for_status()
-
-
-def reset_mock(key: str) -> None:
-    httpx.delete(f"{endpoints().external_base}/control/{key}", timeout=5)
-
-
-def pg():
-    import psycopg
-
-    return psycopg.connect(endpoints().database_url, connect_timeout=5, autocommit=True)
-
-
-def mysql():
-    import pymysql
-
-    s = settings()["mariadb"]
-    return pymysql.connect(host=s["host"], port=s["port"], user=s["user"], password=s["password"],
-                           database=s["database"], autocommit=True, connect_timeout=5)
-
-
-def memcache():
-    from pymemcache.client.base import Client
-
-    host, port = endpoints().memcached_addr.rsplit(":", 1)
-    return Client((host, int(port)), connect_timeout=5, timeout=5)
-
-
-def mix_items_count() -> int:
-    conn = mysql()
-    with conn, conn.cursor() as cur:
-        cur.execute("SELECT COUNT(*) FROM mix_items")
-        return cur.fetchone()[0]

@@ -12,10 +12,10 @@ import subprocess
 from collections import Counter
 from pathlib import Path
 
-from .. import isolation
+from .. import procs
 from ..tools import oha
-from .context import Context, GiB, Outcome
-from .observe import RssPeak
+from .context import Context, Fault, GiB, Outcome
+from .observe import rss_peak
 
 PATH = "/api/users"
 
@@ -31,14 +31,14 @@ def run_oha(url: str, users: int, duration_s: float, raw: Path, pid: int, csv: b
     """One oha window, with the service tree's CPU seconds over it: 2xx per CPU second does
     not move when other processes take the shared cores, 2xx per second does. With csv, oha
     writes a line per answered request and the window also gets its 2xx per 1-s bucket."""
-    # No -w: requests in flight at the deadline are aborted and reported apart (not failures).
-    argv = [oha.binary(), "--no-tui", "--output-format", "csv" if csv else "json", "--worker-threads", "1",
-            "-z", f"{duration_s:g}s", "-t", "10s", "-c", str(users), url]
-    cpu_before = isolation.tree_cpu_seconds(pid)
+    # Requests in flight at the deadline are aborted and reported apart (not failures).
+    argv = oha.argv(url, users, duration_s, output="csv" if csv else "json", finish_in_flight=False,
+                    timeout_s=10)
+    cpu_before = procs.tree_cpu_seconds(pid)
     with open(raw, "wb") as stdout:
         proc = subprocess.run(argv, check=False, stdout=stdout, stderr=subprocess.PIPE, timeout=duration_s + 60,
                               preexec_fn=_raise_fd_limit)
-    cpu_s = isolation.tree_cpu_seconds(pid) - cpu_before
+    cpu_s = procs.tree_cpu_seconds(pid) - cpu_before
     if proc.returncode != 0:
         raise RuntimeError(f"oha exited {proc.returncode}: {proc.stderr.decode(errors='replace')[-500:]}")
     if csv:
@@ -88,12 +88,12 @@ def overload(ctx: Context) -> Outcome:
     url, pid = ctx.base_url + PATH, ctx.running.pid
     raw = ctx.raw_dir / f"{ctx.manifest.name}-overload"
     before = run_oha(url, p.throughput_users, p.throughput_s, raw.with_suffix(".before.json"), pid)
-    sampler = RssPeak(pid)
-    sampler.start()
+    sampler = rss_peak(pid).start()
     try:
         burst = run_oha(url, p.overload_users, p.overload_s, raw.with_suffix(".burst.json"), pid)
     finally:
-        peak = sampler.finish()
+        sampler.stop()
+    peak = sampler.peaks.get("rss") or 0
     alive = ctx.running.alive()
     after = recovered = None
     if alive:
@@ -126,3 +126,12 @@ def overload(ctx: Context) -> Outcome:
                 f"10 users: {before['ok_per_s']:.0f}/s before; after, per second: {series or '—'}; "
                 f"back in {'—' if recovered is None else f'{recovered} s'}")
     return out
+
+
+OVERLOAD = Fault(
+    "overload", overload, "{overload_users} connections for {overload_s:g} s",
+    "GET /api/users: {throughput_users} users for {throughput_s:g} s, {overload_users} connections "
+    "for {overload_s:g} s (oha), then {throughput_users} users for {recovery_window_s:g} s: the "
+    "process survives, its RSS peak stays under {rss_limit_gib:g} GiB, and {back}. The cell gives "
+    "the share of 2xx among all attempts during the overload, the RSS peak, the 10-user 2xx/s "
+    "before, each of the first seconds after as a share of it, and when throughput was back.")

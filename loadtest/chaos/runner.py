@@ -14,21 +14,12 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .. import infra, manifest, procs, service
-from ..config import PORT_OFFSET, RUN_DIR
-from ..results import RESULTS_DIR, _git, utc_now
-from . import faults, observe, table, verify
+from .. import infra, manifest, mock, procs, service
+from ..config import RESULTS_DIR, port_offset, run_dir
+from ..results import git, utc_now
+from . import table, verify
 from .context import Context, Outcome, Profile
-from .overload import overload
-
-FAULTS: dict[str, Callable[[Context], Outcome]] = {
-    "postgres": faults.postgres,
-    "memcached": faults.memcached,
-    "mariadb": faults.mariadb,
-    "external": faults.external,
-    "overload": overload,
-    "kill": faults.kill,
-}
+from .faults import FAULTS
 
 
 def results_dir(out: Path | None) -> Path:
@@ -42,19 +33,14 @@ def run(names: list[str], fault_names: list[str], profile: Profile, out: Path | 
     manifests = [manifest.load(n) for n in names] if names else manifest.load_all()
     directory = results_dir(out)
     doc = {"kind": "chaos", "command": command, "date": utc_now(),
-           "git_commit": _git("rev-parse", "HEAD"),
-           "git_dirty": bool(_git("status", "--porcelain", "--", "services", "loadtest")),
-           "run_dir": str(RUN_DIR), "port_offset": PORT_OFFSET, "profile": asdict(profile),
+           "git_commit": git("rev-parse", "HEAD"),
+           "git_dirty": bool(git("status", "--porcelain", "--", "services", "loadtest")),
+           "run_dir": str(run_dir()), "port_offset": port_offset(), "profile": asdict(profile),
            "faults": fault_names, "services": {}}
-    started_servers = not all(s.running for s in infra.status())
-    infra.up()
-    try:
+    with infra.as_found():
         for m in manifests:
             doc["services"][m.name] = _one_service(m, fault_names, profile, directory, doc, log)
             _save(doc, directory)
-    finally:
-        if started_servers:  # leave the servers as we found them
-            infra.down()
     _save(doc, directory)
     (directory / "reliability.md").write_text(table.markdown(doc))
     return doc, directory
@@ -77,7 +63,7 @@ def _one_service(m: manifest.Manifest, fault_names: list[str], profile: Profile,
             _prepare(ctx, name)
             log(f"{m.name}: {name} ...")
             try:
-                outcome = FAULTS[name](ctx)
+                outcome = FAULTS[name].run(ctx)
             except Exception as e:  # noqa: BLE001 -- one fault's failure is a result, not a crash
                 outcome = Outcome(name, error=f"{type(e).__name__}: {e}", cell=f"harness error: {e}"[:120])
             result = outcome.as_dict()
@@ -98,7 +84,7 @@ def _prepare(ctx: Context, fault: str) -> None:
     """Every server up, the mock at its defaults, the service alive (restarted and noted if a
     previous fault killed it), then a moment for its pools to reconnect."""
     infra.up()
-    observe.reset_mock(ctx.mock_key)
+    mock.reset(ctx.mock_key)
     if not ctx.running.alive():
         ctx.notes.append(f"restarted before {fault}: the service had exited")
         ctx.running.stop()

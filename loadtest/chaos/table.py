@@ -3,39 +3,7 @@ with a pass/fail mark against the criteria, and how the table was made."""
 
 from __future__ import annotations
 
-COLUMNS = {
-    "postgres": "PostgreSQL stopped {outage_s:g} s",
-    "memcached": "memcached stopped {outage_s:g} s",
-    "mariadb": "MariaDB stopped {outage_s:g} s (io-mix)",
-    "external": "upstream stalls {stall_s:g} s, then 500",
-    "overload": "{overload_users} connections for {overload_s:g} s",
-    "kill": "SIGKILL, restart",
-}
-
-CRITERIA = {
-    "postgres": "devices-post load; every request started during the outage answers 503 with a "
-                "JSON `detail` within {answer_limit_s:g} s; a 2xx within {recovery_limit_s:g} s "
-                "of the database's return, same process; nothing lost.",
-    "memcached": "devices-post load; 201 throughout the outage; "
-                 "`app_op_errors_total{{op=\"set\",db=\"memcache\"}}` rises; a new POST's key is in "
-                 "memcached within {recovery_limit_s:g} s of its return; nothing lost (keys the "
-                 "outage prevented counted apart).",
-    "mariadb": "io-mix load; 503 JSON within {answer_limit_s:g} s during the outage; 2xx within "
-               "{recovery_limit_s:g} s of the return; `mix_items` row count the same after the run.",
-    "external": "fetch-external load; the mock stalls 5 s (past EXTERNAL_TIMEOUT_SECONDS): 504, then "
-                "answers 500: 502, each within the timeout + 1 s; 200 again afterwards; after a "
-                "settle period, open fds and TCP connections at most {leak_slack_fds} and threads at "
-                "most {leak_slack_threads} above the count before the fault (psutil).",
-    "overload": "GET /api/users: {throughput_users} users for {throughput_s:g} s, "
-                "{overload_users} connections for {overload_s:g} s (oha), then {throughput_users} "
-                "users for {recovery_window_s:g} s: the process survives, its RSS peak stays under "
-                "{rss_limit_gib:g} GiB, and {back}. The cell gives the share of 2xx among all "
-                "attempts during the overload, the RSS peak, the 10-user 2xx/s before, each of the "
-                "first seconds after as a share of it, and when throughput was back.",
-    "kill": "devices-post load; the service's process group gets SIGKILL and is started again on "
-            "the same port: the gap is the time between the last 2xx before the kill and the first "
-            "after; rows of requests cut by the kill are counted (allowed), nothing else lost.",
-}
+from .faults import FAULTS
 
 NOTHING_LOST = (
     "*Nothing lost* (devices-post): every 201 is a PostgreSQL row with the returned id and uuid "
@@ -44,9 +12,14 @@ NOTHING_LOST = (
     "rows match what was sent. Rows of requests cut without an answer are counted apart.")
 
 
+def template_values(profile: dict) -> dict:
+    """What a fault's column and criterion templates are filled with."""
+    return {**profile, "rss_limit_gib": profile["rss_limit"] / 2**30, "back": _back(profile)}
+
+
 def markdown(doc: dict) -> str:
     profile = doc["profile"]
-    fmt = {**profile, "rss_limit_gib": profile["rss_limit"] / 2**30, "back": _back(profile)}
+    fmt = template_values(profile)
     faults = doc["faults"]
     lines = [
         "# Reliability under faults",
@@ -60,7 +33,7 @@ def markdown(doc: dict) -> str:
         f"- git commit: `{doc['git_commit']}`{' (with local edits)' if doc.get('git_dirty') else ''}",
         f"- profile: {profile['name']}",
         "",
-        "| service | " + " | ".join(COLUMNS[f].format(**fmt) for f in faults) + " |",
+        "| service | " + " | ".join(FAULTS[f].column.format(**fmt) for f in faults) + " |",
         "|---|" + "---|" * len(faults),
     ]
     for name, entry in doc["services"].items():
@@ -72,7 +45,7 @@ def markdown(doc: dict) -> str:
     lines += ["", "✅ every criterion met, ❌ at least one not (listed below).", ""]
     lines += _failures(doc)
     lines += ["## Criteria", ""]
-    lines += [f"- **{COLUMNS[f].format(**fmt)}**: {CRITERIA[f].format(**fmt)}" for f in faults]
+    lines += [f"- **{FAULTS[f].column.format(**fmt)}**: {FAULTS[f].criterion.format(**fmt)}" for f in faults]
     lines += ["", NOTHING_LOST, "",
               ("Every measurement (statuses per window, latencies, resources, raw oha output) is in "
                "`results/chaos-<UTC time>/` of the run."), ""]

@@ -12,10 +12,9 @@ import json
 import time
 import uuid as uuidlib
 
-from . import observe
+from .. import databases
+from ..scenarios.devices_post import delete_rows
 from .load import Sample
-
-MAC_SEPARATORS = ("-", ":")
 
 
 def devices(samples: list[Sample], tag: str, cache_exempt_before: float | None = None,
@@ -39,7 +38,7 @@ def devices(samples: list[Sample], tag: str, cache_exempt_before: float | None =
     for s in samples:
         if s.status == 201:
             out["status_201"] += 1
-    cache = observe.memcache()
+    cache = databases.memcached()
     try:
         for s in samples:
             if s.status != 201 or not s.answer:
@@ -81,7 +80,7 @@ def _rows(tag: str, settle: float = 3.0) -> dict[str, dict]:
              " WHERE firmware LIKE %s")
     pattern = tag.replace("%", r"\%").replace("_", r"\_") + "%"
     last, deadline = None, time.monotonic() + settle
-    with observe.pg() as conn:
+    with databases.postgres() as conn:
         while True:
             rows = conn.execute(query, (pattern,)).fetchall()
             if len(rows) == last or time.monotonic() > deadline:
@@ -104,17 +103,16 @@ def _row_matches(row: dict, sent: dict) -> bool:
 
 
 def delete_devices(tag: str) -> int:
-    pattern = tag.replace("%", r"\%").replace("_", r"\_") + "%"
-    with observe.pg() as conn:
-        return conn.execute("DELETE FROM devices WHERE firmware LIKE %s", (pattern,)).rowcount
+    """Remove one fault's rows (the tag is made of letters, digits and dashes)."""
+    return delete_rows(tag)
 
 
 def mix_items_settled(before: int, timeout: float = 10.0) -> dict:
     """The row count of mix_items once every transaction has ended, against the count
     before the run: a failed io-mix must leave nothing behind."""
     deadline = time.monotonic() + timeout
-    after = observe.mix_items_count()
+    after = databases.mix_items_count()
     while after != before and time.monotonic() < deadline:
         time.sleep(0.5)
-        after = observe.mix_items_count()
+        after = databases.mix_items_count()
     return {"rows_before": before, "rows_after": after, "ok": after == before}

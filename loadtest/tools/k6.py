@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 import os
 import re
+from functools import cache
 from pathlib import Path
 
 from ..config import ROOT, VENV_DIR
-from . import ToolResult
+from .base import Invocation, Load, ToolResult, version_line
 
 SCRIPT = ROOT / "loadtest" / "k6" / "scenario.js"
 # k6 error codes (https://grafana.com/docs/k6/latest/javascript-api/error-codes/)
@@ -75,3 +76,32 @@ def parse(raw: str | bytes, window_s: float | None = None) -> ToolResult:
         latency_ms=latency,
         dropped=dropped,
     )
+
+
+class K6Tool:
+    """k6: the open loop (constant-arrival-rate counts dropped arrivals) and an alternative
+    closed loop for those who script with it."""
+
+    name = "k6"
+    min_duration_s = 1.0
+    open_loop = True
+
+    @cache  # noqa: B019 -- one instance, one version per run
+    def version(self) -> str | None:
+        try:
+            return version_line([binary(), "version"])
+        except FileNotFoundError:
+            return None
+
+    def invocation(self, load: Load, base_url: str, raw_path: Path, workdir: Path) -> Invocation:
+        variables = env(base_url, load.scenario.name, load.users, load.duration_s, raw_path,
+                        load.fib_n, load.keepalive, load.rate, load.max_vus if load.rate else None,
+                        load.firmware_prefix)
+        return Invocation(argv(), stdout=raw_path.with_suffix(".stdout"),
+                          env={**variables, "K6_NO_USAGE_REPORT": "true"})
+
+    def parse(self, raw: bytes, load: Load) -> ToolResult:
+        return parse(raw, load.duration_s if load.rate else None)
+
+
+K6 = K6Tool()

@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from functools import cache
 from pathlib import Path
 
-from . import ToolResult
+from .base import Invocation, Load, ToolResult, version_line
 
 VERSION = "1.16.0"
 DEADLINE = "aborted due to deadline"
@@ -23,11 +24,15 @@ def binary() -> str:
 
 
 def argv(url: str, users: int, duration_s: float, method: str = "GET", body: str = "",
-         body_lines: Path | None = None, keepalive: bool = True, rate: float | None = None) -> list[str]:
-    # -w: requests in flight at the deadline finish and are counted (summary.total then covers
-    # them); aborting them would drop exactly the slowest ones from the percentiles.
-    cmd = [binary(), "--no-tui", "--output-format", "json", "--worker-threads", "1",
-           "-z", f"{duration_s:g}s", "-w", "-t", "30s", "-c", str(users), "-m", method]
+         body_lines: Path | None = None, keepalive: bool = True, rate: float | None = None,
+         output: str = "json", finish_in_flight: bool = True, timeout_s: float = 30) -> list[str]:
+    """finish_in_flight (-w): requests in flight at the deadline finish and are counted
+    (summary.total then covers them); aborting them would drop exactly the slowest ones from
+    the percentiles. output "csv" writes one line per answered request."""
+    cmd = [binary(), "--no-tui", "--output-format", output, "--worker-threads", "1",
+           "-z", f"{duration_s:g}s", "-t", f"{timeout_s:g}s", "-c", str(users), "-m", method]
+    if finish_in_flight:
+        cmd.append("-w")
     if body_lines is not None:
         cmd += ["-T", "application/json", "-Z", str(body_lines)]
     elif body:
@@ -78,3 +83,34 @@ def parse_csv_ends(raw: str | bytes) -> list[tuple[float, str]]:
             f = line.split(",")
             out.append((float(f[start]) + float(f[duration]), f[status]))
     return out
+
+
+class OhaTool:
+    """oha, the closed-loop default: one tokio thread pinned to the generator's core."""
+
+    name = "oha"
+    min_duration_s = 0.0
+    open_loop = False  # -q paces a closed loop: it cannot count dropped arrivals
+
+    @cache  # noqa: B019 -- one instance, one version per run
+    def version(self) -> str | None:
+        try:
+            return version_line([binary(), "--version"])
+        except FileNotFoundError:
+            return None
+
+    def invocation(self, load: Load, base_url: str, raw_path: Path, workdir: Path) -> Invocation:
+        s = load.scenario
+        lines = s.body_file(workdir, load.firmware_prefix)
+        cmd = argv(s.url(base_url, load.fib_n), load.users, load.duration_s, s.method, body=s.body,
+                   body_lines=lines, keepalive=load.keepalive, rate=load.rate)
+        return Invocation(cmd, stdout=raw_path)
+
+    def parse(self, raw: bytes, load: Load) -> ToolResult:
+        result = parse(raw)
+        if load.rate:
+            result.notes.append("oha -q paces a closed loop: no dropped-request count")
+        return result
+
+
+OHA = OhaTool()

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
+from dataclasses import asdict
+
 from loadtest.chaos import cli, load, observe, table
-from loadtest.chaos.context import FULL, Outcome
+from loadtest.chaos.context import FULL, PROFILES, Outcome
+from loadtest.chaos.faults import FAULTS
 from loadtest.chaos.load import Sample
 
 
@@ -45,8 +49,14 @@ def test_table_marks_every_cell():
     assert "`uv run loadtest chaos`" in md
 
 
-def test_cli_names_every_fault():
-    from loadtest.chaos.context import PROFILES
-    from loadtest.chaos.runner import FAULTS
-
-    assert cli.FAULTS == tuple(FAULTS) and set(cli.PROFILES) == set(PROFILES)
+def test_cli_offers_every_registered_fault_and_profile():
+    parser = argparse.ArgumentParser()
+    cli.register(parser.add_subparsers())
+    args = parser.parse_args(["chaos"])
+    assert args.faults == list(FAULTS) and args.profile == "full"
+    assert set(FAULTS) == {"postgres", "memcached", "mariadb", "external", "overload", "kill"}
+    assert set(PROFILES) == {"full", "quick"}
+    md = table.markdown({"command": "c", "date": "d", "git_commit": "g", "profile": asdict(FULL),
+                         "faults": list(FAULTS), "services": {}})
+    for fault in FAULTS.values():  # every fault has its column and its criterion in the table
+        assert fault.column.format(**table.template_values(asdict(FULL))) in md

@@ -53,7 +53,8 @@ def target(service_name, servers):
         yield Target("external", os.environ["BASE_URL"].rstrip("/"), os.environ.get("MOCK_KEY", "default"), None)
         return
     m = manifest.load(service_name)
-    service.build(m)
+    if os.environ.get("CONTRACT_BUILT") != "1":  # the sweep's gate tests the build it just made
+        service.build(m)
     port = procs.free_port()
     key = f"contract-{service_name}-{port}"
     running = service.start(m, port=port, mock_key=key)

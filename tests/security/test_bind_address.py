@@ -16,7 +16,7 @@ import psutil
 import pytest
 
 from loadtest import infra, manifest, procs, service
-from loadtest.config import RUN_DIR, service_env
+from loadtest.config import run_dir, service_env
 
 HARNESS_DEFAULT_HOST = inspect.signature(service.start).parameters["host"].default
 
@@ -35,7 +35,7 @@ def start(name: str, host: str | None) -> service.Running:
     env.pop("HOST")
     if host:
         env["HOST"] = host
-    log = RUN_DIR / f"{name}-{port}.log"
+    log = run_dir() / f"{name}-{port}.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(m.run_argv(host or HARNESS_DEFAULT_HOST, port), cwd=m.cwd, env=env,
                                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,

@@ -140,7 +140,7 @@ def bench_config(service: str, env: dict[str, str] | None = None) -> dict:
     """What the harness's `docker compose -f compose.yaml -f compose/bench.yaml` renders."""
     import os
 
-    from loadtest.runtime_compose import COMPOSE_FILES
+    from loadtest.runtime.compose import COMPOSE_FILES
 
     args = [tool("docker-compose")]
     for f in COMPOSE_FILES:
@@ -155,7 +155,7 @@ def bench_config(service: str, env: dict[str, str] | None = None) -> dict:
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_bench_override_publishes_the_servers_on_loopback_at_infra_toml_ports(service):
-    from loadtest.runtime_compose import INFRA, base_url
+    from loadtest.runtime.compose import INFRA, base_url
 
     s, plain, bench = infra_settings(), config(service)["services"], bench_config(service)["services"]
     assert set(bench) == set(plain)
@@ -170,7 +170,7 @@ def test_bench_override_publishes_the_servers_on_loopback_at_infra_toml_ports(se
 
 
 def test_bench_override_follows_the_harness_ports():
-    from loadtest.runtime_compose import PORT_VARS
+    from loadtest.runtime.compose import PORT_VARS
 
     env = {var: str(60000 + i) for i, var in enumerate(PORT_VARS.values())}
     services = bench_config("go_stdlib", env)["services"]

@@ -1,15 +1,21 @@
-"""report.md, report.html and compare from a generated results document."""
+"""report.md, report.html, compare and summary from a generated results document."""
 
 import re
+import time
 
-from loadtest import compare, export_html, export_md, report
+import psutil
+
+from loadtest import report, results
+from loadtest.probes import HostCpu
+from loadtest.report import compare, html, markdown, summary, terminal
+from loadtest.report.markdown import busy_warning
 
 from .harness_samples import document
 
 
 def test_markdown_tables(tmp_path):
     doc = document(tmp_path).doc
-    md = export_md.render(doc)
+    md = markdown.render(doc)
     assert "## devices-get" in md and "## devices-post" in md
     assert "| users | go_stdlib | django |" in md
     assert re.search(r"\| 10 \| 51,319 \| 45,941 \|", md)  # requests/s row: ours, not oha's
@@ -19,7 +25,7 @@ def test_markdown_tables(tmp_path):
 
 
 def test_html_is_self_contained(tmp_path):
-    page = export_html.render_html(document(tmp_path).doc)
+    page = html.render_html(document(tmp_path).doc)
     assert page.startswith("<!doctype html>")
     assert not re.search(r"<script[^>]+src=", page), "must open offline: no external scripts"
     assert "plotly" in page.lower() and len(page) > 1_000_000  # plotly.js inlined
@@ -30,9 +36,11 @@ def test_write_all_and_summary(tmp_path):
     rf = document(tmp_path)
     md, page = report.write_all(tmp_path, rf.doc)
     assert md.exists() and page.exists()
-    rows = {(r["scenario"], r["service"]): r for r in report.summary_rows(rf.doc)}
-    assert rows[("devices-get", "django")]["errors"] > 0
-    assert rows[("devices-get", "go_stdlib")]["errors"] == 0
+    table = terminal.summary_table(rf.doc)
+    cells = {(table.columns[0]._cells[i], table.columns[1]._cells[i]): i for i in range(table.row_count)}
+    errors = table.columns[5]._cells
+    assert int(errors[cells[("devices-get", "django")]]) > 0
+    assert errors[cells[("devices-get", "go_stdlib")]] == "0"
 
 
 def test_compare_ratios(tmp_path):
@@ -41,34 +49,33 @@ def test_compare_ratios(tmp_path):
     text = compare.render(a, b)
     assert "2.00x" in text and "1.00x" in text
     assert "6 levels in both" in text
+    assert "| devices-get | go_stdlib |" in text.split("## Levels")[0]  # the peaks come first
     line = next(l for l in text.splitlines() if l.startswith("| devices-get | go_stdlib | 10 |"))
     assert "| 2.00x |" in line
 
 
-def test_busy_warning_counts_only_what_is_outside_the_benchmark():
-    from loadtest.export_md import busy_warning
+def _with(tmp_path, **fields):
+    lv = results.levels(document(tmp_path).doc)[0]
+    return lv.model_copy(update=fields)
 
-    quiet = {"host_loadavg_1m": 3.5, "host_cpu": {"busy_cores": 1.9, "benchmark_cores": 1.8, "other_cores": 0.1}}
-    noisy = {"host_loadavg_1m": 3.5, "host_cpu": {"busy_cores": 2.0, "benchmark_cores": 1.2, "other_cores": 0.8}}
+
+def test_busy_warning_counts_only_what_is_outside_the_benchmark(tmp_path):
+    quiet = _with(tmp_path, host_loadavg_1m=3.5,
+                  host_cpu={"busy_cores": 1.9, "benchmark_cores": 1.8, "other_cores": 0.1})
+    noisy = _with(tmp_path, host_loadavg_1m=3.5,
+                  host_cpu={"busy_cores": 2.0, "benchmark_cores": 1.2, "other_cores": 0.8})
     assert busy_warning([quiet, quiet], cpu_count=2) == []  # a high load average of our own servers
     text = " ".join(busy_warning([quiet, noisy], cpu_count=2))
     assert "1 of 2 levels" in text and "0.80" in text
 
 
-def test_busy_warning_of_older_runs_falls_back_to_the_load_average():
-    from loadtest.export_md import busy_warning
-
-    text = " ".join(busy_warning([{"host_loadavg_1m": 3.5}, {"host_loadavg_1m": 0.5}], cpu_count=2))
+def test_busy_warning_of_older_runs_falls_back_to_the_load_average(tmp_path):
+    old = [_with(tmp_path, host_loadavg_1m=x, host_cpu=None) for x in (3.5, 0.5)]
+    text = " ".join(busy_warning(old, cpu_count=2))
     assert "may have been busy" in text and "1 of 2 levels" in text
 
 
 def test_host_cpu_split_is_in_cores_and_never_negative():
-    import time
-
-    import psutil
-
-    from loadtest.probes import HostCpu
-
     host = HostCpu()
     me, start = psutil.Process(), time.monotonic()
     before = sum(me.cpu_times()[:2])
@@ -77,3 +84,20 @@ def test_host_cpu_split_is_in_cores_and_never_negative():
         sum(i * i for i in range(20_000))
     split = host.split(0.5, service_s=0.0, generator_s=0.0, databases={})
     assert split["busy_cores"] >= 0 and split["benchmark_cores"] > 0 and split["other_cores"] >= 0
+
+
+def test_markdown_opens_with_the_peaks(tmp_path):
+    md = markdown.render(document(tmp_path).doc)
+    peaks = md.split("## Peaks")[1].split("## devices-get")[0]
+    # successful requests/s: django's 503s (oha/mixed) do not count toward its peak
+    assert re.search(r"\| devices-get \| 51,319 \(\d+\) \| 15,163 \(\d+\) \|", peaks)
+
+
+def test_summary_ratios_over_runs(tmp_path):
+    a = document(tmp_path / "a").doc
+    b = document(tmp_path / "b", scale=2.0).doc
+    text = summary.render([a, b], [("go_stdlib", "django")])
+    row = next(line for line in text.splitlines() if line.startswith("| go_stdlib / django | devices-get |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[2] == cells[3] == cells[4]  # the same ratio in both runs: scale moves both sides
+    assert summary.parse_ratio("a/b") == ("a", "b")

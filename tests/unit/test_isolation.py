@@ -7,14 +7,14 @@ import time
 
 import pytest
 
-from loadtest import isolation
+from loadtest.runtime import isolation
 
 pytestmark = pytest.mark.skipif(isolation.detect_mode() == "taskset",
                                 reason="cgroups not writable here: sweeps use taskset + watchdog")
 
 
 def test_service_runs_in_its_group_and_group_goes_away():
-    placement = isolation.plan()
+    placement = isolation.placement()
     box = isolation.ServiceBox("unit-test", placement)
     box.create()
     proc = subprocess.Popen([*box.prefix(), "sleep", "5"])
@@ -56,7 +56,7 @@ def test_memory_watchdog_kills_over_the_limit():
 
 
 def test_sampled_peaks_see_the_service_memory_and_reset_per_level():
-    placement = isolation.plan()
+    placement = isolation.placement()
     box = isolation.ServiceBox("unit-test-mem", placement)
     box.create()
     # 48 MiB touched, then freed on a signal from the test: the level's peaks must see it, the

@@ -4,7 +4,9 @@ import argparse
 
 import pytest
 
-from loadtest import generator, isolation, plan
+from loadtest import plan
+from loadtest.level import generator_bound
+from loadtest.runtime import isolation
 
 
 def test_parse_levels():
@@ -25,7 +27,8 @@ def test_parse_duration():
 def args(**kw):
     base = {"services": ["go_stdlib"], "scenario": None, "tool": "oha", "levels": None,
             "duration": None, "warmup": None, "pause": None, "quick": False, "open_loop": False,
-            "no_keepalive": False, "fib_n": 25, "external_delay": 500, "skip_gate": False}
+            "no_keepalive": False, "fib_n": 25, "external_delay": 500, "skip_gate": False,
+            "runtime": "native"}
     return argparse.Namespace(**{**base, **kw})
 
 
@@ -49,23 +52,23 @@ def test_unknown_scenario_is_an_error():
 
 
 def test_placement_two_cores_and_one():
-    two = isolation.plan([0, 1], mode="cgroup-v1")
+    two = isolation.placement([0, 1], mode="cgroup-v1")
     assert two.service_cpus == [0] and two.generator_cpus == [1] and two.database_cpus == [0, 1]
     assert "sharing" in two.databases_share
-    four = isolation.plan([0, 1, 2, 3], mode="cgroup-v1")
+    four = isolation.placement([0, 1, 2, 3], mode="cgroup-v1")
     assert four.database_cpus == [2, 3]
-    one = isolation.plan([0], mode="taskset")
+    one = isolation.placement([0], mode="taskset")
     assert one.service_cpus == one.generator_cpus == [0]
     assert any("watchdog" in n for n in one.notes) and any("one core" in n for n in one.notes)
 
 
 def test_taskset_prefix_execs_in_place():
-    box = isolation.ServiceBox("x", isolation.plan([0, 1], mode="taskset"))
+    box = isolation.ServiceBox("x", isolation.placement([0, 1], mode="taskset"))
     assert box.prefix() == ["taskset", "-c", "0"]
 
 
 def test_generator_bound():
-    assert generator.generator_bound(0.97, 0.40, 1000, None)  # generator saturated, service idle
-    assert not generator.generator_bound(0.97, 0.99, 1000, None)  # both busy: the service limits
-    assert generator.generator_bound(0.50, 0.50, 9500, 10000)  # at the calibrated ceiling
-    assert not generator.generator_bound(0.50, None, 100, None)
+    assert generator_bound(0.97, 0.40, 1000, None)  # generator saturated, service idle
+    assert not generator_bound(0.97, 0.99, 1000, None)  # both busy: the service limits
+    assert generator_bound(0.50, 0.50, 9500, 10000)  # at the calibrated ceiling
+    assert not generator_bound(0.50, None, 100, None)

@@ -6,6 +6,7 @@ import jsonschema
 import pytest
 
 from loadtest import results
+from loadtest.level import finite
 
 from .harness_samples import document
 
@@ -23,7 +24,7 @@ def test_generated_document_validates(tmp_path):
 def test_written_after_every_level(tmp_path):
     rf = document(tmp_path)
     before = len(rf.doc["levels"])
-    rf.add_level(dict(rf.doc["levels"][0], users=99))
+    rf.add_level(results.levels(rf.doc)[0].model_copy(update={"users": 99}))
     assert len(results.load(tmp_path)["levels"]) == before + 1
 
 
@@ -42,4 +43,10 @@ def test_schema_rejects_broken_documents(tmp_path, breakage):
 
 
 def test_nan_is_stored_as_null():
-    assert results.finite(float("nan")) is None and results.finite(2.5) == 2.5
+    assert finite(float("nan")) is None and finite(2.5) == 2.5
+
+
+def test_levels_round_trip_through_the_document(tmp_path):
+    doc = json.loads(document(tmp_path).path.read_text())
+    typed = results.levels(doc)
+    assert [lv.as_dict() for lv in typed] == doc["levels"]

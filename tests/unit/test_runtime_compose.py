@@ -12,8 +12,13 @@ import sys
 
 import pytest
 
-from loadtest import docker_engine, gate, results, runtime_compose
-from loadtest.procs import InfraError
+from loadtest import config, gate, infra, results
+from loadtest.errors import InfraError
+from loadtest.level import Level
+from loadtest.report import markdown
+from loadtest.runtime import compose as runtime_compose
+from loadtest.runtime import engine as docker_engine
+from loadtest.sampler import Peaks
 from tests.unit import harness_samples
 
 # GET /containers/{id}/stats?stream=false&one-shot=true on a cgroup v2 host, shaped as Docker's
@@ -139,11 +144,12 @@ def test_memory_as_docker_stats_shows_it():
 
 
 def test_memory_sampler_keeps_both_peaks():
-    sampler = docker_engine.MemorySampler("unix:///nowhere.sock", "4c1f0a2b9e7d")  # never started
-    for doc in (V2_AFTER, V2_BEFORE, {"memory_stats": {}}):
-        sampler.add(doc)
-    assert sampler.peak_usage == 73400320
-    assert sampler.peak_working_set == 73400320 - 16777216
+    docs = iter([V2_AFTER, V2_BEFORE, {"memory_stats": {}}])
+    sampler = Peaks(lambda: docker_engine.memory_figures(next(docs)))  # never started
+    for _ in range(3):
+        sampler.sample()
+    assert sampler.peaks["usage"] == 73400320
+    assert sampler.peaks["working_set"] == 73400320 - 16777216
 
 
 def test_connections_counted_from_the_containers_proc_net_tcp():
@@ -177,8 +183,6 @@ def test_compose_command_lines():
 
 
 def test_override_ports_follow_infra_toml_and_the_offset():
-    from loadtest import config
-
     env = runtime_compose.published_ports_env()
     s = config.settings()
     assert env == {"BENCH_POSTGRES_PORT": str(s["postgres"]["port"]),
@@ -203,12 +207,10 @@ def test_gate_runs_the_suite_against_the_container():
     assert env == {"BASE_URL": "http://127.0.0.1:8005", "MOCK_KEY": "go_stdlib", "CONTRACT_SERVERS": "running"}
     native, native_env = gate.command("go_stdlib")
     assert native[-6:] == ["tests/contract", "--service", "go_stdlib", "-q", "-p", "no:cacheprovider"]
-    assert native_env == {}
+    assert native_env == {"CONTRACT_BUILT": "1"}  # built once, by the sweep
 
 
 def test_servers_someone_else_runs_are_checked_not_started(monkeypatch):
-    from loadtest import infra
-
     monkeypatch.setattr(infra.procs, "port_open", lambda host, port: False)
     with pytest.raises(InfraError, match="nothing answers"):
         infra.require_listening()
@@ -224,10 +226,8 @@ def test_placement_records_quota_without_cpuset():
 def test_a_compose_level_validates_and_renders(tmp_path):
     """A level carrying the engine's figures is a valid results document and the reports say
     MySQL, which is what compose runs."""
-    from loadtest import export_md
-
     rf = harness_samples.document(tmp_path)
-    lv = harness_samples.level("go_stdlib", "users", 10, "oha/ok")
+    lv = harness_samples.level("go_stdlib", "users", 10, "oha/ok").as_dict()
     lv["service_cpu"] = docker_engine.cpu_figures(docker_engine.cpu_sample(V2_BEFORE),
                                                   docker_engine.cpu_sample(V2_AFTER), 1.0)
     lv["service_memory"] = {"current_bytes": docker_engine.memory_usage(V2_AFTER),
@@ -239,9 +239,9 @@ def test_a_compose_level_validates_and_renders(tmp_path):
     lv["databases"] = {n: {"cpu_percent_of_core": 5.0} for n in runtime_compose.INFRA}
     lv["db_connections"] = {n: {"max": 1, "mean": 1.0, "samples": 2} for n in runtime_compose.DB_PORTS}
     rf.doc["environment"]["placement"] = runtime_compose.placement([0, 1]).as_dict()
-    rf.add_level(lv)
+    rf.add_level(Level.model_validate(lv))
     results.validate(rf.doc)
-    md = export_md.render(rf.doc)
+    md = markdown.render(rf.doc)
     assert "placement: **compose**" in md and "MySQL CPU" in md
 
 

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from loadtest.tools import k6, summarize
+from loadtest.level import accounting
+from loadtest.tools import k6
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "k6"
 
@@ -15,7 +16,7 @@ def load(name):
 
 def test_closed_ok():
     r = load("closed_ok")
-    s = summarize(r, 200)
+    s = accounting(r, 200)
     assert r.status_codes == {"200": 9322}
     assert s["rps"] == pytest.approx(9322 / 1.006442518)
     assert s["errors"]["total"] == 0 and s["availability"] == 1.0
@@ -24,26 +25,26 @@ def test_closed_ok():
 
 
 def test_devices_post():
-    s = summarize(load("devices_post"), 201)
+    s = accounting(load("devices_post"), 201)
     assert s["ok"] == s["requests"] == 863
 
 
 def test_5xx_counted_from_status_counters():
-    s = summarize(load("5xx"), 200)
+    s = accounting(load("5xx"), 200)
     assert s["ok"] == 0 and s["errors"]["status"] == {"502": 3249} and s["error_rate"] == 1.0
 
 
 def test_timeouts_and_refused_are_transport_errors():
-    t = summarize(load("timeout"), 200)
+    t = accounting(load("timeout"), 200)
     assert t["errors"]["transport"] == {"1050 request timeout": 45} and t["requests"] == 0
-    r = summarize(load("refused"), 200)
+    r = accounting(load("refused"), 200)
     assert r["errors"]["transport"] == {"1212 TCP dial error": 6350}
     assert r["rps"] == 0 and r["availability"] == 0.0
 
 
 def test_open_loop_dropped_iterations():
     r = load("open_dropped")
-    s = summarize(r, 200)
+    s = accounting(r, 200)
     assert r.dropped == 181 and s["requests"] == 15
     # achieved rate is ours: 15 responses in the 1 s window, not k6's per-test rate
     assert s["rps"] == pytest.approx(15 / 1.001766605)

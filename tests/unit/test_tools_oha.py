@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from loadtest.tools import oha, summarize
+from loadtest.level import accounting
+from loadtest.tools import oha
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "oha"
 
@@ -15,7 +16,7 @@ def load(name):
 
 def test_ok_run():
     r = load("ok")
-    s = summarize(r, 200)
+    s = accounting(r, 200)
     assert r.status_codes == {"200": 51388}
     assert r.transport_errors == {}  # the deadline aborts are not errors...
     assert r.aborted_at_deadline == 10  # ...but they are recorded
@@ -28,7 +29,7 @@ def test_ok_run():
 
 
 def test_5xx_are_errors_although_oha_calls_them_success():
-    s = summarize(load("5xx"), 200)
+    s = accounting(load("5xx"), 200)
     assert s["requests"] == 18980 and s["ok"] == 0
     assert s["errors"]["status"] == {"503": 18980}
     assert s["error_rate"] == 1.0 and s["availability"] == 0.0
@@ -36,7 +37,7 @@ def test_5xx_are_errors_although_oha_calls_them_success():
 
 def test_connection_errors_are_not_requests():
     r = load("refused")
-    s = summarize(r, 200)
+    s = accounting(r, 200)
     # oha's requestsPerSec is ~39,000 here: every refused connection counted.
     assert s["requests"] == 0 and s["rps"] == 0
     assert r.transport_errors["Connection refused (os error 111)"] == 39056
@@ -46,13 +47,13 @@ def test_connection_errors_are_not_requests():
 
 
 def test_timeouts_are_transport_errors():
-    s = summarize(load("timeout"), 200)
+    s = accounting(load("timeout"), 200)
     assert s["errors"]["transport"] == {"timeout": 180}
     assert s["requests"] == 0
 
 
 def test_mixed_statuses():
-    s = summarize(load("mixed"), 200)
+    s = accounting(load("mixed"), 200)
     assert s["status_codes"] == {"200": 15187, "422": 15382, "503": 15444}
     assert s["ok"] == 15187
     assert s["errors"]["status"] == {"422": 15382, "503": 15444}
@@ -60,7 +61,7 @@ def test_mixed_statuses():
 
 
 def test_devices_post_counts_201_as_success():
-    s = summarize(load("devices_post_go_stdlib"), 201)
+    s = accounting(load("devices_post_go_stdlib"), 201)
     assert s["ok"] == s["requests"] > 0 and s["errors"]["total"] == 0
 
 

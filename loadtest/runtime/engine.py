@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,7 +18,8 @@ from pathlib import Path
 
 import httpx
 
-from .procs import InfraError
+from ..errors import InfraError
+from ..sampler import Counts, Peaks
 
 DEFAULT_HOST = "unix:///var/run/docker.sock"
 
@@ -176,38 +176,23 @@ def working_set(stats: dict) -> int | None:
 
 # --- samplers ------------------------------------------------------------------------------
 
-class MemorySampler(threading.Thread):
-    """The peaks of memory_usage() and working_set() over a level, sampled every `interval` s
-    (the engine keeps no resettable peak: v1's max_usage covers the container's life, v2 has none)."""
+def memory_sampler(host: str, container: str, interval: float = 0.5) -> Peaks:
+    """The peaks of memory_usage() ("usage") and working_set() ("working_set") over a level
+    (the engine keeps no resettable peak: v1's max_usage covers the container's life, v2 has
+    none). The sampler has its own connection: an Engine is not shared between threads."""
+    engine = Engine(host)
 
-    def __init__(self, host: str, container: str, interval: float = 0.5):
-        super().__init__(daemon=True, name=f"engine-memory-{container[:12]}")
-        self.host, self.container, self.interval = host, container, interval
-        self.peak_usage: int | None = None
-        self.peak_working_set: int | None = None
-        self._stop_event = threading.Event()
-
-    def add(self, stats: dict) -> None:
-        usage, ws = memory_usage(stats), working_set(stats)
-        if usage is not None:
-            self.peak_usage = max(self.peak_usage or 0, usage)
-            self.peak_working_set = max(self.peak_working_set or 0, ws)
-
-    def run(self) -> None:
-        engine = Engine(self.host)
+    def read() -> dict[str, int | None]:
         try:
-            while not self._stop_event.is_set():
-                try:
-                    self.add(engine.stats(self.container))
-                except InfraError:
-                    pass  # the container went away: alive() reports it
-                self._stop_event.wait(self.interval)
-        finally:
-            engine.close()
+            return memory_figures(engine.stats(container))
+        except InfraError:
+            return {}  # the container went away: alive() reports it
 
-    def finish(self) -> None:
-        self._stop_event.set()
-        self.join(timeout=15)
+    return Peaks(read, interval, name=f"engine-memory-{container[:12]}")
+
+
+def memory_figures(stats: dict) -> dict[str, int | None]:
+    return {"usage": memory_usage(stats), "working_set": working_set(stats)}
 
 
 class ServerCpu:
@@ -243,38 +228,17 @@ def established_by_remote_port(proc_net_tcp: str) -> Counter[int]:
     return counts
 
 
-class ContainerConnectionSampler(threading.Thread):
-    """probes.ConnectionSampler for a container: its network namespace holds only the service,
-    so /proc/<its pid>/net/tcp lists exactly the service's sockets, to the servers' ports inside
-    the compose network (not the host ports psutil would look for)."""
+def container_connections(pid: int, ports: dict[str, int], interval: float = 0.5) -> Counts:
+    """Connections held by a container's service, per server: its network namespace holds only
+    the service, so /proc/<its pid>/net/tcp lists exactly the service's sockets, to the servers'
+    ports inside the compose network (not the host ports psutil would look for)."""
 
-    def __init__(self, pid: int, ports: dict[str, int], interval: float = 0.5):
-        super().__init__(daemon=True, name=f"container-connections-{pid}")
-        self.pid, self.ports, self.interval = pid, ports, interval
-        self.samples: list[dict[str, int]] = []
-        self._stop_event = threading.Event()
-
-    def sample(self) -> dict[str, int] | None:
+    def read() -> dict[str, int] | None:
         try:
-            text = "".join(Path(f"/proc/{self.pid}/net/{t}").read_text() for t in ("tcp", "tcp6"))
+            text = "".join(Path(f"/proc/{pid}/net/{t}").read_text() for t in ("tcp", "tcp6"))
         except OSError:
             return None
         counts = established_by_remote_port(text)
-        return {name: counts[port] for name, port in self.ports.items()}
+        return {name: counts[port] for name, port in ports.items()}
 
-    def run(self) -> None:
-        while not self._stop_event.is_set():
-            if (s := self.sample()) is not None:
-                self.samples.append(s)
-            self._stop_event.wait(self.interval)
-
-    def finish(self) -> dict[str, dict]:
-        self._stop_event.set()
-        self.join(timeout=5)
-        out = {}
-        for name in self.ports:
-            values = [s[name] for s in self.samples]
-            out[name] = {"max": max(values, default=0),
-                         "mean": sum(values) / len(values) if values else 0.0,
-                         "samples": len(values)}
-        return out
+    return Counts(read, ports, interval, name=f"container-connections-{pid}")

@@ -1,73 +1,25 @@
-"""Where a sweep runs each service: natively in its cgroup (the default) or as a compose container
-(`sweep --runtime compose`, runtime_compose.py). sweep.py drives both through this interface, so
-the loop, the levels and the results document are one code path."""
+"""The native runtime: the harness's own servers on loopback, each service started from its
+manifest inside its own cgroup (isolation.ServiceBox: 1 vCPU, 2 GiB, its own core)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from typing import Protocol
 
-from . import gate, infra, isolation, probes, service
-from .manifest import Manifest
+from .. import gate, infra, probes, service
+from ..manifest import Manifest
+from ..sampler import Counts
+from . import isolation
 
-RUNTIMES = ("native", "compose")
-
-
-class Sampler(Protocol):
-    """Samples during a level: start() before the load, finish() after it."""
-
-    def start(self) -> None: ...
-    def finish(self) -> dict: ...
-
-
-class Handle(Protocol):
-    """One fresh start of a service, for one scenario."""
-
-    base_url: str
-    log: str  # where to look when it died
-
-    def alive(self) -> bool: ...
-    def stop(self) -> None: ...
-    def cpu(self) -> object: ...  # an opaque sample, before and after a level
-    def cpu_figures(self, c0: object, c1: object, elapsed: float) -> dict: ...  # service_cpu
-    def reset_memory_peak(self) -> None: ...  # before a level
-    def memory(self) -> dict: ...  # service_memory, after it
-    def connections(self) -> Sampler: ...  # db_connections
-
-
-class Runtime(Protocol):
-    name: str
-    placement: isolation.Placement
-
-    def servers(self, services: list[str]) -> AbstractContextManager: ...  # up inside, as found after
-    def deployed(self, m: Manifest) -> AbstractContextManager: ...  # the service can start inside
-    def gate(self, m: Manifest, skip: bool) -> dict: ...
-    def build(self, m: Manifest) -> None: ...
-    def mock_key(self, m: Manifest) -> str: ...  # the key of its EXTERNAL_URL on the mock
-    def start(self, m: Manifest, mock_key: str) -> Handle: ...
-    def server_cpu(self) -> probes.ServerCpu: ...  # anything with .percent(seconds)
-
-
-def make(name: str) -> Runtime:
-    """The runtime a sweep asked for; compose fails here, before anything starts, without an engine."""
-    if name == "compose":
-        from .runtime_compose import ComposeRuntime
-
-        return ComposeRuntime()
-    return NativeRuntime()
-
-
-# --- native: the harness's own servers, each service in a cgroup (isolation.py) -----------------
 
 class NativeRuntime:
     name = "native"
 
     def __init__(self, placement: isolation.Placement | None = None):
-        self.placement = placement or isolation.plan()
+        self.placement = placement or isolation.placement()
 
     def servers(self, services: list[str]) -> AbstractContextManager:
-        return leave_infra_as_found()
+        return infra.as_found()
 
     @contextmanager
     def deployed(self, m: Manifest) -> Iterator[None]:
@@ -95,19 +47,6 @@ class NativeRuntime:
 
     def server_cpu(self) -> probes.ServerCpu:
         return probes.ServerCpu()
-
-
-@contextmanager
-def leave_infra_as_found() -> Iterator[None]:
-    """Start what is missing; afterwards stop only what this sweep started."""
-    before = {s.name: s.running for s in infra.status()}
-    infra.up()
-    try:
-        yield
-    finally:
-        for name in reversed(infra.COMPONENTS):
-            if not before.get(name):
-                infra.stop(name)
 
 
 class NativeHandle:
@@ -138,8 +77,8 @@ class NativeHandle:
     def memory(self) -> dict:
         return self.box.memory(self.running.pid)
 
-    def connections(self) -> probes.ConnectionSampler:
-        return probes.ConnectionSampler(self.running.pid)
+    def connections(self) -> Counts:
+        return probes.connection_sampler(self.running.pid)
 
 
 def service_cpu(c0, c1, elapsed: float, placement: isolation.Placement, mode: str) -> dict:

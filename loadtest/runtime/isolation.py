@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import os
 import shlex
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import psutil
+
+from ..procs import tree, tree_cpu_seconds, tree_rss
+from ..sampler import Peaks
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 CPU_QUOTA_US = 100_000  # 1 vCPU: quota == period
@@ -49,7 +51,7 @@ class Placement:
         return asdict(self)
 
 
-def plan(cpus: list[int] | None = None, mode: str | None = None) -> Placement:
+def placement(cpus: list[int] | None = None, mode: str | None = None) -> Placement:
     """Decide the cores: service on the first, generator on the second, databases on the rest."""
     cpus = sorted(cpus if cpus is not None else os.sched_getaffinity(0))
     mode = mode or detect_mode()
@@ -291,40 +293,7 @@ def _kill_leftovers(d: Path) -> None:
             pass
 
 
-def tree(pid: int) -> list[psutil.Process]:
-    try:
-        root = psutil.Process(pid)
-        return [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return []
-
-
-def tree_rss(pid: int) -> int:
-    total = 0
-    for p in tree(pid):
-        try:
-            total += p.memory_info().rss
-        except psutil.Error:
-            pass
-    return total
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    """CPU seconds of a process tree, including children it has already reaped (a PostgreSQL
-    backend that exited is accounted in the postmaster's children times)."""
-    total = 0.0
-    for i, p in enumerate(tree(pid)):
-        try:
-            t = p.cpu_times()
-        except psutil.Error:
-            continue
-        total += t.user + t.system
-        if i == 0:
-            total += t.children_user + t.children_system
-    return total
-
-
-class MemoryWatchdog(threading.Thread):
+class MemoryWatchdog:
     """Samples the service's memory every `interval` s and keeps the peaks: the RSS of its
     process tree and, in a cgroup, the working set (usage minus inactive file cache, what
     `docker stats` and `kubectl top` report; the cgroup's own peak also counts page cache).
@@ -332,35 +301,40 @@ class MemoryWatchdog(threading.Thread):
 
     def __init__(self, pid: int, limit: int | None = None, interval: float = 0.2,
                  working_set: Callable[[], int | None] | None = None):
-        super().__init__(daemon=True, name=f"memory-watchdog-{pid}")
-        self.pid, self.limit, self.interval, self.working_set = pid, limit, interval, working_set
-        self.peak = 0
-        self.peak_working_set: int | None = None
+        self.pid, self.limit, self.working_set = pid, limit, working_set
         self.killed = False
-        self._stop_event = threading.Event()
+        self._peaks = Peaks(self._read, interval, name=f"memory-watchdog-{pid}", on_sample=self._enforce)
+
+    def _read(self) -> dict[str, int | None]:
+        return {"rss": tree_rss(self.pid), "working_set": self.working_set() if self.working_set else None}
+
+    def _enforce(self, values: dict[str, int | None]) -> bool:
+        if self.limit is None or (values["rss"] or 0) <= self.limit:
+            return True
+        for p in reversed(tree(self.pid)):
+            try:
+                p.kill()
+            except psutil.Error:
+                pass
+        self.killed = True
+        return False
+
+    @property
+    def peak(self) -> int:
+        return self._peaks.peaks.get("rss") or 0
+
+    @property
+    def peak_working_set(self) -> int | None:
+        return self._peaks.peaks.get("working_set")
+
+    def sample(self) -> None:
+        self._peaks.sample()
 
     def reset(self) -> None:
-        self.peak, self.peak_working_set = 0, None
+        self._peaks.reset()
 
-    def sample(self) -> int:
-        rss = tree_rss(self.pid)
-        self.peak = max(self.peak, rss)
-        ws = self.working_set() if self.working_set else None
-        if ws is not None:
-            self.peak_working_set = max(self.peak_working_set or 0, ws)
-        return rss
-
-    def run(self) -> None:
-        while not self._stop_event.wait(self.interval):
-            rss = self.sample()
-            if self.limit is not None and rss > self.limit:
-                for p in reversed(tree(self.pid)):
-                    try:
-                        p.kill()
-                    except psutil.Error:
-                        pass
-                self.killed = True
-                return
+    def start(self) -> None:
+        self._peaks.start()
 
     def stop(self) -> None:
-        self._stop_event.set()
+        self._peaks.stop()

@@ -9,16 +9,17 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from .export_md import MIB, index, render
+from ..results import levels as typed_levels
+from .markdown import MIB, index, render
 
 PANELS = [
-    ("requests/s", lambda lv: lv["rps"]),
-    ("p50 latency (ms)", lambda lv: lv["latency_ms"]["p50"]),
-    ("p99 latency (ms)", lambda lv: lv["latency_ms"]["p99"]),
-    ("errors (% of attempts)", lambda lv: None if lv["error_rate"] is None else 100 * lv["error_rate"]),
-    ("service CPU (% of 1 vCPU)", lambda lv: lv["service_cpu"]["percent_of_quota"]),
-    ("service memory peak (MiB)", lambda lv: None if lv["service_memory"]["peak_bytes"] is None
-     else lv["service_memory"]["peak_bytes"] / MIB),
+    ("requests/s", lambda lv: lv.rps),
+    ("p50 latency (ms)", lambda lv: lv.latency_ms.p50),
+    ("p99 latency (ms)", lambda lv: lv.latency_ms.p99),
+    ("errors (% of attempts)", lambda lv: None if lv.error_rate is None else 100 * lv.error_rate),
+    ("service CPU (% of 1 vCPU)", lambda lv: lv.service_cpu.percent_of_quota),
+    ("service memory peak (MiB)", lambda lv: None if lv.service_memory.peak_bytes is None
+     else lv.service_memory.peak_bytes / MIB),
 ]
 
 
@@ -40,7 +41,7 @@ def scenario_figure(scenario: str, by_service: dict, colors: dict) -> go.Figure:
 
 
 def render_html(doc: dict) -> str:
-    closed = index(doc, "closed")
+    closed = index(typed_levels(doc), "closed")
     palette = qualitative.Plotly
     services = list(doc["services"])
     colors = {s: palette[i % len(palette)] for i, s in enumerate(services)}

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from .. import analysis
+from ..level import Level
+from ..results import levels as typed_levels
+
 MIB = 1024 * 1024
 BOUND_MARK = " †"
 
 
-def index(doc: dict, mode: str = "closed") -> dict:
+def index(levels: list[Level], mode: str = "closed") -> dict:
     """{scenario: {service: {users_or_rate: level}}}, in the order they were measured."""
     out: dict = defaultdict(lambda: defaultdict(dict))
-    for lv in doc["levels"]:
-        if lv["mode"] == mode:
-            key = lv["users"] if mode == "closed" else round(lv["target_rps"] or 0)
-            out[lv["scenario"]][lv["service"]][key] = lv
+    for lv in levels:
+        if lv.mode == mode:
+            out[lv.scenario][lv.service][lv.load] = lv
     return out
 
 
@@ -24,24 +27,24 @@ def fmt(value, digits: int = 0, suffix: str = "") -> str:
     return f"{value:,.{digits}f}{suffix}"
 
 
-def errors_cell(lv: dict) -> str:
-    total = lv["errors"]["total"]
+def errors_cell(lv: Level) -> str:
+    total = lv.errors.total
     if not total:
         return "0"
-    kinds = {**lv["errors"]["status"], **lv["errors"]["transport"]}
+    kinds = {**lv.errors.status, **lv.errors.transport}
     top = ", ".join(f"{k}: {v}" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1])[:2])
-    return f"{total} ({100 * (lv['error_rate'] or 0):.1f} %; {top})"
+    return f"{total} ({100 * (lv.error_rate or 0):.1f} %; {top})"
 
 
 # Each metric: (title, cell function). A cell is marked † when the generator was the bottleneck.
 METRICS = [
-    ("Requests/s", lambda lv: fmt(lv["rps"])),
-    ("p99 latency (ms)", lambda lv: fmt(lv["latency_ms"]["p99"], 1)),
-    ("p50 latency (ms)", lambda lv: fmt(lv["latency_ms"]["p50"], 1)),
+    ("Requests/s", lambda lv: fmt(lv.rps)),
+    ("p99 latency (ms)", lambda lv: fmt(lv.latency_ms.p99, 1)),
+    ("p50 latency (ms)", lambda lv: fmt(lv.latency_ms.p50, 1)),
     ("Errors", errors_cell),
-    ("Service CPU (% of its 1-vCPU quota)", lambda lv: fmt(lv["service_cpu"]["percent_of_quota"], 0, " %")),
-    ("Service memory, peak (MiB)", lambda lv: fmt((lv["service_memory"]["peak_bytes"] or 0) / MIB, 0)
-     if lv["service_memory"]["peak_bytes"] is not None else "–"),
+    ("Service CPU (% of its 1-vCPU quota)", lambda lv: fmt(lv.service_cpu.percent_of_quota, 0, " %")),
+    ("Service memory, peak (MiB)", lambda lv: fmt((lv.service_memory.peak_bytes or 0) / MIB, 0)
+     if lv.service_memory.peak_bytes is not None else "–"),
 ]
 
 
@@ -62,7 +65,7 @@ def closed_tables(by_service: dict) -> list[str]:
             row = [str(u)]
             for s in services:
                 lv = by_service[s].get(u)
-                row.append("" if lv is None else cell(lv) + (BOUND_MARK if lv["generator"]["bound"] else ""))
+                row.append("" if lv is None else cell(lv) + (BOUND_MARK if lv.generator.bound else ""))
             rows.append(row)
         out += [f"**{title}**", "", table(["users", *services], rows), ""]
     return out
@@ -72,17 +75,17 @@ def resources_table(by_service: dict) -> list[str]:
     """At each service's highest level: shared servers' CPU and connections held."""
     top = {s: levels[max(levels)] for s, levels in by_service.items()}
     # A compose run has MySQL 8.4 where a native run has MariaDB: name what ran.
-    sql = "mysql" if any("mysql" in lv["databases"] or "mysql" in lv["db_connections"]
+    sql = "mysql" if any("mysql" in lv.databases or "mysql" in lv.db_connections
                          for lv in top.values()) else "mariadb"
     label = {"mysql": "MySQL", "mariadb": "MariaDB"}[sql]
     rows = []
     for s, lv in top.items():
-        dbs, conns = lv["databases"], lv["db_connections"]
-        rows.append([s, str(lv["users"]),
+        dbs, conns = lv.databases, lv.db_connections
+        rows.append([s, str(lv.users),
                      *(fmt((dbs.get(n) or {}).get("cpu_percent_of_core"), 0, " %")
                        for n in ("postgres", sql, "memcached", "external_mock")),
                      *(f"{(conns.get(n) or {}).get('max', 0)}" for n in ("postgres", sql, "memcached")),
-                     fmt(lv["generator"]["cpu_percent_of_core"], 0, " %")])
+                     fmt(lv.generator.cpu_percent_of_core, 0, " %")])
     header = ["service", "users", "PostgreSQL CPU", f"{label} CPU", "memcached CPU", "mock CPU",
               "PG conns (max)", f"{label} conns (max)", "memcached conns (max)", "generator CPU"]
     title = ("**Shared servers at the highest level** (CPU in % of one core; connections held by "
@@ -94,7 +97,7 @@ def devices_table(by_service: dict) -> list[str]:
     rows = []
     for s, levels in by_service.items():
         for u, lv in levels.items():
-            d = lv.get("devices_post")
+            d = lv.devices_post
             if d:
                 rows.append([s, str(u), str(d["status_201"]), str(d["in_flight_at_deadline"]),
                              fmt(d["rows_inserted"]), f"{d['cache_found']}/{d['cache_checked']}",
@@ -114,8 +117,8 @@ def open_table(by_service: dict) -> list[str]:
     rows = []
     for s, levels in by_service.items():
         for target, lv in sorted(levels.items()):
-            rows.append([s, fmt(lv["target_rps"]), fmt(lv["rps"]), fmt(lv["achieved_ratio"], 2),
-                         fmt(lv["dropped"]), fmt(lv["latency_ms"]["p50"], 1), fmt(lv["latency_ms"]["p99"], 1),
+            rows.append([s, fmt(lv.target_rps), fmt(lv.rps), fmt(lv.achieved_ratio, 2),
+                         fmt(lv.dropped), fmt(lv.latency_ms.p50, 1), fmt(lv.latency_ms.p99, 1),
                          errors_cell(lv)])
     return ["**Open loop** (constant arrival rate below the measured peak)", "",
             table(["service", "target req/s", "achieved req/s", "achieved/target", "dropped",
@@ -149,7 +152,7 @@ def header(doc: dict) -> list[str]:
         + ("; **contract gate skipped (development run)**" if opts.get("skip_gate") else ""),
         "", "† = generator-bound level: the load generator, not the service, was the limit.", "",
     ]
-    lines += busy_warning(doc["levels"], env.get("cpu_count") or 1)
+    lines += busy_warning(typed_levels(doc), env.get("cpu_count") or 1)
     rows = [[name, (s.get("gate") or {}).get("status", "–"), s["status"], (s.get("error") or "").replace("\n", " ")[:200]]
             for name, s in doc["services"].items()]
     lines += ["## Services", "", table(["service", "contract gate", "status", "error"], rows), ""]
@@ -159,32 +162,59 @@ def header(doc: dict) -> list[str]:
 OTHERS_LIMIT_CORES = 0.25
 
 
-def busy_warning(levels: list[dict], cpu_count: int) -> list[str]:
+def busy_warning(levels: list[Level], cpu_count: int) -> list[str]:
     """Warn when something outside the benchmark used the CPU during levels. Runs that predate
     `host_cpu` fall back to the load average, which also counts the benchmark's own servers."""
-    measured = [lv for lv in levels if (lv.get("host_cpu") or {}).get("other_cores") is not None]
+    measured = [lv for lv in levels if (lv.host_cpu or {}).get("other_cores") is not None]
     if measured:
-        busy = [lv for lv in measured if lv["host_cpu"]["other_cores"] > OTHERS_LIMIT_CORES]
+        busy = [lv for lv in measured if lv.host_cpu["other_cores"] > OTHERS_LIMIT_CORES]
         if not busy:
             return []
-        worst = max(lv["host_cpu"]["other_cores"] for lv in busy)
+        worst = max(lv.host_cpu["other_cores"] for lv in busy)
         return [(f"**Warning: the machine was busy** during {len(busy)} of {len(levels)} levels: "
                  f"processes outside the benchmark used more than {OTHERS_LIMIT_CORES:g} of a core "
                  f"(up to {worst:.2f}), so those numbers understate every stack."), ""]
-    busy = [lv for lv in levels if (lv.get("host_loadavg_1m") or 0) > cpu_count]
+    busy = [lv for lv in levels if (lv.host_loadavg_1m or 0) > cpu_count]
     if not busy:
         return []
-    worst = max(lv["host_loadavg_1m"] for lv in busy)
+    worst = max(lv.host_loadavg_1m for lv in busy)
     return [(f"**Warning: the machine may have been busy** during {len(busy)} of {len(levels)} "
              f"levels (1-minute load average above the core count, up to {worst:.1f}; this run "
              f"predates the per-level CPU split, and the load average counts the benchmark's own "
              f"servers too)."), ""]
 
 
+def peaks_table(levels: list[Level]) -> list[str]:
+    """The peak of every scenario per service (analysis.peak: the closed-loop level with the
+    most successful requests/s that the generator did not bound), and where it was reached."""
+    peaks = analysis.peaks(levels)
+    services = analysis.services_of(levels)
+    rows = []
+    for scenario in analysis.scenarios_of(analysis.closed(levels)):
+        row = [scenario]
+        for service in services:
+            p = peaks.get((scenario, service))
+            row.append("" if p is None else peak_cell(p))
+        rows.append(row)
+    if not rows:
+        return []
+    return ["## Peaks", "", ("Successful requests/s at each service's best closed-loop level, its "
+                             "users in brackets; levels bounded by the load generator are left out "
+                             "(all of them: †, no figure)."), "",
+            table(["scenario", *services], rows), ""]
+
+
+def peak_cell(p: analysis.Peak) -> str:
+    if p.level is None:
+        return "†"
+    return f"{fmt(p.ok_rps)} ({p.level.users})"
+
+
 def render(doc: dict) -> str:
-    lines = header(doc)
-    closed, opened = index(doc, "closed"), index(doc, "open")
-    for scenario in dict.fromkeys(lv["scenario"] for lv in doc["levels"]):
+    levels = typed_levels(doc)
+    lines = header(doc) + peaks_table(levels)
+    closed, opened = index(levels, "closed"), index(levels, "open")
+    for scenario in dict.fromkeys(lv.scenario for lv in levels):
         lines += [f"## {scenario}", ""]
         if scenario in closed:
             lines += closed_tables(closed[scenario])

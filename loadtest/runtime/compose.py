@@ -1,5 +1,5 @@
 """`sweep --runtime compose`: the same sweep against the compose stack, the way the reference
-write-ups ran it, with CPU and memory from the Docker Engine API (docker_engine.py).
+write-ups ran it, with CPU and memory from the Docker Engine API (engine.py).
 
 Everything goes through the real `docker compose` CLI from the repository root, with
 compose/bench.yaml added: it publishes the databases, memcached and the mock on loopback at
@@ -19,12 +19,14 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from . import docker_engine, gate, procs
-from .config import ROOT, settings
+from .. import gate, procs
+from ..config import ROOT, settings
+from ..errors import InfraError
+from ..manifest import Manifest
+from ..sampler import Counts, Peaks
+from ..service import poll_healthz
+from . import engine as docker_engine
 from .isolation import Placement
-from .manifest import Manifest
-from .procs import InfraError
-from .service import poll_healthz
 
 COMPOSE_FILES = ("compose.yaml", "compose/bench.yaml")
 SERVICE_PORT = 8000  # every service listens on 8000 in its container (compose/services.yaml)
@@ -205,14 +207,14 @@ class ComposeHandle:
         self.pid = info["State"]["Pid"]  # in the host's pid namespace: /proc/<pid>/net is the container's
         self.quota_cores = docker_engine.quota_cores(info)
         self.memory_limit = docker_engine.memory_limit(info)
-        self._sampler: docker_engine.MemorySampler | None = None
+        self._sampler: Peaks | None = None
 
     def alive(self) -> bool:
         return self.runtime.running(self.container)
 
     def stop(self) -> None:
         if self._sampler:
-            self._sampler.finish()
+            self._sampler.stop()
         self.runtime.tear_down(compose("stop", self.service, profiles=[self.service]))
 
     def cpu(self) -> docker_engine.CpuSample | None:
@@ -227,8 +229,8 @@ class ComposeHandle:
 
     def reset_memory_peak(self) -> None:
         if self._sampler:
-            self._sampler.finish()
-        self._sampler = docker_engine.MemorySampler(self.engine.host, self.container, MEMORY_SAMPLE_S)
+            self._sampler.stop()
+        self._sampler = docker_engine.memory_sampler(self.engine.host, self.container, MEMORY_SAMPLE_S)
         self._sampler.start()
 
     def memory(self) -> dict:
@@ -236,22 +238,24 @@ class ComposeHandle:
         included), and the peak working set, `docker stats`' figure (usage - inactive file)."""
         sampler, self._sampler = self._sampler, None
         if sampler is None:
-            sampler = docker_engine.MemorySampler(self.engine.host, self.container)
+            sampler = docker_engine.memory_sampler(self.engine.host, self.container)
         else:
-            sampler.finish()
+            sampler.stop()
         try:
             stats = self.engine.stats(self.container)  # the level's last moment too
-            sampler.add(stats)
             oom = self.engine.inspect(self.container)["State"].get("OOMKilled", False)
         except InfraError:
             stats, oom = {}, None
+        for key, value in docker_engine.memory_figures(stats).items():
+            if value is not None:
+                sampler.peaks[key] = max(sampler.peaks.get(key) or 0, value)
         return {"current_bytes": docker_engine.memory_usage(stats),
-                "peak_bytes": sampler.peak_usage,
+                "peak_bytes": sampler.peaks.get("usage"),
                 "peak_scope": f"level (Engine API stats every {MEMORY_SAMPLE_S:g} s)",
                 "oom_kills": None if oom is None else int(oom),
                 "working_set_bytes": docker_engine.working_set(stats),
-                "peak_working_set_bytes": sampler.peak_working_set,
+                "peak_working_set_bytes": sampler.peaks.get("working_set"),
                 "limit_bytes": self.memory_limit, "source": "docker-engine"}
 
-    def connections(self) -> docker_engine.ContainerConnectionSampler:
-        return docker_engine.ContainerConnectionSampler(self.pid, DB_PORTS)
+    def connections(self) -> Counts:
+        return docker_engine.container_connections(self.pid, DB_PORTS)

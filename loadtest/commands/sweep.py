@@ -1,0 +1,67 @@
+"""`sweep`: gate, then load every service level by level; write results/ (loadtest/sweep.py)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from .. import plan, report, runtime, sweep, tools
+from ..plan import DEFAULTS, QUICK, human
+from ..scenarios import SCENARIOS
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    s = sub.add_parser("sweep", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                       help="gate, then load every service level by level; write results/")
+    s.add_argument("services", nargs="*", help="services to measure (default: every manifest)")
+    s.add_argument("--scenario", action="append", choices=list(SCENARIOS),
+                   help="repeat for several (default: all)")
+    s.add_argument("--tool", choices=list(tools.TOOLS), default="oha", help="closed-loop generator")
+    s.add_argument("--levels", help=f"users: start:stop:step or a list (default {DEFAULTS['levels']}; "
+                                    f"--quick {QUICK['levels']})")
+    s.add_argument("--duration", help=f"per level (default {DEFAULTS['duration']}; --quick {QUICK['duration']})")
+    s.add_argument("--warmup", help=f"before the first level of each scenario (default "
+                                    f"{DEFAULTS['warmup']}; --quick {QUICK['warmup']})")
+    s.add_argument("--pause", help=f"between levels (default {DEFAULTS['pause']}; --quick {QUICK['pause']})")
+    s.add_argument("--quick", action="store_true",
+                   help=f"a first look: {' and '.join(QUICK['scenarios'])}, {QUICK['levels']} users, "
+                        f"{QUICK['duration']} each")
+    s.add_argument("--open-loop", action="store_true",
+                   help="also constant arrival rate at 25/50/75/90%% of the closed-loop peak")
+    s.add_argument("--no-keepalive", action="store_true", help="a new connection per request")
+    s.add_argument("--fib-n", type=int, default=25, help="n of GET /api/fib/{n}")
+    s.add_argument("--external-delay", type=int, default=500, help="upstream delay in ms (fetch-external)")
+    s.add_argument("--skip-gate", action="store_true",
+                   help="DEVELOPMENT ONLY: measure without the contract gate (recorded in results)")
+    s.add_argument("--runtime", choices=list(runtime.RUNTIMES), default="native",
+                   help="native: each service in its own cgroup, servers on loopback; compose: the "
+                        "compose stack, CPU and memory from the Docker Engine API")
+    s.add_argument("--label", default="sweep", help="the end of the results directory's name")
+    s.add_argument("--out", help="results directory (default: results/<UTC time>-<label>)")
+    s.add_argument("--dry-run", action="store_true", help="print the plan and its expected time, then exit")
+    s.set_defaults(func=cmd_sweep)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    p = plan.from_args(args)
+    console = Console()
+    if args.dry_run:
+        print_dry_run(p, console)
+        return 0
+    rf = sweep.run(p, args.label, Path(args.out) if args.out else None, ["loadtest", *sys.argv[1:]], console)
+    report.print_summary(rf.doc, console)
+    console.print(f"results: {rf.path}\nreport:  {rf.dir / 'report.md'}\n         {rf.dir / 'report.html'}")
+    failed = [n for n, s in rf.doc["services"].items() if s["status"] != "measured"]
+    return 1 if failed else 0
+
+
+def print_dry_run(p: plan.SweepPlan, console) -> None:
+    console.print(f"services:  {', '.join(p.services)}")
+    console.print(f"scenarios: {', '.join(p.scenarios)}")
+    console.print(f"levels:    {p.levels} users{' + open loop at ' + str(p.open_loop_fractions) + ' of each peak' if p.open_loop else ''}")
+    console.print(f"each:      {p.duration_s:g} s, warm-up {p.warmup_s:g} s, pause {p.pause_s:g} s; "
+                  f"tools {', '.join(p.tools())}; runtime {p.runtime}; keep-alive {'on' if p.keepalive else 'off'}")
+    console.print(f"expected:  about {human(p.expected_seconds())}")

@@ -1,0 +1,34 @@
+"""Clients of the shared servers for the harness's own checks (rows inserted, keys cached,
+tables reset), with short timeouts: a check must never hang a sweep or a fault run."""
+
+from __future__ import annotations
+
+import psycopg
+import pymysql
+from pymemcache.client.base import Client
+
+from .config import endpoints, settings
+
+TIMEOUT_S = 5
+
+
+def postgres() -> psycopg.Connection:
+    return psycopg.connect(endpoints().database_url, connect_timeout=TIMEOUT_S, autocommit=True)
+
+
+def mariadb() -> pymysql.connections.Connection:
+    s = settings()["mariadb"]
+    return pymysql.connect(host=s["host"], port=s["port"], user=s["user"], password=s["password"],
+                           database=s["database"], autocommit=True, connect_timeout=TIMEOUT_S)
+
+
+def memcached() -> Client:
+    host, port = endpoints().memcached_addr.rsplit(":", 1)
+    return Client((host, int(port)), connect_timeout=TIMEOUT_S, timeout=TIMEOUT_S)
+
+
+def mix_items_count() -> int:
+    conn = mariadb()
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT COUNT(*) FROM mix_items")
+        return cur.fetchone()[0]

@@ -1,0 +1,19 @@
+"""GET /api/fetch-external: a call to a slow upstream, I/O-bound (FastAPI vs Gin). Each
+service has its own key on the external mock, set to --external-delay before its scenario."""
+
+from __future__ import annotations
+
+from .. import mock
+from .base import LevelContext, Scenario
+
+
+class FetchExternal(Scenario):
+    def before_scenario(self, ctx: LevelContext) -> None:
+        mock.configure(ctx.mock_key, delay_ms=ctx.external_delay_ms)
+
+    def after_scenario(self, ctx: LevelContext) -> None:
+        mock.reset(ctx.mock_key)
+
+
+FETCH_EXTERNAL = FetchExternal("fetch-external", "GET", "/api/fetch-external", 200,
+                               summary="call a slow upstream (the external mock), I/O-bound")

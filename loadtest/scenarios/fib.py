@@ -1,0 +1,6 @@
+"""GET /api/fib/{n}: the naive recursion, CPU-bound (FastAPI vs Gin); n from --fib-n."""
+
+from .base import Scenario
+
+FIB = Scenario("fib", "GET", "/api/fib/{fib_n}", 200,
+               summary="naive recursive Fibonacci, CPU-bound (FastAPI vs Gin)")

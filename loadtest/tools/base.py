@@ -1,0 +1,66 @@
+"""The types every load tool shares: what to send, how to run it, what it measured."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from ..scenarios import Scenario
+
+
+@dataclass
+class Load:
+    """What to send: a scenario at a concurrency (closed loop) or a rate (open loop)."""
+
+    scenario: Scenario
+    users: int
+    duration_s: float
+    rate: float | None = None  # open loop: arrivals per second
+    keepalive: bool = True
+    fib_n: int = 25
+    firmware_prefix: str = "wsb-"  # marks the rows a run inserts
+
+    @property
+    def max_vus(self) -> int:
+        """Open loop: enough virtual users that arrivals are not dropped for want of one."""
+        return max(self.users * 2, 50)
+
+
+@dataclass
+class Invocation:
+    argv: list[str]
+    stdout: Path  # where the tool's standard output goes
+    env: dict[str, str] = field(default_factory=dict)  # on top of the harness's environment
+
+
+@dataclass
+class ToolResult:
+    tool: str
+    duration_s: float  # the measured window
+    status_codes: dict[str, int]  # completed responses by status
+    transport_errors: dict[str, int]  # requests that got no response, by kind
+    latency_ms: dict[str, float | None]  # p50 p90 p95 p99 max mean, over completed responses
+    aborted_at_deadline: int = 0  # in flight when the window closed: neither success nor error
+    dropped: int | None = None  # open loop: arrivals the tool could not send (no free VU)
+    notes: list[str] = field(default_factory=list)
+
+
+class Tool(Protocol):
+    name: str
+    min_duration_s: float  # shortest level the tool can run
+    open_loop: bool  # holds a constant arrival rate and counts the arrivals it dropped
+
+    def version(self) -> str | None: ...
+    def invocation(self, load: Load, base_url: str, raw_path: Path, workdir: Path) -> Invocation: ...
+    def parse(self, raw: bytes, load: Load) -> ToolResult: ...
+
+
+def version_line(argv: list[str]) -> str | None:
+    """The first line a tool prints for its version command, or None when it cannot run."""
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=20, check=False).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.splitlines()[0] if out else None
