@@ -80,7 +80,16 @@ def environment(placement: dict, tools: list[str]) -> dict:
         "python": sys.version.split()[0],
         "tools": {t: tool_version(t) for t in tools},
         "placement": placement,
+        # The native servers' binaries (loadtest/binaries.py); compose runs use its images.
+        "servers": None if placement.get("mode") == "compose" else server_versions(),
     }
+
+
+def server_versions() -> dict:
+    from .binaries import versions
+    from .config import RUN_DIR
+
+    return versions(pg_data_dir=RUN_DIR / "postgres-data")
 
 
 def service_version(name: str) -> dict:
