@@ -2,7 +2,7 @@
 # what they need first (scripts/setup.sh is idempotent and quick once done).
 SHELL := /bin/bash
 UV := uv run --frozen
-export PATH := $(HOME)/.cargo/bin:$(HOME)/.local/bin:$(PATH)
+export PATH := $(HOME)/.cargo/bin:$(HOME)/.local/bin:$(CURDIR)/.bench/tools/uv/bin:$(PATH)
 
 .PHONY: setup build test lint test-unit test-services test-contract test-hostile test-chaos test-overload test-static test-smoke bench down clean
 

@@ -1,9 +1,10 @@
 """Start and stop the real servers the contract needs, natively on loopback.
 
-PostgreSQL 15, MariaDB 10.11 and memcached come from Debian's packages; the external mock is
-built from services/external_mock. Everything lives in .bench/ (git-ignored), listens on the
-non-default ports of db/infra.toml, and is started idempotently: `up` twice is a no-op, `down`
-stops only what `up` started. As root, each server runs as its own Debian system user.
+PostgreSQL (15 to 17), MariaDB (10.11, 11.x) and memcached come from the distribution's
+packages (loadtest/binaries.py finds them); the external mock is built from
+services/external_mock. Everything lives in .bench/ (git-ignored), listens on the non-default
+ports of db/infra.toml, and is started idempotently: `up` twice is a no-op, `down` stops only
+what `up` started. As root, each server runs as its own Debian system user.
 """
 
 from __future__ import annotations
@@ -24,11 +25,10 @@ import psycopg
 import pymysql
 from psycopg import sql
 
-from . import procs
+from . import binaries, procs
 from .config import BIN_DIR, DB_DIR, ROOT, SERVICES_DIR, endpoints, run_dir, settings
 from .errors import InfraError
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 APT_HINT = "apt-get install -y {pkg}   (or `make setup` as root)"
 SERVERS = ("postgres", "mariadb", "memcached", "external_mock")  # in start order
 
@@ -121,7 +121,8 @@ def require_listening() -> None:
 
 def start_postgres() -> None:
     s = settings()["postgres"]
-    pg_ctl = _require(PG_BIN / "pg_ctl", "postgresql-15")
+    pg = binaries.postgres(data_dir=run_dir() / "postgres-data")
+    pg_ctl = pg["pg_ctl"]
     owner = "postgres" if _is_root() else pwd.getpwuid(os.geteuid()).pw_name
     data = _data_dir("postgres-data", owner)
     if not (data / "PG_VERSION").exists():
@@ -130,7 +131,7 @@ def start_postgres() -> None:
         if _is_root():
             shutil.chown(pwfile, owner)
         subprocess.run(
-            _as_user(owner, [str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres",
+            _as_user(owner, [pg["initdb"], "-D", str(data), "-U", "postgres",
                              f"--pwfile={pwfile}", "--auth=scram-sha-256", "-E", "UTF8",
                              "--locale=C.UTF-8"]),
             check=True, capture_output=True,
@@ -170,7 +171,8 @@ def stop_postgres() -> None:
     if not (data / "postmaster.pid").exists():
         return
     owner = "postgres" if _is_root() else pwd.getpwuid(os.geteuid()).pw_name
-    subprocess.run(_as_user(owner, [str(PG_BIN / "pg_ctl"), "-D", str(data.resolve()), "-m", "fast", "-w", "stop"]),
+    pg_ctl = binaries.postgres(data_dir=data)["pg_ctl"]
+    subprocess.run(_as_user(owner, [pg_ctl, "-D", str(data.resolve()), "-m", "fast", "-w", "stop"]),
                    capture_output=True, check=False)
 
 
@@ -187,8 +189,8 @@ def _mariadb_running() -> bool:
 
 def start_mariadb() -> None:
     s = settings()["mariadb"]
-    mariadbd = _require("/usr/sbin/mariadbd", "mariadb-server")
-    install_db = _require("mariadb-install-db", "mariadb-server")
+    found = binaries.mariadb()
+    mariadbd, install_db = found["server"], found["install_db"]
     owner = "mysql" if _is_root() else pwd.getpwuid(os.geteuid()).pw_name
     data = _data_dir("mariadb-data", owner)
     _mariadb_socket().parent.mkdir(exist_ok=True)
@@ -214,7 +216,7 @@ def start_mariadb() -> None:
 
 def _mariadb_bootstrap() -> None:
     s = settings()["mariadb"]
-    client = _require("mariadb", "mariadb-client")
+    client = binaries.mariadb()["client"]
     admin_user = "root" if _is_root() else pwd.getpwuid(os.geteuid()).pw_name
     user, pw, db = s["user"], s["password"], s["database"]
     setup = (
@@ -246,7 +248,7 @@ def _memcached_running() -> bool:
 
 def start_memcached() -> None:
     s = settings()["memcached"]
-    binary = _require("memcached", "memcached")
+    binary = binaries.memcached()["memcached"]
     argv = [binary, "-l", s["host"], "-p", str(s["port"]), "-U", "0",
             "-m", str(s["memory_mb"]), "-c", str(s["max_connections"])]
     if _is_root():

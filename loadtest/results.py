@@ -15,7 +15,7 @@ from pathlib import Path
 
 import jsonschema
 
-from . import tools
+from . import binaries, config, tools
 from .config import RESULTS_DIR, ROOT
 from .errors import InfraError
 from .level import Level
@@ -69,7 +69,13 @@ def environment(placement: dict, tool_names: list[str]) -> dict:
         "python": sys.version.split()[0],
         "tools": {t: tools.get(t).version() for t in tool_names},
         "placement": placement,
+        # The native servers' binaries (loadtest/binaries.py); compose runs use its images.
+        "servers": None if placement.get("mode") == "compose" else server_versions(),
     }
+
+
+def server_versions() -> dict:
+    return binaries.versions(pg_data_dir=config.run_dir() / "postgres-data")
 
 
 def service_version(name: str) -> dict:

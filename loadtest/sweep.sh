@@ -9,5 +9,5 @@
 #   loadtest/sweep.sh --help                   # every option
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$HOME/.local/bin:$PATH"  # oha (cargo install) and uv
+export PATH="$HOME/.cargo/bin:$HOME/.local/bin:$PWD/.bench/tools/uv/bin:$PATH"  # oha (cargo install) and uv
 exec uv run loadtest sweep "$@"

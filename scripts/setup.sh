@@ -1,36 +1,92 @@
 #!/usr/bin/env bash
-# Install everything the benchmark needs on a fresh Debian machine, idempotently:
-# the database servers from Debian's packages, uv and the Python environment, oha.
+# Install everything the benchmark needs on a fresh Debian or Ubuntu machine, idempotently:
+# the database servers from the distribution's packages, uv and the Python environment, oha.
 # Go and Rust toolchains are expected on the machine (they are on this project's machines).
+#
+# PostgreSQL: whichever of 15, 16, 17 the distribution packages (loadtest/binaries.py finds
+# it): the one the `postgresql` metapackage depends on (Debian 12: 15, as in the committed
+# results; Ubuntu 24.04: 16; Debian 13: 17), else the highest of them apt offers. MariaDB 10.11
+# or 11.x from `mariadb-server`. Quick when everything is present: no apt, no network.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(postgresql-15 mariadb-server mariadb-client memcached libmariadb-dev pkg-config
+APT_PACKAGES=(mariadb-server mariadb-client memcached libmariadb-dev pkg-config
               build-essential cmake util-linux procps)
+PG_MAJORS=(17 16 15)  # supported, preferred first when the metapackage does not decide
 OHA_VERSION=1.16.0
+UV_VERSION=0.13.9
+UV_VENV=.bench/tools/uv  # where uv goes when neither uv nor pipx is on the machine
+
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+available() { [[ -n "$(apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p' | grep -v '(none)')" ]]; }
+
+# The PostgreSQL server package this distribution offers (needs apt lists).
+postgres_package() {
+  local dep
+  dep=$(apt-cache depends postgresql 2>/dev/null | sed -n 's/^ *Depends: \(postgresql-[0-9]*\)$/\1/p' | head -1)
+  for major in "${PG_MAJORS[@]}"; do
+    if [[ "$dep" == "postgresql-$major" ]] && available "$dep"; then echo "$dep"; return; fi
+  done
+  for major in "${PG_MAJORS[@]}"; do
+    if available "postgresql-$major"; then echo "postgresql-$major"; return; fi
+  done
+  return 1
+}
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  installed "$pkg" || missing+=("$pkg")
 done
-if ((${#missing[@]})); then
+need_postgres=1
+for major in "${PG_MAJORS[@]}"; do
+  if installed "postgresql-$major"; then need_postgres=0; fi
+done
+# Without uv and pipx, uv is installed with pip in a venv, which Debian splits into python3-venv.
+if ! PATH="$HOME/.local/bin:$HOME/.cargo/bin:$PATH" command -v uv >/dev/null &&
+   [[ ! -x $UV_VENV/bin/uv ]] && ! command -v pipx >/dev/null &&
+   ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+  missing+=(python3-venv)
+fi
+
+if ((${#missing[@]} + need_postgres)); then
   if [[ $(id -u) -ne 0 ]]; then
-    echo "setup: missing Debian packages; run: sudo apt-get install -y ${missing[*]}" >&2
+    if ((need_postgres)); then
+      missing+=("$(postgres_package || echo postgresql)")
+    fi
+    echo "setup: missing packages; run: sudo apt-get install -y ${missing[*]}" >&2
     exit 1
   fi
-  echo "setup: installing ${missing[*]}"
   apt-get update -qq
+  if ((need_postgres)); then
+    if ! pg=$(postgres_package); then
+      echo "setup: apt offers no postgresql-15, -16 or -17; add a repository that does" \
+           "(https://wiki.postgresql.org/wiki/Apt) or set BENCH_PG_BINDIR to a server's bin directory" >&2
+      exit 1
+    fi
+    missing+=("$pg")
+  fi
+  echo "setup: installing ${missing[*]}"
   # Debian's maintainer scripts try to start the servers; we start our own on other ports.
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# uv, pinned when we install it. Not with the system's pip: a fresh Debian has none, and
+# PEP 668 refuses to install into the system Python. pipx if present, else a venv of our own.
+export PATH="$PWD/$UV_VENV/bin:$HOME/.local/bin:$HOME/.cargo/bin:$PATH"
 if ! command -v uv >/dev/null; then
-  echo "setup: installing uv"
-  python3 -m pip install --quiet uv
+  if command -v pipx >/dev/null; then
+    echo "setup: installing uv $UV_VERSION with pipx"
+    pipx install "uv==$UV_VERSION"
+  else
+    echo "setup: installing uv $UV_VERSION into $UV_VENV"
+    python3 -m venv "$UV_VENV"
+    "$UV_VENV/bin/pip" install --quiet --disable-pip-version-check "uv==$UV_VERSION"
+  fi
+  command -v uv >/dev/null || { echo "setup: uv installed but not on PATH" >&2; exit 1; }
+  echo "setup: uv is $(command -v uv); add its directory to PATH to run \`uv run loadtest\` by hand"
 fi
 uv sync --frozen --quiet
 
-export PATH="$HOME/.cargo/bin:$PATH"
 if ! oha --version 2>/dev/null | grep -q "$OHA_VERSION"; then
   echo "setup: building oha $OHA_VERSION (a few minutes on 2 cores)"
   cargo install --locked --quiet oha --version "$OHA_VERSION"

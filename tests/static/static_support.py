@@ -11,10 +11,24 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS_BIN = ROOT / ".bench" / "tools" / "bin"
 
-# Every service with a container image; the first six are the ones under test (compose profiles
-# and Kubernetes overlays), the external mock runs beside them.
-SERVICES = ["fastapi_tuned", "fastapi_naive", "fastapi_pooled", "django", "go_stdlib", "rust_axum"]
-IMAGES = [*SERVICES, "external_mock"]
+
+
+def _manifests() -> dict[str, dict]:
+    """services/<name>/service.toml, by folder name: the list the harness itself measures."""
+    out = {}
+    for path in sorted((ROOT / "services").glob("*/service.toml")):
+        with open(path, "rb") as f:
+            out[path.parent.name] = tomllib.load(f)
+    return out
+
+
+MANIFESTS = _manifests()
+# The services under test, each with a compose profile, a Prometheus target and a Kubernetes
+# overlay; `contract = false` marks the external mock, which runs beside them (as in
+# loadtest/manifest.py). Every manifest has a container image.
+SERVICES = [name for name, m in MANIFESTS.items() if m.get("contract", True)]
+HELPERS = [name for name, m in MANIFESTS.items() if not m.get("contract", True)]
+IMAGES = [*SERVICES, *HELPERS]
 
 
 def manifest(name: str) -> dict:

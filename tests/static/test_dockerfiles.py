@@ -8,9 +8,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from static_support import IMAGES, ROOT, manifest, tool
+from static_support import IMAGES, MANIFESTS, ROOT, manifest, tool
 
-PYTHON_SERVICES = ["fastapi_tuned", "fastapi_naive", "fastapi_pooled", "django"]
+PYTHON_SERVICES = [name for name in IMAGES if MANIFESTS[name]["language"] == "python"]
 
 # The manifest placeholders as the images lay things out (docs/containers.md).
 IN_IMAGE = {

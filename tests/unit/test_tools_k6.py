@@ -1,5 +1,7 @@
-"""The k6 adapter on captured real summaries of loadtest/k6/scenario.js."""
+"""The k6 adapter on captured real summaries of loadtest/k6/scenario.js (tests/fixtures/README.md)."""
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,10 @@ from loadtest.tools import k6
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "k6"
 
 
+def raw(name):
+    return json.loads((FIXTURES / f"{name}.json").read_bytes())
+
+
 def load(name):
     return k6.parse((FIXTURES / f"{name}.json").read_bytes())
 
@@ -17,38 +23,91 @@ def load(name):
 def test_closed_ok():
     r = load("closed_ok")
     s = accounting(r, 200)
-    assert r.status_codes == {"200": 9322}
-    assert s["rps"] == pytest.approx(9322 / 1.006442518)
+    assert r.status_codes == {"200": 14463} and r.transport_errors == {}
+    assert s["rps"] == pytest.approx(14463 / 2.003560837)
     assert s["errors"]["total"] == 0 and s["availability"] == 1.0
-    assert r.latency_ms["p50"] == pytest.approx(0.235398)
-    assert r.latency_ms["p90"] is not None and r.latency_ms["p99"] == pytest.approx(6.513107249999991)
+    assert r.latency_ms["p50"] == pytest.approx(0.329981)
+    assert r.latency_ms["p99"] == pytest.approx(8.01744818)
+    assert r.latency_ms["p50"] <= r.latency_ms["p90"] <= r.latency_ms["p95"] <= r.latency_ms["p99"]
+    assert r.dropped == 0
 
 
 def test_devices_post():
     s = accounting(load("devices_post"), 201)
-    assert s["ok"] == s["requests"] == 863
+    assert s["ok"] == s["requests"] == 619 and s["error_rate"] == 0.0
 
 
-def test_5xx_counted_from_status_counters():
-    s = accounting(load("5xx"), 200)
-    assert s["ok"] == 0 and s["errors"]["status"] == {"502": 3249} and s["error_rate"] == 1.0
+def test_5xx_counted_by_status():
+    r = load("5xx")
+    s = accounting(r, 200)
+    assert s["ok"] == 0 and s["errors"]["status"] == {"502": 1233} and s["error_rate"] == 1.0
+    # latency is over the scenario's success status (k6's expected_response:true): none here
+    assert set(r.latency_ms.values()) == {None}
 
 
 def test_timeouts_and_refused_are_transport_errors():
     t = accounting(load("timeout"), 200)
-    assert t["errors"]["transport"] == {"1050 request timeout": 45} and t["requests"] == 0
+    assert t["errors"]["transport"] == {"1050 request timeout": 50} and t["requests"] == 0
     r = accounting(load("refused"), 200)
-    assert r["errors"]["transport"] == {"1212 TCP dial error": 6350}
+    assert r["errors"]["transport"] == {"1212 TCP connection refused": 7405}
     assert r["rps"] == 0 and r["availability"] == 0.0
 
 
 def test_open_loop_dropped_iterations():
     r = load("open_dropped")
     s = accounting(r, 200)
-    assert r.dropped == 181 and s["requests"] == 15
-    # achieved rate is ours: 15 responses in the 1 s window, not k6's per-test rate
-    assert s["rps"] == pytest.approx(15 / 1.001766605)
-    assert r.latency_ms["p50"] == pytest.approx(301.395943)
+    assert r.dropped == 81 and s["requests"] == 20
+    assert r.latency_ms["p50"] == pytest.approx(302.4064415)
+    # the run lasted 1.27 s (requests in flight finished); the harness passes the 1 s window
+    assert r.duration_s == pytest.approx(1.272110437)
+    w = k6.parse((FIXTURES / "open_dropped.json").read_bytes(), window_s=1.0)
+    assert accounting(w, 200)["rps"] == pytest.approx(20.0)
+
+
+def test_open_ok():
+    r = load("open_ok")
+    assert r.status_codes == {"200": 400} and r.dropped == 1
+
+
+def test_counts_are_exact_for_unlisted_statuses_and_errors():
+    """A status or error code the script does not list is still counted, as "other"."""
+    data = raw("closed_ok")
+    m = data["metrics"]
+    m["http_reqs"]["values"]["count"] += 7  # 5 responses with an unlisted status, 2 without response
+    # (run with --no-thresholds, k6 leaves the submetrics that counted nothing out of the data)
+    m["http_reqs{status:0}"] = {"type": "counter", "contains": "default", "values": {"count": 2}}
+    m["http_reqs{error_code:1050}"] = {"type": "counter", "contains": "default", "values": {"count": 1}}
+    r = k6.parse(json.dumps(data))
+    assert r.status_codes == {"200": 14463, "other": 5}
+    assert r.transport_errors == {"1050 request timeout": 1, "other transport error": 1}
+    s = accounting(r, 200)
+    assert s["errors"]["total"] == 7 and s["requests"] == 14468
+
+
+def test_summary_without_the_status_submetrics_is_refused():
+    data = raw("closed_ok")
+    data["metrics"] = {k: v for k, v in data["metrics"].items() if "{status:" not in k}
+    with pytest.raises(ValueError, match="SUMMARY_PATH"):
+        k6.parse(json.dumps(data))
+
+
+def test_script_counts_the_codes_the_adapter_names():
+    """The transport error codes the script makes k6 count are exactly the ones named here."""
+    script = k6.SCRIPT.read_text()
+    listed = re.search(r"const TRANSPORT_ERRORS = \[([^\]]*)\]", script).group(1)
+    assert {c.strip() for c in listed.split(",")} == set(k6.ERROR_NAMES)
+    statuses = re.search(r"const STATUSES = \[([^\]]*)\]", script).group(1)
+    assert {"0", "200", "201", "502", "503", "504"} <= {s.strip() for s in statuses.split(",")}
+
+
+def test_script_is_cheap_and_has_thresholds():
+    """No custom metrics (k6's built-ins carry status and error_code as tags), success by
+    responseCallback, thresholds a standalone run fails on, disabled for the harness."""
+    script = k6.SCRIPT.read_text()
+    assert "k6/metrics" not in script
+    assert "responseCallback: http.expectedStatuses(" in script
+    assert "http_req_failed: [" in script and "p(99)<" in script
+    assert "--no-thresholds" in k6.argv()
 
 
 def test_env_carries_scenario_parameters(tmp_path):
@@ -56,4 +115,5 @@ def test_env_carries_scenario_parameters(tmp_path):
                max_vus=80)
     assert e["MODE"] == "open" and e["RATE"] == "120" and e["MAX_VUS"] == "80"
     assert e["FIB_N"] == "30" and e["NO_KEEPALIVE"] == "1" and e["DURATION"] == "10s"
+    assert e["SUMMARY_PATH"] == str(tmp_path / "s.json")
     assert k6.env("http://x", "fib", 20, 10, tmp_path / "s.json")["MODE"] == "closed"
