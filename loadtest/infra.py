@@ -232,11 +232,16 @@ def _mariadb_bootstrap() -> None:
         cur.execute((DB_DIR / "mysql" / "schema.sql").read_text())
 
 
-def stop_mariadb() -> None:
-    pid = procs.read_pid(_pidfile("mariadb"))
+def _stop_spawned(name: str, timeout: float = 15.0) -> None:
+    """Stop a server started by _spawn (its pid file says which) and forget its pid."""
+    pid = procs.read_pid(_pidfile(name))
     if pid:
-        procs.stop_pid(pid, timeout=30)
-    _pidfile("mariadb").unlink(missing_ok=True)
+        procs.stop_pid(pid, timeout=timeout)
+    _pidfile(name).unlink(missing_ok=True)
+
+
+def stop_mariadb() -> None:
+    _stop_spawned("mariadb", timeout=30)
 
 
 # --- memcached --------------------------------------------------------------------------
@@ -260,10 +265,7 @@ def start_memcached() -> None:
 
 
 def stop_memcached() -> None:
-    pid = procs.read_pid(_pidfile("memcached"))
-    if pid:
-        procs.stop_pid(pid)
-    _pidfile("memcached").unlink(missing_ok=True)
+    _stop_spawned("memcached")
 
 
 # --- external mock ----------------------------------------------------------------------
@@ -295,10 +297,7 @@ def start_external_mock() -> None:
 
 
 def stop_external_mock() -> None:
-    pid = procs.read_pid(_pidfile("external_mock"))
-    if pid:
-        procs.stop_pid(pid)
-    _pidfile("external_mock").unlink(missing_ok=True)
+    _stop_spawned("external_mock")
 
 
 # --- all of them ------------------------------------------------------------------------
