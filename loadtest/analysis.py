@@ -1,65 +1,128 @@
-"""What a run's levels say, computed once: the peak of each scenario per service, and the
-ratios between services. The end-of-sweep table, report.md, report.html, `compare` and
-`summary` all use these definitions."""
+"""What a run's levels say, computed once and used by every report: cells (one load of one
+scenario on one service, measured once per round) with their estimates, each scenario's peak
+per service, and the ratios between services taken round by round.
+
+A cell's figures are Estimates (stats.py): the median over rounds and its interval. The peak of
+a service on a scenario is the closed-loop cell with the highest median of successful requests/s
+among the cells no round of which the load generator bounded. A ratio between two services is
+computed within each round (same machine state) at each one's peak load, then summarised."""
 
 from __future__ import annotations
 
-import statistics
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from . import stats
 from .level import Level
+from .stats import Estimate
 
 
 @dataclass(frozen=True)
-class Peak:
-    """A service's peak on a scenario: the closed-loop level with the most successful
-    requests/s among the levels the load generator did not bound (there the generator, not
-    the service, was the limit). `bound_levels` counts the levels left out for that reason."""
-
-    service: str
+class Cell:
     scenario: str
-    level: Level | None  # None: every level was generator-bound
-    bound_levels: int
-    levels: int
+    service: str
+    mode: str  # closed | open
+    load: int  # users, or the target rate
+    levels: tuple[Level, ...]  # one per round, in round order
 
     @property
-    def ok_rps(self) -> float | None:
-        return self.level.ok_rps if self.level else None
+    def generator_bound(self) -> bool:
+        return any(lv.generator.bound for lv in self.levels)
+
+    @property
+    def bound(self) -> str:
+        """What limited the cell: the bound most rounds agree on."""
+        return Counter(lv.bound for lv in self.levels).most_common(1)[0][0]
+
+    def estimate(self, figure: str) -> Estimate:
+        return stats.estimate(FIGURES[figure](lv) for lv in self.levels)
+
+    @property
+    def ok_rps(self) -> Estimate:
+        return self.estimate("ok_rps")
+
+    def in_round(self, r: int) -> Level | None:
+        return next((lv for lv in self.levels if lv.round == r), None)
+
+
+FIGURES = {
+    "ok_rps": lambda lv: lv.ok_rps,
+    "p50_ms": lambda lv: lv.latency_ms.p50,
+    "p99_ms": lambda lv: lv.latency_ms.p99,
+    "cpu_per_request_us": lambda lv: lv.cpu_per_request_us,
+    "cpu_percent": lambda lv: lv.service_cpu.percent_of_quota,
+    "peak_mib": lambda lv: None if lv.service_memory.peak_bytes is None else lv.service_memory.peak_bytes / 2**20,
+}
 
 
 def closed(levels: Iterable[Level]) -> list[Level]:
     return [lv for lv in levels if lv.mode == "closed"]
 
 
-def peak(levels: Iterable[Level]) -> Level | None:
-    """The definition of a peak, over one service's levels of one scenario."""
-    usable = [lv for lv in closed(levels) if not lv.generator.bound and lv.ok_rps is not None]
-    return max(usable, key=lambda lv: lv.ok_rps, default=None)
+def cells(levels: Iterable[Level]) -> list[Cell]:
+    """Every measured cell, in the order the cells were first measured."""
+    groups: dict[tuple, list[Level]] = {}
+    for lv in levels:
+        groups.setdefault((lv.scenario, lv.service, lv.mode, lv.load), []).append(lv)
+    return [Cell(*key, tuple(sorted(group, key=lambda lv: lv.round))) for key, group in groups.items()]
+
+
+@dataclass(frozen=True)
+class Peak:
+    service: str
+    scenario: str
+    cell: Cell | None  # None: every cell was generator-bound
+    bound_cells: int
+    cells: int
+
+    @property
+    def ok_rps(self) -> Estimate:
+        return self.cell.ok_rps if self.cell else stats.NONE
+
+    @property
+    def level(self) -> Level | None:
+        """The peak cell's median round (for figures that are not estimated)."""
+        if not self.cell:
+            return None
+        ordered = sorted(self.cell.levels, key=lambda lv: lv.ok_rps or 0)
+        return ordered[(len(ordered) - 1) // 2]
+
+
+def peak(group: list[Cell]) -> Cell | None:
+    """The definition of a peak, over one service's closed-loop cells of one scenario."""
+    usable = [c for c in group if c.mode == "closed" and not c.generator_bound and c.ok_rps.median is not None]
+    return max(usable, key=lambda c: c.ok_rps.median, default=None)
 
 
 def peaks(levels: Iterable[Level]) -> dict[tuple[str, str], Peak]:
-    """{(scenario, service): Peak}, in the order the levels were measured."""
-    groups: dict[tuple[str, str], list[Level]] = {}
-    for lv in closed(levels):
-        groups.setdefault((lv.scenario, lv.service), []).append(lv)
-    return {(scenario, service): Peak(service, scenario, peak(group),
-                                      sum(lv.generator.bound for lv in group), len(group))
-            for (scenario, service), group in groups.items()}
+    """{(scenario, service): Peak}, in the order the cells were measured."""
+    groups: dict[tuple[str, str], list[Cell]] = {}
+    for c in cells(closed(levels)):
+        groups.setdefault((c.scenario, c.service), []).append(c)
+    return {key: Peak(key[1], key[0], peak(group), sum(c.generator_bound for c in group), len(group))
+            for key, group in groups.items()}
 
 
-def ratio(peaks_: dict[tuple[str, str], Peak], scenario: str, numerator: str,
-          denominator: str) -> float | None:
-    """numerator's peak / denominator's peak on one scenario, within one run."""
+def ratio(peaks_: dict[tuple[str, str], Peak], scenario: str, numerator: str, denominator: str,
+          figure: str = "ok_rps") -> Estimate:
+    """numerator / denominator of a figure at each one's peak, round by round, summarised."""
     a, b = peaks_.get((scenario, numerator)), peaks_.get((scenario, denominator))
-    if not a or not b or not a.ok_rps or not b.ok_rps:
-        return None
-    return a.ok_rps / b.ok_rps
+    if not a or not b or not a.cell or not b.cell:
+        return stats.NONE
+    values = []
+    for lv_a in a.cell.levels:
+        lv_b = b.cell.in_round(lv_a.round)
+        x = FIGURES[figure](lv_a)
+        y = FIGURES[figure](lv_b) if lv_b else None
+        values.append(x / y if x is not None and y else None)
+    return stats.estimate(values)
 
 
-def median(values: Iterable[float | None]) -> float | None:
-    present = [v for v in values if v is not None]
-    return statistics.median(present) if present else None
+def stack_comparison(peaks_: dict[tuple[str, str], Peak], scenario: str, a: str, b: str) -> bool:
+    """A throughput ratio compares stacks only where both were bound by their own CPU."""
+    pa, pb = peaks_.get((scenario, a)), peaks_.get((scenario, b))
+    return bool(pa and pb and pa.cell and pb.cell and pa.cell.bound == pb.cell.bound == "service")
 
 
 def scenarios_of(levels: Iterable[Level]) -> list[str]:

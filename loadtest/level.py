@@ -8,13 +8,21 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
+from .scenarios import SCENARIOS
 from .tools import ToolResult
 
 GENERATOR_BOUND_CPU = 0.90  # of one core: the tool was saturated
 SERVICE_BUSY_CPU = 0.90  # of the service's quota: the service was saturated
+THROTTLED_PERIODS = 0.20  # share of CFS periods throttled: the quota, not the load, limited it
+DATABASE_BUSY_CPU = 0.90  # of one core: a database server was saturated
+MACHINE_BUSY = 0.95  # share of all cores busy: no idle CPU left on the host
 NEAR_CEILING = 0.90  # of the tool's calibrated ceiling
+LITTLE_TOLERANCE = 0.10  # users vs throughput x mean latency
+STEAL_LIMIT_PERCENT = 2.0  # hypervisor steal above this flags a level
+OLDER_RUNS_CPU_COUNT = 2  # runs recorded before `bound` ran on this project's 2-core machines
+BOUNDS = ("service", "generator", "database", "machine", "upstream", "unknown")
 
 
 class _Open(BaseModel):
@@ -90,6 +98,22 @@ class Level(_Open):
     devices_post: dict | None = None
     service_alive: bool = True
     raw: str = ""
+    round: int = 1
+    cpu_per_request_us: float | None = None  # service CPU / successful responses
+    bound: str = "unknown"  # what limited the level: one of BOUNDS
+    littles_law: dict | None = None  # users vs throughput x mean latency
+    idle_services_cpu_s: float | None = None  # the other services' CPU during the level
+
+    @model_validator(mode="after")
+    def _derive_for_older_runs(self) -> Level:
+        """Runs recorded before these fields existed get them from what they stored."""
+        if "cpu_per_request_us" not in self.model_fields_set and self.service_cpu.usage_s is not None and self.ok:
+            self.cpu_per_request_us = 1e6 * self.service_cpu.usage_s / self.ok
+        if "bound" not in self.model_fields_set:
+            scenario = SCENARIOS.get(self.scenario)
+            self.bound = classify(self.generator.bound, self.service_cpu.model_dump(), self.databases,
+                                  self.host_cpu, OLDER_RUNS_CPU_COUNT, bool(scenario and scenario.upstream))
+        return self
 
     @property
     def load(self) -> int:
@@ -123,12 +147,18 @@ class RawLevel:
     notes: list[str] = field(default_factory=list)
     service_alive: bool = True
     raw: str = ""
+    round: int = 1
+    cpu_count: int = 2
+    upstream: bool = False  # the scenario waits on an upstream by design (fetch-external)
+    idle_services_cpu_s: float | None = None
 
 
 def build_level(r: RawLevel) -> Level:
     """The level record from the raw figures: pure, so tests build levels exactly as a sweep."""
     counts = accounting(r.tool, r.expected_status)
     service_fraction = _fraction(r.service_cpu.get("percent_of_quota"))
+    gen_bound = generator_bound(r.generator_cpu_of_core, service_fraction, counts["rps"] or 0, r.ceiling_rps)
+    usage = r.service_cpu.get("usage_s")
     return Level(
         service=r.service, scenario=r.scenario, mode="open" if r.target_rps else "closed",
         users=r.users, target_rps=r.target_rps, started_at=r.started_at,
@@ -136,13 +166,47 @@ def build_level(r: RawLevel) -> Level:
         achieved_ratio=finite(counts["rps"] / r.target_rps) if r.target_rps and counts["rps"] else None,
         tool_notes=[*r.tool.notes, *r.notes],
         service_cpu=ServiceCpu(**r.service_cpu), service_memory=ServiceMemory(**r.service_memory),
-        generator=GeneratorFigures(
-            cpu_percent_of_core=100.0 * r.generator_cpu_of_core, ceiling_rps=r.ceiling_rps,
-            bound=generator_bound(r.generator_cpu_of_core, service_fraction, counts["rps"] or 0,
-                                  r.ceiling_rps)),
+        generator=GeneratorFigures(cpu_percent_of_core=100.0 * r.generator_cpu_of_core,
+                                   ceiling_rps=r.ceiling_rps, bound=gen_bound),
         databases=r.databases, host_cpu=r.host_cpu, db_connections=r.db_connections,
-        service_alive=r.service_alive, raw=r.raw, **r.extra,
+        service_alive=r.service_alive, raw=r.raw, round=r.round,
+        cpu_per_request_us=1e6 * usage / counts["ok"] if usage is not None and counts["ok"] else None,
+        bound=classify(gen_bound, r.service_cpu, r.databases, r.host_cpu, r.cpu_count, r.upstream),
+        littles_law=None if r.target_rps else littles_law(r.users, counts["rps"], r.tool.latency_ms.get("mean")),
+        idle_services_cpu_s=r.idle_services_cpu_s, **r.extra,
     )
+
+
+def classify(generator_bound_: bool, service_cpu: dict, databases: dict, host_cpu: dict | None,
+             cpu_count: int, upstream: bool) -> str:
+    """What limited a level, first match wins: the generator (the figure is a floor), the
+    service's own CPU quota, the upstream it waits on by design, a database server's CPU, the
+    machine (no idle CPU left), or none of these that the harness can see."""
+    if generator_bound_:
+        return "generator"
+    percent = service_cpu.get("percent_of_quota")
+    periods, throttled = service_cpu.get("nr_periods"), service_cpu.get("nr_throttled")
+    if (percent is not None and percent >= 100 * SERVICE_BUSY_CPU) or (
+            periods and throttled is not None and throttled / periods >= THROTTLED_PERIODS):
+        return "service"
+    if upstream:
+        return "upstream"
+    if any((d.get("cpu_percent_of_core") or 0) >= 100 * DATABASE_BUSY_CPU
+           for name, d in databases.items() if name != "external_mock"):
+        return "database"
+    if host_cpu and (host_cpu.get("busy_cores") or 0) >= MACHINE_BUSY * cpu_count:
+        return "machine"
+    return "unknown"
+
+
+def littles_law(users: int, rps: float | None, mean_ms: float | None) -> dict | None:
+    """A closed loop of N users holds N requests: throughput x mean latency should equal N.
+    A level more than 10 % off lost time outside the requests (the generator, connects)."""
+    if not rps or mean_ms is None or users <= 0:
+        return None
+    expected = rps * mean_ms / 1000.0
+    return {"in_flight": expected, "ratio": expected / users,
+            "flagged": abs(expected / users - 1) > LITTLE_TOLERANCE}
 
 
 def accounting(r: ToolResult, expected_status: int) -> dict:

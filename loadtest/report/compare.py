@@ -1,47 +1,65 @@
-"""`loadtest compare A B`: two runs side by side, with B/A ratios, as a markdown table: first
-each scenario's peak per service (analysis.peak), then every level measured in both."""
+"""`loadtest compare A B`: two runs cell by cell. Each cell's change is the ratio of its medians
+(B/A) with both intervals; where the intervals overlap it says "no significant change". Counts of
+what moved come first, then the peaks, then every cell measured in both runs."""
 
 from __future__ import annotations
+
+from collections import Counter
 
 from .. import analysis
 from ..level import Level
 from ..results import levels as typed_levels
-from .markdown import fmt, table
+from ..stats import Estimate
+from .markdown import fmt_estimate, table
+
+SAME = "no significant change"
+ONE_ROUND = "one round: not tested"
 
 
-def _ratio(a, b) -> str:
-    if a in (None, 0) or b is None:
+def verdict(a: Estimate, b: Estimate) -> str:
+    if a.median is None or b.median is None:
         return "–"
-    return f"{b / a:.2f}x"
+    if a.n < 2 or b.n < 2:
+        return ONE_ROUND
+    if a.overlaps(b):
+        return SAME
+    return "higher in B" if b.median > a.median else "lower in B"
 
 
-def level_rows(a: list[Level], b: list[Level]) -> list[list[str]]:
-    """One row per level measured in both runs."""
-    def key(lv: Level) -> tuple:
-        return (lv.scenario, lv.service, lv.mode, lv.load)
+def _ratio(a: Estimate, b: Estimate) -> str:
+    return "–" if not a.median or b.median is None else f"{b.median / a.median:.2f}x"
 
-    la, lb = {key(lv): lv for lv in a}, {key(lv): lv for lv in b}
-    out = []
-    for k in [k for k in la if k in lb]:
-        x, y = la[k], lb[k]
+
+def cell_rows(a: list[Level], b: list[Level], figure: str = "ok_rps") -> list[list[str]]:
+    """One row per cell measured in both runs."""
+    def key(c: analysis.Cell) -> tuple:
+        return (c.scenario, c.service, c.mode, c.load)
+
+    ca, cb = {key(c): c for c in analysis.cells(a)}, {key(c): c for c in analysis.cells(b)}
+    rows = []
+    for k in [k for k in ca if k in cb]:
+        x, y = ca[k].estimate(figure), cb[k].estimate(figure)
         scenario, service, mode, load = k
-        out.append([scenario, service, f"{load}{'' if mode == 'closed' else ' req/s'}",
-                    fmt(x.ok_rps), fmt(y.ok_rps), _ratio(x.ok_rps, y.ok_rps),
-                    fmt(x.latency_ms.p99, 1), fmt(y.latency_ms.p99, 1),
-                    _ratio(x.latency_ms.p99, y.latency_ms.p99),
-                    str(x.errors.total), str(y.errors.total)])
-    return out
+        rows.append([scenario, service, f"{load}{'' if mode == 'closed' else ' req/s'}",
+                     fmt_estimate(x), fmt_estimate(y), _ratio(x, y), verdict(x, y)])
+    return rows
 
 
 def peak_rows(a: list[Level], b: list[Level]) -> list[list[str]]:
     pa, pb = analysis.peaks(a), analysis.peaks(b)
-    return [[scenario, service, fmt(pa[k].ok_rps), fmt(pb[k].ok_rps), _ratio(pa[k].ok_rps, pb[k].ok_rps)]
+    return [[scenario, service, fmt_estimate(pa[k].ok_rps), fmt_estimate(pb[k].ok_rps),
+             _ratio(pa[k].ok_rps, pb[k].ok_rps), verdict(pa[k].ok_rps, pb[k].ok_rps)]
             for k in pa if k in pb for scenario, service in [k]]
+
+
+def cpu_of(doc: dict) -> str:
+    cpu = doc["environment"].get("cpu") or {}
+    return cpu.get("model_name") or doc["environment"]["cpu_model"]
 
 
 def _origin(doc: dict) -> str:
     env = doc["environment"]
-    return f"commit {str(env['git_commit'])[:10]}, {env['placement']['mode']}, {env['cpu_model']}"
+    return f"commit {str(env['git_commit'])[:10]}, {env['placement']['mode']}, {cpu_of(doc)}"
 
 
 def warnings(a: dict, b: dict) -> list[str]:
@@ -49,23 +67,28 @@ def warnings(a: dict, b: dict) -> list[str]:
     tool_a, tool_b = a["run"]["options"].get("tool"), b["run"]["options"].get("tool")
     if tool_a != tool_b:
         out.append(f"warning: closed loops by different tools ({tool_a} vs {tool_b})")
-    if a["environment"]["cpu_model"] != b["environment"]["cpu_model"]:
-        out.append("warning: different CPU models, ratios compare machines as much as code")
+    if cpu_of(a) != cpu_of(b):
+        out.append(f"warning: different CPUs ({cpu_of(a)} vs {cpu_of(b)}): the ratio between stacks "
+                   "moves with the CPU, so these runs compare machines as much as code")
     return out
 
 
 def render(a: dict, b: dict) -> str:
     ra, rb = a["run"]["id"], b["run"]["id"]
     la, lb = typed_levels(a), typed_levels(b)
-    levels = level_rows(la, lb)
-    counts = (f"{len(levels)} levels in both; {len(la) - len(levels)} only in A, "
-              f"{len(lb) - len(levels)} only in B.")
-    notes = [f"A = {ra} ({_origin(a)})", f"B = {rb} ({_origin(b)})", counts, *warnings(a, b)]
+    cells = cell_rows(la, lb)
+    moved = Counter(row[-1] for row in cells)
+    counts = (f"{len(cells)} cells in both: {moved[SAME]} no significant change, "
+              f"{moved['higher in B']} higher in B, {moved['lower in B']} lower in B, "
+              f"{moved[ONE_ROUND]} with a single round "
+              "(successful req/s; significant = the two 95 % intervals do not overlap)")
+    notes = [counts, f"A = {ra} ({_origin(a)})", f"B = {rb} ({_origin(b)})", *warnings(a, b)]
     peaks = peak_rows(la, lb)
+    header = ["scenario", "service", "A", "B", "B/A", "change"]
     return "\n".join([
         f"# Compare {ra} vs {rb}", "", *(f"- {n}" for n in notes), "",
-        "## Peaks (successful req/s; generator-bound levels left out)", "",
-        table(["scenario", "service", "A", "B", "B/A"], peaks) if peaks else "_no peak in common_", "",
-        "## Levels (successful req/s, p99 ms, errors)", "",
-        table(["scenario", "service", "users", "req/s A", "req/s B", "B/A", "p99 A", "p99 B", "B/A",
-               "errors A", "errors B"], levels) if levels else "_no level in common_", ""])
+        "## Peaks (successful req/s, median [95 % interval]; generator-bound cells left out)", "",
+        table(header, peaks) if peaks else "_no peak in common_", "",
+        "## Cells (successful req/s, median [95 % interval])", "",
+        table(["scenario", "service", "load", "A", "B", "B/A", "change"], cells)
+        if cells else "_no cell in common_", ""])

@@ -10,27 +10,27 @@ from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
 from ..results import levels as typed_levels
-from .markdown import MIB, index, render
+from .markdown import index, render
 
-PANELS = [
-    ("requests/s", lambda lv: lv.rps),
-    ("p50 latency (ms)", lambda lv: lv.latency_ms.p50),
-    ("p99 latency (ms)", lambda lv: lv.latency_ms.p99),
-    ("errors (% of attempts)", lambda lv: None if lv.error_rate is None else 100 * lv.error_rate),
-    ("service CPU (% of 1 vCPU)", lambda lv: lv.service_cpu.percent_of_quota),
-    ("service memory peak (MiB)", lambda lv: None if lv.service_memory.peak_bytes is None
-     else lv.service_memory.peak_bytes / MIB),
+PANELS = [  # (title, analysis.FIGURES key): the median over rounds of each cell
+    ("successful requests/s", "ok_rps"),
+    ("CPU per request (µs)", "cpu_per_request_us"),
+    ("p99 latency (ms)", "p99_ms"),
+    ("p50 latency (ms)", "p50_ms"),
+    ("service CPU (% of 1 vCPU)", "cpu_percent"),
+    ("service memory peak (MiB)", "peak_mib"),
 ]
 
 
 def scenario_figure(scenario: str, by_service: dict, colors: dict) -> go.Figure:
     fig = make_subplots(rows=2, cols=3, subplot_titles=[t for t, _ in PANELS],
                         horizontal_spacing=0.07, vertical_spacing=0.14)
-    for service, levels in by_service.items():
-        users = sorted(levels)
-        for i, (title, value) in enumerate(PANELS):
+    for service, cells in by_service.items():
+        users = sorted(cells)
+        for i, (title, figure) in enumerate(PANELS):
             fig.add_trace(go.Scatter(
-                x=users, y=[value(levels[u]) for u in users], mode="lines+markers", name=service,
+                x=users, y=[cells[u].estimate(figure).median for u in users], mode="lines+markers",
+                name=service,
                 legendgroup=service, showlegend=i == 0, line={"color": colors[service]},
                 hovertemplate=f"{service}<br>%{{x}} users<br>{title}: %{{y:,.1f}}<extra></extra>",
             ), row=i // 3 + 1, col=i % 3 + 1)

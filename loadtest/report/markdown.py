@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .. import analysis
+from .. import analysis, stats
 from ..level import Level
 from ..results import levels as typed_levels
+from ..stats import Estimate
 
 MIB = 1024 * 1024
 BOUND_MARK = " †"
 
 
 def index(levels: list[Level], mode: str = "closed") -> dict:
-    """{scenario: {service: {users_or_rate: level}}}, in the order they were measured."""
+    """{scenario: {service: {users_or_rate: Cell}}}, in the order they were measured."""
     out: dict = defaultdict(lambda: defaultdict(dict))
-    for lv in levels:
-        if lv.mode == mode:
-            out[lv.scenario][lv.service][lv.load] = lv
+    for c in analysis.cells(levels):
+        if c.mode == mode:
+            out[c.scenario][c.service][c.load] = c
     return out
 
 
@@ -27,24 +28,39 @@ def fmt(value, digits: int = 0, suffix: str = "") -> str:
     return f"{value:,.{digits}f}{suffix}"
 
 
-def errors_cell(lv: Level) -> str:
-    total = lv.errors.total
+def fmt_estimate(e: Estimate, digits: int = 0, suffix: str = "") -> str:
+    """The median, and its interval when there is more than one sample: 4,210 [4,100–4,300]."""
+    if e.median is None:
+        return "–"
+    if e.n < 2:
+        return fmt(e.median, digits, suffix)
+    noisy = " ~" if e.noisy else ""
+    return f"{fmt(e.median, digits)} [{fmt(e.low, digits)}–{fmt(e.high, digits)}]{suffix}{noisy}"
+
+
+def errors_cell(c: analysis.Cell) -> str:
+    total = sum(lv.errors.total for lv in c.levels)
     if not total:
         return "0"
-    kinds = {**lv.errors.status, **lv.errors.transport}
+    kinds: dict[str, int] = {}
+    for lv in c.levels:
+        for k, v in {**lv.errors.status, **lv.errors.transport}.items():
+            kinds[k] = kinds.get(k, 0) + v
+    attempts = sum(lv.requests + sum(lv.errors.transport.values()) for lv in c.levels)
     top = ", ".join(f"{k}: {v}" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1])[:2])
-    return f"{total} ({100 * (lv.error_rate or 0):.1f} %; {top})"
+    return f"{total} ({100 * total / max(attempts, 1):.1f} %; {top})"
 
 
-# Each metric: (title, cell function). A cell is marked † when the generator was the bottleneck.
+# Each metric: (title, cell function). † marks a cell the load generator bounded in some round.
 METRICS = [
-    ("Requests/s", lambda lv: fmt(lv.rps)),
-    ("p99 latency (ms)", lambda lv: fmt(lv.latency_ms.p99, 1)),
-    ("p50 latency (ms)", lambda lv: fmt(lv.latency_ms.p50, 1)),
-    ("Errors", errors_cell),
-    ("Service CPU (% of its 1-vCPU quota)", lambda lv: fmt(lv.service_cpu.percent_of_quota, 0, " %")),
-    ("Service memory, peak (MiB)", lambda lv: fmt((lv.service_memory.peak_bytes or 0) / MIB, 0)
-     if lv.service_memory.peak_bytes is not None else "–"),
+    ("Successful requests/s", lambda c: fmt_estimate(c.ok_rps)),
+    ("Service CPU per successful request (µs)", lambda c: fmt_estimate(c.estimate("cpu_per_request_us"))),
+    ("p99 latency (ms)", lambda c: fmt_estimate(c.estimate("p99_ms"), 1)),
+    ("p50 latency (ms)", lambda c: fmt_estimate(c.estimate("p50_ms"), 1)),
+    ("Errors (all rounds)", errors_cell),
+    ("Service CPU (% of its 1-vCPU quota)", lambda c: fmt_estimate(c.estimate("cpu_percent"), 0, " %")),
+    ("Service memory, peak (MiB)", lambda c: fmt_estimate(c.estimate("peak_mib"))),
+    ("What limited it", lambda c: c.bound),
 ]
 
 
@@ -57,23 +73,28 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 
 def closed_tables(by_service: dict) -> list[str]:
     services = list(by_service)
-    users = sorted({u for levels in by_service.values() for u in levels})
+    users = sorted({u for cells in by_service.values() for u in cells})
     out = []
     for title, cell in METRICS:
         rows = []
         for u in users:
             row = [str(u)]
             for s in services:
-                lv = by_service[s].get(u)
-                row.append("" if lv is None else cell(lv) + (BOUND_MARK if lv.generator.bound else ""))
+                c = by_service[s].get(u)
+                row.append("" if c is None else cell(c) + (BOUND_MARK if c.generator_bound else ""))
             rows.append(row)
         out += [f"**{title}**", "", table(["users", *services], rows), ""]
     return out
 
 
+def _median_round(c: analysis.Cell) -> Level:
+    ordered = sorted(c.levels, key=lambda lv: lv.ok_rps or 0)
+    return ordered[(len(ordered) - 1) // 2]
+
+
 def resources_table(by_service: dict) -> list[str]:
-    """At each service's highest level: shared servers' CPU and connections held."""
-    top = {s: levels[max(levels)] for s, levels in by_service.items()}
+    """At each service's highest level (its median round): shared servers' CPU and connections held."""
+    top = {s: _median_round(cells[max(cells)]) for s, cells in by_service.items()}
     # A compose run has MySQL 8.4 where a native run has MariaDB: name what ran.
     sql = "mysql" if any("mysql" in lv.databases or "mysql" in lv.db_connections
                          for lv in top.values()) else "mariadb"
@@ -95,31 +116,34 @@ def resources_table(by_service: dict) -> list[str]:
 
 def devices_table(by_service: dict) -> list[str]:
     rows = []
-    for s, levels in by_service.items():
-        for u, lv in levels.items():
-            d = lv.devices_post
-            if d:
-                rows.append([s, str(u), str(d["status_201"]), str(d["in_flight_at_deadline"]),
-                             fmt(d["rows_inserted"]), f"{d['cache_found']}/{d['cache_checked']}",
-                             {True: "yes", False: "**NO**"}.get(d["consistent"], "–"),
-                             d.get("error") or ""])
+    for s, cells in by_service.items():
+        for u, c in cells.items():
+            for lv in c.levels:
+                d = lv.devices_post
+                if d:
+                    rows.append([s, str(u), str(lv.round), str(d["status_201"]), str(d["in_flight_at_deadline"]),
+                                 fmt(d["rows_inserted"]), f"{d['cache_found']}/{d['cache_checked']}",
+                                 {True: "yes", False: "**NO**"}.get(d["consistent"], "–"),
+                                 d.get("error") or ""])
     if not rows:
         return []
     title = ("**Data check**: 201 responses vs rows inserted vs memcached keys found (rows may "
              "exceed the 201s by requests aborted at the deadline; keys are looked up for rows "
              "younger than the cache TTL)")
     return [title, "",
-            table(["service", "users", "201", "in flight", "rows", "cache found/checked", "consistent",
-                   "probe error"], rows), ""]
+            table(["service", "users", "round", "201", "in flight", "rows", "cache found/checked",
+                   "consistent", "probe error"], rows), ""]
 
 
 def open_table(by_service: dict) -> list[str]:
     rows = []
-    for s, levels in by_service.items():
-        for target, lv in sorted(levels.items()):
-            rows.append([s, fmt(lv.target_rps), fmt(lv.rps), fmt(lv.achieved_ratio, 2),
-                         fmt(lv.dropped), fmt(lv.latency_ms.p50, 1), fmt(lv.latency_ms.p99, 1),
-                         errors_cell(lv)])
+    for s, cells in by_service.items():
+        for target, c in sorted(cells.items()):
+            achieved = stats.estimate(lv.achieved_ratio for lv in c.levels)
+            dropped = sum(lv.dropped or 0 for lv in c.levels)
+            rows.append([s, fmt(target), fmt_estimate(c.estimate("ok_rps")), fmt_estimate(achieved, 2),
+                         fmt(dropped), fmt_estimate(c.estimate("p50_ms"), 1),
+                         fmt_estimate(c.estimate("p99_ms"), 1), errors_cell(c)])
     return ["**Open loop** (constant arrival rate below the measured peak)", "",
             table(["service", "target req/s", "achieved req/s", "achieved/target", "dropped",
                    "p50 ms", "p99 ms", "errors"], rows), ""]
@@ -185,8 +209,8 @@ def busy_warning(levels: list[Level], cpu_count: int) -> list[str]:
 
 
 def peaks_table(levels: list[Level]) -> list[str]:
-    """The peak of every scenario per service (analysis.peak: the closed-loop level with the
-    most successful requests/s that the generator did not bound), and where it was reached."""
+    """Each scenario's peak per service (analysis.peak) with its interval, its CPU per request,
+    its users and what limited it."""
     peaks = analysis.peaks(levels)
     services = analysis.services_of(levels)
     rows = []
@@ -198,16 +222,19 @@ def peaks_table(levels: list[Level]) -> list[str]:
         rows.append(row)
     if not rows:
         return []
-    return ["## Peaks", "", ("Successful requests/s at each service's best closed-loop level, its "
-                             "users in brackets; levels bounded by the load generator are left out "
-                             "(all of them: †, no figure)."), "",
+    return ["## Peaks", "", ("Successful requests/s at each service's best closed-loop load: the "
+                             "median over rounds [95 % interval], (users, what limited it), and the "
+                             "service's CPU per successful request in µs. Cells bounded by the load "
+                             "generator are left out (all of them: †). ~ marks a noisy cell "
+                             "(coefficient of variation over 10 %)."), "",
             table(["scenario", *services], rows), ""]
 
 
 def peak_cell(p: analysis.Peak) -> str:
-    if p.level is None:
+    if p.cell is None:
         return "†"
-    return f"{fmt(p.ok_rps)} ({p.level.users})"
+    cpu = p.cell.estimate("cpu_per_request_us")
+    return f"{fmt_estimate(p.ok_rps)} ({p.cell.load}, {p.cell.bound}); {fmt_estimate(cpu)} µs"
 
 
 def render(doc: dict) -> str:

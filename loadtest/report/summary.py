@@ -1,13 +1,18 @@
 """`loadtest summary DIR [DIR ...]`: the figures README quotes, from one definition of a peak
-(analysis.peak): each scenario's peak per service, and the ratios between services, per run and
-(with several runs of the same protocol) their median. A ratio is taken within one run only."""
+(analysis.peak). Per scenario: every service's peak successful req/s and CPU per request with
+their intervals and what limited them; then ratios between services, taken round by round
+within a run, with their intervals. A ratio of throughputs is called a stack comparison only
+where both sides were bound by their own CPU; elsewhere the CPU-per-request ratio is the one
+that compares the stacks."""
 
 from __future__ import annotations
 
 from .. import analysis
 from ..level import Level
 from ..results import levels as typed_levels
-from .markdown import fmt, peak_cell, table
+from ..stats import Estimate
+from .compare import cpu_of
+from .markdown import fmt_estimate, peak_cell, table
 
 DEFAULT_RATIOS = ("go_stdlib/fastapi_tuned", "fastapi_tuned/fastapi_naive", "rust_axum/go_stdlib")
 
@@ -28,35 +33,51 @@ def peaks_table(levels: list[Level]) -> str:
     return table(["scenario", *services], rows)
 
 
-def ratio_rows(runs: list[list[Level]], pairs: list[tuple[str, str]]) -> list[list[str]]:
-    per_run = [analysis.peaks(levels) for levels in runs]
-    scenarios = list(dict.fromkeys(s for levels in runs for s in analysis.scenarios_of(analysis.closed(levels))))
+def significance(e: Estimate) -> str:
+    if e.median is None:
+        return "–"
+    if e.n < 2:
+        return "one round: not tested"
+    return "significant" if e.excludes(1.0) else "not significant"
+
+
+def ratio_rows(levels: list[Level], pairs: list[tuple[str, str]]) -> list[list[str]]:
+    peaks = analysis.peaks(levels)
     rows = []
     for numerator, denominator in pairs:
-        for scenario in scenarios:
-            values = [analysis.ratio(p, scenario, numerator, denominator) for p in per_run]
-            if all(v is None for v in values):
+        for scenario in analysis.scenarios_of(analysis.closed(levels)):
+            rps = analysis.ratio(peaks, scenario, numerator, denominator)
+            if rps.median is None:
                 continue
-            median = analysis.median(values)
-            rows.append([f"{numerator} / {denominator}", scenario,
-                         *(fmt(v, 2, "x") for v in values), fmt(median, 2, "x")])
+            cpu = analysis.ratio(peaks, scenario, denominator, numerator, figure="cpu_per_request_us")
+            kind = ("stack comparison" if analysis.stack_comparison(peaks, scenario, numerator, denominator)
+                    else f"not both service-bound ({_bounds(peaks, scenario, numerator, denominator)}): "
+                         "compare CPU per request")
+            rows.append([f"{numerator} / {denominator}", scenario, fmt_estimate(rps, 2, "x"),
+                         significance(rps), fmt_estimate(cpu, 2, "x"), significance(cpu), kind])
     return rows
 
 
+def _bounds(peaks: dict, scenario: str, a: str, b: str) -> str:
+    return " / ".join(peaks[(scenario, s)].cell.bound for s in (a, b))
+
+
 def render(docs: list[dict], pairs: list[tuple[str, str]]) -> str:
-    runs = [typed_levels(doc) for doc in docs]
     lines = ["# Summary", ""]
-    for doc, levels in zip(docs, runs, strict=True):
-        env = doc["environment"]
-        origin = (f"commit `{str(env['git_commit'])[:10]}`, {env['cpu_model']}, "
-                  f"{env['placement']['mode']}; successful req/s at the peak (users); "
-                  "† = every level generator-bound")
-        lines += [f"## {doc['run']['id']}", "", origin, "", peaks_table(levels), ""]
-    header = ["ratio", "scenario", *(f"run {i + 1}" for i in range(len(runs))), "median"]
-    rows = ratio_rows(runs, pairs)
-    lines += ["## Ratios of peaks (within each run)", "",
-              table(header, rows) if rows else "_no pair measured in these runs_", ""]
-    if len({doc["environment"]["cpu_model"] for doc in docs}) > 1:
-        lines += [("warning: the runs ran on different CPU models; their ratios differ for that "
-                   "reason too"), ""]
+    for doc in docs:
+        levels = typed_levels(doc)
+        env, rounds = doc["environment"], doc["run"]["options"].get("rounds", 1)
+        origin = (f"commit `{str(env['git_commit'])[:10]}`, {cpu_of(doc)}, "
+                  f"{env['placement']['mode']}, {rounds} round(s)")
+        rows = ratio_rows(levels, pairs)
+        header = ["ratio", "scenario", "req/s ratio", "", "CPU-per-request ratio (den/num)", "", "what it compares"]
+        lines += [f"## {doc['run']['id']}", "", origin, "",
+                  ("Peaks: successful req/s, median [95 % interval] (users, what limited it); CPU "
+                   "per successful request in µs. † = every cell generator-bound."), "",
+                  peaks_table(levels), "",
+                  "Ratios at each service's peak, round by round (median [95 % interval]):", "",
+                  table(header, rows) if rows else "_no pair measured in this run_", ""]
+    if len({cpu_of(doc) for doc in docs}) > 1:
+        lines += [("warning: the runs ran on different CPUs; ratios between stacks move with the "
+                   "CPU, so compare them only within one CPU"), ""]
     return "\n".join(lines)

@@ -9,7 +9,6 @@ from .. import analysis
 from ..plan import SweepPlan, human
 from ..results import levels as typed_levels
 from ..runtime.isolation import Placement
-from .markdown import MIB
 
 
 def print_plan(plan: SweepPlan, placement: Placement, rf, console) -> None:
@@ -29,21 +28,22 @@ def summary_table(doc: dict) -> Table:
     """One row per scenario and service: the peak (analysis.peak) and what surrounds it."""
     levels = typed_levels(doc)
     t = Table(title=f"peaks — {doc['run']['id']}", caption=(
-        "ok req/s at the peak level (users), its p99; errors over all levels; max CPU % of the "
-        "1-vCPU quota; peak MiB; † = generator-bound levels left out"))
-    for col in ("scenario", "service", "req/s", "users", "p99 ms", "err", "CPU", "MiB", "†"):
-        t.add_column(col, justify="left" if col in ("scenario", "service") else "right",
-                     no_wrap=col in ("scenario", "service"))
+        "successful req/s at the peak, median over rounds ± half its 95 % interval; µs of "
+        "service CPU per request; errors over all levels; † generator-bound cells left out"))
+    for col in ("scenario", "service", "req/s", "±", "users", "µs/req", "p99 ms", "err", "bound"):
+        t.add_column(col, justify="left" if col in ("scenario", "service", "bound") else "right",
+                     no_wrap=True)
     for (scenario, service), p in analysis.peaks(levels).items():
-        group = [lv for lv in analysis.closed(levels) if lv.service == service and lv.scenario == scenario]
-        lv = p.level
-        t.add_row(scenario, service, "–" if lv is None else f"{lv.ok_rps or 0:,.0f}",
-                  "–" if lv is None else str(lv.users),
-                  "–" if lv is None or lv.latency_ms.p99 is None else f"{lv.latency_ms.p99:,.1f}",
-                  str(sum(x.errors.total for x in group)),
-                  f"{max((x.service_cpu.percent_of_quota or 0) for x in group):.0f}",
-                  f"{max((x.service_memory.peak_bytes or 0) for x in group) / MIB:.0f}",
-                  str(p.bound_levels) if p.bound_levels else "")
+        errors = sum(lv.errors.total for lv in analysis.closed(levels)
+                     if lv.service == service and lv.scenario == scenario)
+        if p.cell is None:
+            t.add_row(scenario, service, "†", "", "", "", "", str(errors), "generator")
+            continue
+        rps, cpu, p99 = p.ok_rps, p.cell.estimate("cpu_per_request_us"), p.cell.estimate("p99_ms")
+        spread = f"{50 * (rps.high - rps.low) / rps.median:.0f}%" if rps.n > 1 and rps.median else ""
+        t.add_row(scenario, service, f"{rps.median:,.0f}", spread, str(p.cell.load),
+                  "–" if cpu.median is None else f"{cpu.median:,.0f}",
+                  "–" if p99.median is None else f"{p99.median:,.1f}", str(errors), p.cell.bound)
     return t
 
 

@@ -25,6 +25,7 @@ class Scenario:
     expected_status: int
     summary: str = ""
     body: str = ""  # a literal JSON body sent with every request ("" for none)
+    upstream: bool = False  # waits on an upstream by design: its throughput is the upstream's
 
     def url(self, base_url: str, fib_n: int = 25) -> str:
         return base_url + self.path.format(fib_n=fib_n)

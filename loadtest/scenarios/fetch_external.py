@@ -15,5 +15,5 @@ class FetchExternal(Scenario):
         mock.reset(ctx.mock_key)
 
 
-FETCH_EXTERNAL = FetchExternal("fetch-external", "GET", "/api/fetch-external", 200,
+FETCH_EXTERNAL = FetchExternal("fetch-external", "GET", "/api/fetch-external", 200, upstream=True,
                                summary="call a slow upstream (the external mock), I/O-bound")

@@ -19,7 +19,7 @@ PLACEMENT = isolation.placement([0, 1], mode="cgroup-v1")
 
 def level(service: str, scenario: str, users: int, fixture: str, rate: float | None = None,
           cpu_s: float = 0.5, generator_cpu: float = 0.3, ceiling: float | None = None,
-          scale: float = 1.0) -> Level:
+          scale: float = 1.0, round_: int = 1) -> Level:
     tool = tools.get(fixture.split("/")[0])
     load = Load(SCENARIOS[scenario], users, 1.0, rate=rate)
     parsed = tool.parse((FIXTURES / f"{fixture}.json").read_bytes(), load)
@@ -43,16 +43,18 @@ def level(service: str, scenario: str, users: int, fixture: str, rate: float | N
         db_connections={"postgres": {"max": 10, "mean": 9.5, "samples": 3},
                         "mariadb": {"max": 0, "mean": 0.0, "samples": 3}},
         host_cpu={"busy_cores": 1.5, "benchmark_cores": 1.5, "other_cores": 0.0},
-        extra=extra, raw=f"raw/{service}.{scenario}.{users}.json"))
+        extra=extra, raw=f"raw/{service}.{scenario}.{users}.json", round=round_))
 
 
-def document(tmp: Path, label: str = "sample", scale: float = 1.0) -> results.ResultsFile:
+def document(tmp: Path, label: str = "sample", scale: float = 1.0, rounds: int = 1) -> results.ResultsFile:
+    """Two services on devices-get at 10 and 20 users (django's with 503s), a devices-post and
+    an open-loop level; each round scales the rates by 1, 1.05, 1.10, ... (a drifting machine)."""
     tmp.mkdir(parents=True, exist_ok=True)
     rf = results.ResultsFile.new(
         tmp, run={"id": tmp.name, "label": label, "command": ["loadtest", "sweep"],
                   "options": {"levels": [10, 20], "duration_s": 1.0, "warmup_s": 0.0, "pause_s": 0.0,
                               "keepalive": True, "fib_n": 25, "external_delay_ms": 500,
-                              "skip_gate": False, "tool": "oha"}},
+                              "skip_gate": False, "tool": "oha", "rounds": rounds}},
         environment=results.environment(PLACEMENT.as_dict(), ["oha"]),
     )
     for name in ("go_stdlib", "django"):
@@ -60,9 +62,11 @@ def document(tmp: Path, label: str = "sample", scale: float = 1.0) -> results.Re
                        gate={"status": "passed", "seconds": 1.0, "command": "pytest", "output_tail": ""})
     rf.set_service("rust_axum", status="gate-failed", error="contract suite failed: not measured",
                    gate={"status": "failed", "seconds": 2.0, "command": "pytest", "output_tail": "1 failed"})
-    for svc, fx in (("go_stdlib", "oha/ok"), ("django", "oha/mixed")):
-        for users in (10, 20):
-            rf.add_level(level(svc, "devices-get", users, fx, scale=scale))
+    for r in range(1, rounds + 1):
+        for svc, fx in (("go_stdlib", "oha/ok"), ("django", "oha/mixed")):
+            for users in (10, 20):
+                rf.add_level(level(svc, "devices-get", users, fx, scale=scale * (1 + 0.05 * (r - 1)),
+                                   round_=r))
     rf.add_level(level("go_stdlib", "devices-post", 10, "oha/devices_post_go_stdlib"))
     rf.add_level(level("go_stdlib", "fetch-external", 10, "k6/open_dropped", rate=200.0))
     rf.finish("complete")

@@ -4,8 +4,9 @@ import re
 import time
 
 import psutil
+import pytest
 
-from loadtest import report, results
+from loadtest import analysis, report, results
 from loadtest.probes import HostCpu
 from loadtest.report import compare, html, markdown, summary, terminal
 from loadtest.report.markdown import busy_warning
@@ -18,7 +19,8 @@ def test_markdown_tables(tmp_path):
     md = markdown.render(doc)
     assert "## devices-get" in md and "## devices-post" in md
     assert "| users | go_stdlib | django |" in md
-    assert re.search(r"\| 10 \| 51,319 \| 45,941 \|", md)  # requests/s row: ours, not oha's
+    # successful requests/s, from counts (not oha's rate): django's 503s (oha/mixed) do not count
+    assert re.search(r"\| 10 \| 51,319 \| 15,163 \|", md)
     assert "gate-failed" in md  # a failed gate is reported, not hidden
     assert "503: 15444" in md  # errors by kind
     assert "**Open loop**" in md and "Data check" in md
@@ -38,7 +40,7 @@ def test_write_all_and_summary(tmp_path):
     assert md.exists() and page.exists()
     table = terminal.summary_table(rf.doc)
     cells = {(table.columns[0]._cells[i], table.columns[1]._cells[i]): i for i in range(table.row_count)}
-    errors = table.columns[5]._cells
+    errors = table.columns[7]._cells
     assert int(errors[cells[("devices-get", "django")]]) > 0
     assert errors[cells[("devices-get", "go_stdlib")]] == "0"
 
@@ -48,7 +50,7 @@ def test_compare_ratios(tmp_path):
     b = document(tmp_path / "b", scale=2.0).doc
     text = compare.render(a, b)
     assert "2.00x" in text and "1.00x" in text
-    assert "6 levels in both" in text
+    assert "6 cells in both" in text and "6 with a single round" in text  # one sample: no verdict
     assert "| devices-get | go_stdlib |" in text.split("## Levels")[0]  # the peaks come first
     line = next(l for l in text.splitlines() if l.startswith("| devices-get | go_stdlib | 10 |"))
     assert "| 2.00x |" in line
@@ -90,14 +92,36 @@ def test_markdown_opens_with_the_peaks(tmp_path):
     md = markdown.render(document(tmp_path).doc)
     peaks = md.split("## Peaks")[1].split("## devices-get")[0]
     # successful requests/s: django's 503s (oha/mixed) do not count toward its peak
-    assert re.search(r"\| devices-get \| 51,319 \(\d+\) \| 15,163 \(\d+\) \|", peaks)
+    assert re.search(r"\| devices-get \| 51,319 \(\d+, service\); \d+ µs \| 15,163 \(\d+, service\); \d+ µs \|", peaks)
 
 
-def test_summary_ratios_over_runs(tmp_path):
-    a = document(tmp_path / "a").doc
-    b = document(tmp_path / "b", scale=2.0).doc
+def test_summary_gives_each_run_its_ratios_with_significance(tmp_path):
+    a = document(tmp_path / "a", rounds=3).doc
+    b = document(tmp_path / "b", scale=2.0, rounds=3).doc
     text = summary.render([a, b], [("go_stdlib", "django")])
-    row = next(line for line in text.splitlines() if line.startswith("| go_stdlib / django | devices-get |"))
-    cells = [c.strip() for c in row.strip("|").split("|")]
-    assert cells[2] == cells[3] == cells[4]  # the same ratio in both runs: scale moves both sides
+    rows = [line for line in text.splitlines() if line.startswith("| go_stdlib / django | devices-get |")]
+    assert len(rows) == 2  # one per run
+    first, second = ([c.strip() for c in row.strip("|").split("|")] for row in rows)
+    assert first[2] == second[2]  # scale moves both services: the same ratio in both runs
+    assert first[3] == "significant"
     assert summary.parse_ratio("a/b") == ("a", "b")
+
+
+def test_rounds_give_intervals_and_round_by_round_ratios(tmp_path):
+    doc = document(tmp_path, rounds=3).doc
+    peaks = analysis.peaks(results.levels(doc))
+    go = peaks[("devices-get", "go_stdlib")]
+    assert go.ok_rps.n == 3 and go.ok_rps.low < go.ok_rps.median < go.ok_rps.high
+    # both services drift together round by round, so their ratio does not move
+    r = analysis.ratio(peaks, "devices-get", "go_stdlib", "django")
+    assert r.n == 3 and r.low == pytest.approx(r.high) and r.excludes(1.0)
+    assert "[" in markdown.render(doc).split("## Peaks")[1]  # intervals are shown
+
+
+def test_compare_says_no_significant_change_when_intervals_overlap(tmp_path):
+    a = document(tmp_path / "a", rounds=3).doc
+    b = document(tmp_path / "b", rounds=3).doc
+    text = compare.render(a, b)
+    assert "0 higher in B, 0 lower in B" in text and "no significant change" in text
+    faster = compare.render(a, document(tmp_path / "c", rounds=3, scale=2.0).doc)
+    assert "higher in B" in faster.split("## Cells")[1]
