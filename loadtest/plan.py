@@ -5,6 +5,7 @@ tested without a single request."""
 
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import asdict, dataclass, field
 
@@ -13,12 +14,15 @@ from .errors import UsageError
 from .scenarios import SCENARIOS
 
 OPEN_LOOP_FRACTIONS = (0.25, 0.50, 0.75, 0.90)
-START_OVERHEAD_S = 5.0  # start + health check of a service, per scenario (an estimate)
-GATE_ESTIMATE_S = 30.0  # one contract-suite run per service (an estimate)
-# The defaults of a full sweep, and of --quick (a first look of a few minutes).
-DEFAULTS = {"levels": "10:100:10", "duration": "10s", "warmup": "5s", "pause": "2s"}
+# Estimates of the time around the measurements, from the sweeps on this project's machines.
+START_OVERHEAD_S = 5.0  # start + health check of a service
+GATE_ESTIMATE_S = 45.0  # one contract-suite run per service
+LEVEL_OVERHEAD_S = 0.8  # probes, hooks and the results file around each level
+# The reference protocol (all services and scenarios, 3 interleaved rounds, under 90 minutes on
+# two cores), and --quick (a first look of a few minutes).
+DEFAULTS = {"levels": "10,25,50,75,100", "duration": "6s", "warmup": "3s", "pause": "1s", "rounds": 3}
 QUICK = {"scenarios": ["devices-get", "fib"], "levels": "10,50,100", "duration": "2s",
-         "warmup": "1s", "pause": "0.5s"}
+         "warmup": "1s", "pause": "0.5s", "rounds": 2}
 
 
 def parse_duration(text: str) -> float:
@@ -62,7 +66,9 @@ class SweepPlan:
     external_delay_ms: int = 500
     skip_gate: bool = False
     quick: bool = False
-    runtime: str = "native"  # or "compose": see loadtest/runtime.py
+    runtime: str = "native"  # or "compose": see loadtest/runtime/
+    rounds: int = 1  # each round visits every cell once, in a seeded random order
+    seed: int = 0  # of that order; recorded so the order can be replayed
     open_loop_fractions: list[float] = field(default_factory=lambda: list(OPEN_LOOP_FRACTIONS))
 
     def tools(self) -> list[str]:
@@ -76,13 +82,19 @@ class SweepPlan:
     def steps_per_scenario(self) -> int:
         return len(self.levels) + (len(self.open_loop_fractions) if self.open_loop else 0)
 
-    def scenario_seconds(self) -> float:
-        return self.warmup_s + self.steps_per_scenario() * (self.duration_s + self.pause_s)
+    def level_seconds(self) -> float:
+        return self.duration_s + self.pause_s + LEVEL_OVERHEAD_S
+
+    def cells_per_round(self) -> int:
+        return len(self.services) * len(self.scenarios) * self.steps_per_scenario()
 
     def expected_seconds(self) -> float:
-        per_service = len(self.scenarios) * (self.scenario_seconds() + START_OVERHEAD_S)
-        gate = 0.0 if self.skip_gate else GATE_ESTIMATE_S
-        return len(self.services) * (per_service + gate)
+        """Gate and start of every service, a warm-up per service and scenario, then every
+        round's cells."""
+        per_service = START_OVERHEAD_S + (0.0 if self.skip_gate else GATE_ESTIMATE_S)
+        warmups = len(self.scenarios) * (self.warmup_s + LEVEL_OVERHEAD_S if self.warmup_s > 0 else 0.0)
+        return (len(self.services) * (per_service + warmups)
+                + self.rounds * self.cells_per_round() * self.level_seconds())
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -110,7 +122,11 @@ def from_args(args) -> SweepPlan:
         pause_s=parse_duration(pick("pause")), tool=args.tool, open_loop=args.open_loop,
         keepalive=not args.no_keepalive, fib_n=args.fib_n, external_delay_ms=args.external_delay,
         skip_gate=args.skip_gate, quick=quick, runtime=args.runtime,
+        rounds=args.rounds if args.rounds is not None else (QUICK if quick else DEFAULTS)["rounds"],
+        seed=args.seed if args.seed is not None else random.SystemRandom().randrange(2**31),
     )
+    if plan.rounds < 1:
+        raise UsageError("--rounds must be at least 1")
     shortest = max(tools.get(t).min_duration_s for t in plan.tools())
     if plan.duration_s < shortest:
         raise UsageError(f"{', '.join(plan.tools())} runs levels of at least {shortest:g} s: use "

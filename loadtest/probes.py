@@ -37,15 +37,21 @@ class HostCpu:
         self.t0, self.own0 = psutil.cpu_times(), _harness_cpu_seconds()
 
     def split(self, seconds: float, service_s: float | None, generator_s: float,
-              databases: dict[str, dict]) -> dict:
+              databases: dict[str, dict], idle_services_s: float | None = None) -> dict:
+        """Cores busy over the level: all of them, the benchmark's own (the idle services
+        included), everything else; and the hypervisor's steal in % of the elapsed CPU time."""
         t1 = psutil.cpu_times()
-        busy = (sum(t1) - sum(self.t0)) - (_idle(t1) - _idle(self.t0))
+        total = sum(t1) - sum(self.t0)
+        busy = total - (_idle(t1) - _idle(self.t0))
         dbs = sum((d.get("cpu_percent_of_core") or 0) / 100.0 * seconds for d in databases.values())
-        own = (service_s or 0.0) + generator_s + dbs + (_harness_cpu_seconds() - self.own0)
+        own = ((service_s or 0.0) + generator_s + dbs + (idle_services_s or 0.0)
+               + (_harness_cpu_seconds() - self.own0))
+        steal = getattr(t1, "steal", 0.0) - getattr(self.t0, "steal", 0.0)
         if seconds <= 0:
-            return {"busy_cores": None, "benchmark_cores": None, "other_cores": None}
+            return {"busy_cores": None, "benchmark_cores": None, "other_cores": None, "steal_percent": None}
         return {"busy_cores": busy / seconds, "benchmark_cores": own / seconds,
-                "other_cores": max(0.0, busy - own) / seconds}
+                "other_cores": max(0.0, busy - own) / seconds,
+                "steal_percent": 100.0 * steal / total if total > 0 else None}
 
 
 def _idle(t) -> float:

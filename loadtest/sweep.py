@@ -1,25 +1,28 @@
-"""`loadtest sweep`: build, gate and measure every service, scenario by scenario, level by level.
+"""`loadtest sweep`: build and gate every service, start them all, then measure in rounds.
 
-For each service: the build, the contract gate (against what was just built), then per scenario
-its hooks (scenarios/), a fresh start of the service (natively inside its cgroup, or a restart
-of its compose container: runtime/), a warm-up, the closed-loop levels and, with --open-loop,
-the constant-rate levels below the measured peak. Each level is one build_level() (level.py);
-results.json is rewritten after every level, the reports after every scenario (report/)."""
+Each service is built and gated first (the contract suite runs against that build); the ones
+that pass are started together, each in its own box (runtime/), and warmed up on every
+scenario. Then every round visits every cell (scenario x users x service) once, in a seeded
+random order (schedule.py): a service that is not being measured sits idle, and each level
+records what the idle ones used. With --open-loop, constant-rate rounds follow at fractions of
+each closed-loop peak. Each level is one build_level() (level.py); results.json is rewritten
+after every level, the reports after every round (report/)."""
 
 from __future__ import annotations
 
 import os
 import secrets
 import time
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import analysis, calibrate, generator, manifest, probes, report, results, runtime
+from . import analysis, calibrate, generator, manifest, probes, report, results, runtime, schedule
 from .errors import GeneratorError, InfraError
 from .level import Level, RawLevel, build_level
 from .plan import GATE_ESTIMATE_S, START_OVERHEAD_S, SweepPlan
 from .progress import Progress
-from .scenarios import SCENARIOS, LevelContext, Scenario
+from .scenarios import SCENARIOS, LevelContext
 from .tools import Load, open_loop_tool
 
 
@@ -32,6 +35,8 @@ class Context:
     firmware_prefix: str
     progress: Progress
     console: object  # rich Console
+    handles: dict[str, runtime.Handle] = field(default_factory=dict)  # the running services
+    mock_keys: dict[str, str] = field(default_factory=dict)  # each service's key on the mock
 
 
 def run(plan: SweepPlan, label: str, out: Path | None, argv: list[str], console,
@@ -51,12 +56,16 @@ def run(plan: SweepPlan, label: str, out: Path | None, argv: list[str], console,
                       console)
         try:
             _before_run(ctx)
-            for name in plan.services:
-                run_service(ctx, manifest.load(name))
+            with ExitStack() as stack:
+                _prepare_all(ctx, stack)
+                _measure_rounds(ctx)
         except BaseException as e:
             rf.finish("interrupted" if isinstance(e, KeyboardInterrupt) else "failed")
             report.write_all(rf.dir, rf.doc)
             raise
+    for name, s in rf.doc["services"].items():
+        if s["status"] == "pending":
+            rf.set_service(name, status="measured")
     rf.finish("complete")
     report.write_all(rf.dir, rf.doc)
     return rf
@@ -65,162 +74,188 @@ def run(plan: SweepPlan, label: str, out: Path | None, argv: list[str], console,
 def _before_run(ctx: Context) -> None:
     """Each scenario's once-per-sweep preparation (e.g. an empty devices table), recorded."""
     for name in ctx.plan.scenarios:
-        fields = SCENARIOS[name].before_run(_level_context(ctx, "none"))
+        fields = SCENARIOS[name].before_run(_hooks(ctx, "none"))
         ctx.rf.doc["run"].update(fields)
         for key, value in fields.items():
-            ctx.console.print(f"{name}: {key} = {value:,}" if isinstance(value, int) else f"{name}: {key} = {value}")
+            ctx.console.print(f"{name}: {key} = {value}")
     ctx.rf.save()
 
 
-def _level_context(ctx: Context, mock_key: str) -> LevelContext:
+def _hooks(ctx: Context, mock_key: str) -> LevelContext:
     return LevelContext(mock_key=mock_key, firmware_prefix=ctx.firmware_prefix, workdir=ctx.rf.dir,
                         external_delay_ms=ctx.plan.external_delay_ms)
 
 
-def run_service(ctx: Context, m: manifest.Manifest) -> None:
-    plan, rf = ctx.plan, ctx.rf
-    rf.set_service(m.name, status="pending", error=None, summary=m.summary, language=m.language,
-                   workers=m.workers, version=results.service_version(m.name))
-    try:
-        with ctx.runtime.deployed(m):
-            ctx.progress.step(f"{m.name}: build")
+def _prepare_all(ctx: Context, stack: ExitStack) -> None:
+    """Build and gate every service, then start and warm up the ones that passed. Everything
+    entered here is undone when the stack closes: services stopped, scenario hooks cleaned up."""
+    for name in ctx.plan.services:
+        m = manifest.load(name)
+        ctx.rf.set_service(name, status="pending", error=None, summary=m.summary, language=m.language,
+                           workers=m.workers, version=results.service_version(name))
+        try:
+            stack.enter_context(ctx.runtime.deployed(m))
+            ctx.progress.step(f"{name}: build")
             ctx.runtime.build(m)
-            if not _gate(ctx, m):
-                return
-            for name in plan.scenarios:
-                run_scenario(ctx, m, SCENARIOS[name])
-                report.write_all(rf.dir, rf.doc)
-    except (InfraError, GeneratorError) as e:
-        rf.set_service(m.name, status="failed", error=str(e)[-2000:])
-        ctx.console.print(f"[red]{m.name}: {e}[/]")
-        return
-    if rf.doc["services"][m.name]["status"] == "pending":
-        rf.set_service(m.name, status="measured")
+            if _gate(ctx, m):
+                _start(ctx, m, stack)
+        except (InfraError, GeneratorError) as e:
+            _fail(ctx, name, str(e))
+        ctx.progress.advance(START_OVERHEAD_S)
+    for name in list(ctx.handles):
+        for scenario in ctx.plan.scenarios:
+            _warm_up(ctx, name, scenario)
 
 
 def _gate(ctx: Context, m: manifest.Manifest) -> bool:
     """The contract suite against the build just made; a failure means reported, not measured."""
-    plan, rf = ctx.plan, ctx.rf
     ctx.progress.step(f"{m.name}: contract gate")
     t0 = time.monotonic()
-    g = ctx.runtime.gate(m, skip=plan.skip_gate)
-    ctx.progress.advance(0 if plan.skip_gate else GATE_ESTIMATE_S)
-    rf.set_service(m.name, gate=g)
+    g = ctx.runtime.gate(m, skip=ctx.plan.skip_gate)
+    ctx.progress.advance(0 if ctx.plan.skip_gate else GATE_ESTIMATE_S)
+    ctx.rf.set_service(m.name, gate=g)
     if g["status"] != "failed":
         return True
-    rf.set_service(m.name, status="gate-failed", error="contract suite failed: not measured")
+    ctx.rf.set_service(m.name, status="gate-failed", error="contract suite failed: not measured")
     ctx.console.print(f"[red]{m.name}: contract gate failed ({time.monotonic() - t0:.0f} s), "
                       f"not measured[/]\n{g['output_tail'][-800:]}")
-    ctx.progress.advance(len(plan.scenarios) * (plan.scenario_seconds() + START_OVERHEAD_S))
     return False
 
 
-def run_scenario(ctx: Context, m: manifest.Manifest, scenario: Scenario) -> None:
-    plan = ctx.plan
-    hooks = _level_context(ctx, ctx.runtime.mock_key(m))
-    svc = None
-    try:
+def _start(ctx: Context, m: manifest.Manifest, stack: ExitStack) -> None:
+    key = ctx.mock_keys[m.name] = ctx.runtime.mock_key(m)
+    for name in ctx.plan.scenarios:
+        scenario, hooks = SCENARIOS[name], _hooks(ctx, key)
+        stack.callback(_after_scenario, ctx, m.name, scenario, hooks)
         scenario.before_scenario(hooks)
-        ctx.progress.step(f"{m.name} {scenario.name}: start")
-        svc = ctx.runtime.start(m, hooks.mock_key)
-        ctx.progress.advance(START_OVERHEAD_S)
-        _warm_up(ctx, m, scenario, svc)
-        closed = []
-        for users in plan.levels:
-            closed.append(measure(ctx, m, scenario, svc, hooks, users=users))
-            if not closed[-1].service_alive:
-                ctx.rf.set_service(m.name, status="failed",
-                                   error=f"{scenario.name}: service died at {users} users; see {svc.log}")
-                return
-        if plan.open_loop:
-            _open_loop(ctx, m, scenario, svc, hooks, closed)
-    finally:
-        if svc is not None:
-            svc.stop()
-        try:
-            scenario.after_scenario(hooks)
-        except Exception as e:  # noqa: BLE001 -- clean-up must not hide the measurement
-            ctx.console.print(f"[yellow]{m.name} {scenario.name}: clean-up failed: {e}[/]")
+    ctx.progress.step(f"{m.name}: start")
+    handle = ctx.runtime.start(m, key)
+    stack.callback(handle.stop)
+    ctx.handles[m.name] = handle
 
 
-def _warm_up(ctx: Context, m: manifest.Manifest, scenario: Scenario, svc: runtime.Handle) -> None:
+def _after_scenario(ctx: Context, service: str, scenario, hooks: LevelContext) -> None:
+    try:
+        scenario.after_scenario(hooks)
+    except Exception as e:  # noqa: BLE001 -- clean-up must not hide the measurement
+        ctx.console.print(f"[yellow]{service} {scenario.name}: clean-up failed: {e}[/]")
+
+
+def _fail(ctx: Context, service: str, error: str) -> None:
+    """The service is reported failed and measured no further."""
+    ctx.rf.set_service(service, status="failed", error=error[-2000:])
+    ctx.console.print(f"[red]{service}: {error}[/]")
+    ctx.handles.pop(service, None)
+
+
+def _warm_up(ctx: Context, service: str, scenario_name: str) -> None:
     plan = ctx.plan
-    if plan.warmup_s <= 0:
+    if plan.warmup_s <= 0 or service not in ctx.handles:
         return
-    ctx.progress.step(f"{m.name} {scenario.name}: warm-up")
+    ctx.progress.step(f"{service} {scenario_name}: warm-up")
     duration = max(plan.warmup_s, plan.tool_spec().min_duration_s)
-    generator.run(plan.tool, _load(ctx, scenario, plan.levels[0], duration), svc.base_url,
-                  ctx.rf.dir / "raw" / f"{m.name}.{scenario.name}.warmup.{plan.tool}.json",
-                  ctx.runtime.placement.generator_cpus, ctx.rf.dir)
+    try:
+        generator.run(plan.tool, _load(ctx, scenario_name, plan.levels[0], duration),
+                      ctx.handles[service].base_url,
+                      ctx.rf.dir / "raw" / f"{service}.{scenario_name}.warmup.{plan.tool}.json",
+                      ctx.runtime.placement.generator_cpus, ctx.rf.dir)
+    except GeneratorError as e:
+        _fail(ctx, service, f"{scenario_name} warm-up: {e}")
     ctx.progress.advance(plan.warmup_s)
 
 
-def _open_loop(ctx: Context, m: manifest.Manifest, scenario: Scenario, svc: runtime.Handle,
-               hooks: LevelContext, closed: list[Level]) -> None:
-    """Constant-rate levels at fractions of the closed-loop peak, capped below the open-loop
-    tool's calibrated ceiling: the open loop must measure the service, not the tool."""
-    best = analysis.peak(closed)
-    peak = best.ok_rps if best else 0
-    tool = open_loop_tool()
-    ceiling = calibrate.ceiling(ctx.calibration, tool.name)
-    for fraction in ctx.plan.open_loop_fractions:
-        rate, note = fraction * peak, None
-        if ceiling and rate > 0.9 * ceiling:
-            rate, note = 0.9 * ceiling, (f"target capped at 90 % of {tool.name}'s calibrated ceiling "
-                                         f"({ceiling:,.0f} req/s) instead of {fraction:.0%} of the "
-                                         f"peak ({fraction * peak:,.0f})")
-        if rate < 1:
-            continue
-        level = measure(ctx, m, scenario, svc, hooks, users=max(ctx.plan.levels), rate=rate, note=note)
-        if not level.service_alive:
-            ctx.rf.set_service(m.name, status="failed",
-                               error=f"{scenario.name}: service died at {rate:.0f} req/s open loop")
-            return
-
-
-def _load(ctx: Context, scenario: Scenario, users: int, duration: float,
-          rate: float | None = None) -> Load:
+def _measure_rounds(ctx: Context) -> None:
     plan = ctx.plan
-    return Load(scenario, users, duration, rate=rate, keepalive=plan.keepalive, fib_n=plan.fib_n,
-                firmware_prefix=ctx.firmware_prefix)
+    closed = schedule.rounds(list(ctx.handles), plan.scenarios, plan.levels, plan.rounds, plan.seed)
+    for visits in closed:
+        _visit_all(ctx, visits)
+    if plan.open_loop:
+        for visits in schedule.open_rounds(_open_targets(ctx), max(plan.levels), plan.rounds, plan.seed):
+            _visit_all(ctx, visits)
 
 
-def measure(ctx: Context, m: manifest.Manifest, scenario: Scenario, svc: runtime.Handle,
-            hooks: LevelContext, users: int, rate: float | None = None,
-            note: str | None = None) -> Level:
+def _visit_all(ctx: Context, visits: list[schedule.Visit]) -> None:
+    for visit in visits:
+        if visit.service not in ctx.handles:  # failed earlier: its cells are skipped
+            ctx.progress.advance(ctx.plan.level_seconds())
+            continue
+        try:
+            level = measure(ctx, visit)
+        except (InfraError, GeneratorError) as e:
+            _fail(ctx, visit.service, f"{visit.scenario} at {visit.users} users: {e}")
+            continue
+        if not level.service_alive:
+            _fail(ctx, visit.service, f"{visit.scenario}: service died at {visit.users} users; "
+                                      f"see {ctx.handles[visit.service].log}")
+    report.write_all(ctx.rf.dir, ctx.rf.doc)
+
+
+def _open_targets(ctx: Context) -> dict[tuple[str, str], list[float]]:
+    """Rates at fractions of each closed-loop peak (median over rounds), capped below the
+    open-loop tool's calibrated ceiling: the open loop must measure the service, not the tool."""
+    ceiling = calibrate.ceiling(ctx.calibration, open_loop_tool().name)
+    targets = {}
+    for (scenario, service), p in analysis.peaks(results.levels(ctx.rf.doc)).items():
+        peak = p.ok_rps.median or 0
+        rates = [min(f * peak, 0.9 * ceiling) if ceiling else f * peak for f in ctx.plan.open_loop_fractions]
+        targets[(scenario, service)] = sorted({round(r) for r in rates if r >= 1})
+    return targets
+
+
+def _load(ctx: Context, scenario: str, users: int, duration: float, rate: float | None = None) -> Load:
+    plan = ctx.plan
+    return Load(SCENARIOS[scenario], users, duration, rate=rate, keepalive=plan.keepalive,
+                fib_n=plan.fib_n, firmware_prefix=ctx.firmware_prefix)
+
+
+def _idle_cpu(ctx: Context, measured: str) -> dict[str, object]:
+    return {name: h.cpu() for name, h in ctx.handles.items() if name != measured}
+
+
+def _idle_usage_s(before: dict[str, object], after: dict[str, object]) -> float | None:
+    """CPU seconds the services not being measured used during a level."""
+    deltas = [(getattr(after.get(n), "usage_ns", None), getattr(c0, "usage_ns", None)) for n, c0 in before.items()]
+    usable = [(b - a) / 1e9 for b, a in deltas if a is not None and b is not None]
+    return sum(usable) if usable else None
+
+
+def measure(ctx: Context, visit: schedule.Visit) -> Level:
     """One level: run the tool and collect what surrounds it, then build_level()."""
-    plan, rf = ctx.plan, ctx.rf
+    plan, rf, svc = ctx.plan, ctx.rf, ctx.handles[visit.service]
+    scenario, rate, users = SCENARIOS[visit.scenario], visit.rate, visit.users
     tool = open_loop_tool().name if rate else plan.tool
-    what = f"{rate:.0f} req/s" if rate else f"{users} users"
-    ctx.progress.step(f"{m.name} {scenario.name}: {what}")
-    raw = rf.dir / "raw" / f"{m.name}.{scenario.name}.{'open' if rate else 'closed'}-{round(rate) if rate else users}.{tool}.json"
+    ctx.progress.step(f"round {visit.round}: {visit.service} {scenario.name} "
+                      f"{f'{rate:.0f} req/s' if rate else f'{users} users'}")
+    raw = rf.dir / "raw" / (f"{visit.service}.{scenario.name}.{'open' if rate else 'closed'}-"
+                            f"{round(rate) if rate else users}.r{visit.round}.{tool}.json")
+    hooks = _hooks(ctx, ctx.mock_keys[visit.service])
     state = scenario.before_level(hooks)
     svc.reset_memory_peak()
     started_at, loadavg = results.utc_now(), os.getloadavg()[0]
-    cpu0, host, servers = svc.cpu(), probes.HostCpu(), ctx.runtime.server_cpu()
+    cpu0, idle0, host, servers = svc.cpu(), _idle_cpu(ctx, visit.service), probes.HostCpu(), ctx.runtime.server_cpu()
     sampler = svc.connections()
     sampler.start()
     t0 = time.monotonic()
     try:
-        gen = generator.run(tool, _load(ctx, scenario, users, plan.duration_s, rate), svc.base_url, raw,
-                            ctx.runtime.placement.generator_cpus, rf.dir)
+        gen = generator.run(tool, _load(ctx, scenario.name, users, plan.duration_s, rate), svc.base_url,
+                            raw, ctx.runtime.placement.generator_cpus, rf.dir)
     finally:
         connections = sampler.finish()
     elapsed = time.monotonic() - t0
     service_cpu = svc.cpu_figures(cpu0, svc.cpu(), elapsed)
-    databases = servers.percent(elapsed)
+    idle_s, databases = _idle_usage_s(idle0, _idle_cpu(ctx, visit.service)), servers.percent(elapsed)
     counts = {"status_codes": gen.result.status_codes, "aborted_at_deadline": gen.result.aborted_at_deadline}
     level = build_level(RawLevel(
-        service=m.name, scenario=scenario.name, users=users, started_at=started_at,
+        service=visit.service, scenario=scenario.name, users=users, started_at=started_at,
         expected_status=scenario.expected_status, tool=gen.result, generator_cpu_of_core=gen.cpu_of_core,
         service_cpu=service_cpu, service_memory=svc.memory(), target_rps=rate,
         ceiling_rps=calibrate.ceiling(ctx.calibration, tool), host_loadavg_1m=loadavg,
         databases=databases, db_connections=connections,
-        host_cpu=host.split(elapsed, service_cpu.get("usage_s"), gen.cpu_s, databases),
-        extra=scenario.after_level(hooks, state, counts), notes=[note] if note else [],
-        service_alive=svc.alive(), raw=str(raw.relative_to(rf.dir))))
+        host_cpu=host.split(elapsed, service_cpu.get("usage_s"), gen.cpu_s, databases, idle_s),
+        extra=scenario.after_level(hooks, state, counts), service_alive=svc.alive(),
+        raw=str(raw.relative_to(rf.dir)), round=visit.round, cpu_count=os.cpu_count() or 1,
+        upstream=scenario.upstream, idle_services_cpu_s=idle_s))
     rf.add_level(level)
-    ctx.progress.advance(plan.duration_s)
     time.sleep(plan.pause_s)
-    ctx.progress.advance(plan.pause_s)
+    ctx.progress.advance(plan.level_seconds())
     return level

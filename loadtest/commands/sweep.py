@@ -26,6 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--warmup", help=f"before the first level of each scenario (default "
                                     f"{DEFAULTS['warmup']}; --quick {QUICK['warmup']})")
     s.add_argument("--pause", help=f"between levels (default {DEFAULTS['pause']}; --quick {QUICK['pause']})")
+    s.add_argument("--rounds", type=int, help=f"rounds of interleaved cells (default {DEFAULTS['rounds']}; "
+                                              f"--quick {QUICK['rounds']})")
+    s.add_argument("--seed", type=int, help="seed of the measurement order (default: a random one, recorded)")
     s.add_argument("--quick", action="store_true",
                    help=f"a first look: {' and '.join(QUICK['scenarios'])}, {QUICK['levels']} users, "
                         f"{QUICK['duration']} each")
@@ -64,4 +67,5 @@ def print_dry_run(p: plan.SweepPlan, console) -> None:
     console.print(f"levels:    {p.levels} users{' + open loop at ' + str(p.open_loop_fractions) + ' of each peak' if p.open_loop else ''}")
     console.print(f"each:      {p.duration_s:g} s, warm-up {p.warmup_s:g} s, pause {p.pause_s:g} s; "
                   f"tools {', '.join(p.tools())}; runtime {p.runtime}; keep-alive {'on' if p.keepalive else 'off'}")
+    console.print(f"rounds:    {p.rounds}, order seed {p.seed}; {p.cells_per_round()} cells per round")
     console.print(f"expected:  about {human(p.expected_seconds())}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from .. import analysis, stats
-from ..level import Level
+from ..level import STEAL_LIMIT_PERCENT, Level
 from ..results import levels as typed_levels
 from ..stats import Estimate
 
@@ -177,6 +177,7 @@ def header(doc: dict) -> list[str]:
         "", "† = generator-bound level: the load generator, not the service, was the limit.", "",
     ]
     lines += busy_warning(typed_levels(doc), env.get("cpu_count") or 1)
+    lines += quality_notes(typed_levels(doc))
     rows = [[name, (s.get("gate") or {}).get("status", "–"), s["status"], (s.get("error") or "").replace("\n", " ")[:200]]
             for name, s in doc["services"].items()]
     lines += ["## Services", "", table(["service", "contract gate", "status", "error"], rows), ""]
@@ -206,6 +207,23 @@ def busy_warning(levels: list[Level], cpu_count: int) -> list[str]:
              f"levels (1-minute load average above the core count, up to {worst:.1f}; this run "
              f"predates the per-level CPU split, and the load average counts the benchmark's own "
              f"servers too)."), ""]
+
+
+def quality_notes(levels: list[Level]) -> list[str]:
+    """What the reader should discount, counted: steal, Little's law, noisy cells."""
+    steal = [lv for lv in levels if ((lv.host_cpu or {}).get("steal_percent") or 0) > STEAL_LIMIT_PERCENT]
+    little = [lv for lv in levels if (lv.littles_law or {}).get("flagged")]
+    noisy = [c for c in analysis.cells(levels) if c.ok_rps.noisy]
+    notes = []
+    if steal:
+        notes.append(f"- {len(steal)} of {len(levels)} levels lost more than {STEAL_LIMIT_PERCENT:g} % "
+                     "of the CPU to the hypervisor (steal)")
+    if little:
+        notes.append(f"- {len(little)} closed-loop levels are more than 10 % off Little's law "
+                     "(throughput x mean latency vs users): time was lost outside the requests")
+    if noisy:
+        notes.append(f"- {len(noisy)} cells vary by more than 10 % between rounds (marked ~)")
+    return [*notes, ""] if notes else []
 
 
 def peaks_table(levels: list[Level]) -> list[str]:

@@ -13,8 +13,8 @@ from ..runtime.isolation import Placement
 
 def print_plan(plan: SweepPlan, placement: Placement, rf, console) -> None:
     console.print(f"[bold]{len(plan.services)} services x {len(plan.scenarios)} scenarios x "
-                  f"{plan.steps_per_scenario()} levels[/], expected about "
-                  f"[bold]{human(plan.expected_seconds())}[/] -> {rf.dir}")
+                  f"{plan.steps_per_scenario()} levels x {plan.rounds} rounds[/] (order seed "
+                  f"{plan.seed}), expected about [bold]{human(plan.expected_seconds())}[/] -> {rf.dir}")
     console.print(f"placement: {placement.mode}; service cpus {placement.service_cpus}, generator "
                   f"cpus {placement.generator_cpus}; {placement.databases_share}")
     for note in placement.notes:

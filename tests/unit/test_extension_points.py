@@ -161,13 +161,16 @@ def registered():
 
 
 def test_a_new_scenario_and_tool_run_through_the_sweep(tmp_path, hello_server, registered):
-    plan = SweepPlan(services=["go_stdlib"], scenarios=["hello"], levels=[2], duration_s=1.0,
-                     warmup_s=0.0, pause_s=0.0, tool="urllib-loop")
+    plan = SweepPlan(services=["go_stdlib", "django"], scenarios=["hello"], levels=[2], duration_s=1.0,
+                     warmup_s=0.0, pause_s=0.0, tool="urllib-loop", rounds=2, seed=3)
     rt = StandInRuntime(hello_server)
     with open(os.devnull, "w") as quiet:
         rf = sweep.run(plan, "ext", tmp_path / "run", ["test"], Console(file=quiet), rt=rt)
-    assert rt.calls == ["build", "gate"]  # built once, then gated, then measured
-    (level,) = results.levels(rf.doc)
+    assert rt.calls == ["build", "gate"] * 2  # each built once, then gated, then measured
+    levels = results.levels(rf.doc)
+    assert sorted((lv.service, lv.round) for lv in levels) == [
+        ("django", 1), ("django", 2), ("go_stdlib", 1), ("go_stdlib", 2)]  # every cell, every round
+    level = levels[0]
     assert (level.scenario, level.tool, level.users, level.ok) == ("hello", "urllib-loop", 2, 10)
     assert level.errors.total == 0 and level.ok_rps > 0
     assert level.model_extra["hello_checked"] == 10  # the scenario's own check, in the level

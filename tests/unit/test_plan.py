@@ -28,22 +28,30 @@ def args(**kw):
     base = {"services": ["go_stdlib"], "scenario": None, "tool": "oha", "levels": None,
             "duration": None, "warmup": None, "pause": None, "quick": False, "open_loop": False,
             "no_keepalive": False, "fib_n": 25, "external_delay": 500, "skip_gate": False,
-            "runtime": "native"}
+            "runtime": "native", "rounds": None, "seed": None}
     return argparse.Namespace(**{**base, **kw})
 
 
-def test_defaults_are_the_full_reproduction():
-    p = plan.from_args(args())
-    assert p.levels == list(range(10, 101, 10)) and p.duration_s == 10 and len(p.scenarios) == 6
-    # 6 scenarios x (5 s warm-up + 10 x 12 s + 5 s start) + the gate
-    assert p.expected_seconds() == pytest.approx(6 * (5 + 10 * 12 + 5) + plan.GATE_ESTIMATE_S)
+def test_defaults_are_the_reference_protocol_within_90_minutes():
+    p = plan.from_args(args(services=None))
+    assert len(p.services) == 6 and len(p.scenarios) == 6 and p.rounds == 3
+    assert p.levels[0] == 10 and p.levels[-1] == 100
+    assert p.expected_seconds() <= 90 * 60
+    # the estimate adds up: every round measures every cell once
+    cells = 6 * 6 * len(p.levels)
+    assert p.cells_per_round() == cells
+    assert p.expected_seconds() >= p.rounds * cells * (p.duration_s + p.pause_s)
 
 
-def test_quick_is_about_two_minutes_for_six_services():
-    p = plan.from_args(args(quick=True))
-    p.services = ["s"] * 6
+def test_seed_is_recorded_or_given():
+    assert plan.from_args(args(seed=7)).seed == 7
+    assert isinstance(plan.from_args(args()).seed, int)
+
+
+def test_quick_is_a_few_minutes_with_rounds():
+    p = plan.from_args(args(quick=True, services=None))
     p.skip_gate = True
-    assert 60 <= p.expected_seconds() <= 180
+    assert p.rounds >= 2 and 60 <= p.expected_seconds() <= 600
 
 
 def test_unknown_scenario_is_an_error():
