@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, V
 from ..body import read_limited_body
 from ..errors import DependencyError
 from ..metrics import timed
-from ..resources import resources_of
+from ..resources import postgres, resources_of
 
 router = APIRouter(prefix="/api/devices", tags=["devices"])
 
@@ -85,13 +85,14 @@ async def create_device(request: Request) -> Response:
     r = resources_of(request)
     device_id = str(uuid.uuid4())
     stamp = utc_now_ms()
-    async with timed("insert", "postgres", timeout=r.settings.db_timeout_seconds):
-        row_id = await r.pg.fetchval(INSERT, device_id, device.mac, device.firmware, stamp)
+    async with timed("insert", "postgres"), postgres(r) as conn:
+        row_id = await conn.fetchval(INSERT, device_id, device.mac, device.firmware, stamp)
     body = orjson.dumps({"id": row_id, "uuid": device_id, "mac": device.mac, "firmware": device.firmware,
                          "created_at": stamp, "updated_at": stamp})
     try:
         # The database is the source of truth: a cache failure is counted, not returned.
-        async with timed("set", "memcache", timeout=1.0):
+        # aiomcache has no timeouts of its own.
+        async with timed("set", "memcache", timeout=r.settings.memcached_timeout_seconds):
             await r.memcache.set(f"device:{device_id}".encode(), body, exptime=r.settings.cache_ttl_seconds)
     except DependencyError:
         pass
