@@ -59,8 +59,12 @@ func handleIOMix(logger *slog.Logger, store mixStore, metrics *Metrics) http.Han
 	})
 }
 
-// runMix runs the transactions one after the other and adds up their counts.
+// runMix runs the transactions one after the other, all within one dbTimeout, and adds up
+// their counts. One deadline for the whole workload: eight transactions each given its own
+// would let a slow, then hung, database hold the request for far longer.
 func runMix(ctx context.Context, store mixStore) (mixCounts, error) {
+	ctx, cancel := context.WithTimeout(ctx, dbTimeout)
+	defer cancel()
 	var total mixCounts
 	for range mixTransactions {
 		counts, err := store.MixTransaction(ctx)

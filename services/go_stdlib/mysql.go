@@ -82,10 +82,9 @@ var insertMixBatchSQL = "INSERT INTO mix_items (batch, name, value) VALUES " +
 	strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", mixBatchSize), ", ")
 
 // MixTransaction runs one io-mix transaction (CONTRACT.md, endpoint 6), again if MariaDB
-// chose it as a deadlock victim, all attempts within one dbTimeout.
+// chose it as a deadlock victim, all attempts within ctx: the caller's deadline bounds the
+// request's whole workload.
 func (m *MySQL) MixTransaction(ctx context.Context) (mixCounts, error) {
-	ctx, cancel := context.WithTimeout(ctx, dbTimeout)
-	defer cancel()
 	return retryDeadlocks(ctx, m.mixTransaction)
 }
 

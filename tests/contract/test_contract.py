@@ -29,11 +29,66 @@ IO_MIX = {"transactions": 8, "rows_created": 80, "rows_updated": 40, "rows_delet
 BOUND_SECONDS = 5  # CONTRACT.md: a dead dependency is answered within 5 s
 
 
+# What a driver's or client library's error text looks like; a 5xx detail is a fixed phrase
+# naming the dependency and carries none of it (CONTRACT.md, general rules).
+DRIVER_TEXT = [
+    re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b"),  # an IPv4 address
+    re.compile(r"\blocalhost\b|\[::1?\]", re.IGNORECASE),  # a host name or IPv6 loopback
+    re.compile(r":\d{2,5}\b"),  # a port
+    re.compile(r"\b\d{2}[0-9A-Z]\d{2}\b"),  # a SQLSTATE: 08006, 57P01, 42P01
+    re.compile(r"\b[12]\d{3}\b"),  # a MySQL client or server error number: 2003, 2013, 1213
+    re.compile(r"\b(?:[A-Z][a-z0-9]+)+(?:Error|Exception|Timeout|Refused)\b"),  # a class name
+    re.compile(r"\w+::\w+|\w+\.\w+\.\w+"),  # a qualified name: tokio_postgres::Error, psycopg.errors.X
+    re.compile(r"sqlstate|connection refused|timeout expired|connection reset|errno|os error"
+               r"|traceback|exception|stack|deadline has elapsed|\berror:|\bfile \"|\bline \d", re.IGNORECASE),
+]
+
+
+def assert_no_driver_text(detail: object) -> None:
+    assert isinstance(detail, str) and 0 < len(detail) <= 120, f"5xx detail is not a short phrase: {detail!r}"
+    for pattern in DRIVER_TEXT:
+        assert not pattern.search(detail), f"5xx detail carries driver text ({pattern.pattern}): {detail!r}"
+
+
 def assert_json_error(resp: httpx.Response, status: int) -> None:
     assert resp.status_code == status, f"want {status}, got {resp.status_code}: {resp.text[:300]}"
     assert resp.headers.get("content-type", "").startswith("application/json"), resp.headers
     body = resp.json()
     assert isinstance(body, dict) and "detail" in body, body
+    if status >= 500:  # every 5xx the suite provokes: dead dependencies, a failing or slow mock
+        assert_no_driver_text(body["detail"])
+
+
+@pytest.mark.parametrize("detail", [
+    "postgres: error connecting to server: Connection refused (os error 111)",
+    "connection failed: connection to server at \"127.0.0.1\", port 26432 failed: timeout expired",
+    "mysql unavailable: TimeoutError",
+    "(2003, \"Can't connect to MySQL server on '127.0.0.1' ([Errno 111] Connection refused)\")",
+    "db error: ERROR: terminating connection due to administrator command (SQLSTATE 57P01)",
+    "terminating connection due to administrator command 57P01",
+    "upstream failed: ConnectError",
+    "error sending request for url (http://localhost/external)",
+    "Connection reset by peer",
+    "postgres: deadline has elapsed",
+    "Traceback (most recent call last):",
+    "memcached: PoolError",
+    "tokio_postgres::Error",
+])
+def test_driver_text_is_recognised(detail):
+    """The check above is only as good as its patterns: each of these real driver messages
+    (from this repository's services before the rule) must be caught."""
+    with pytest.raises(AssertionError):
+        assert_no_driver_text(detail)
+
+
+@pytest.mark.parametrize("detail", [
+    "postgres unavailable", "mysql unavailable", "memcached unavailable", "database unavailable",
+    "Database unavailable", "upstream failed", "upstream timed out", "Upstream timed out",
+    "postgres, mysql, memcached unavailable", "postgres unavailable; mysql unavailable",
+    "down: postgres, mysql, memcached", "the external service did not answer in time",
+])
+def test_fixed_phrases_pass(detail):
+    assert_no_driver_text(detail)
 
 
 def user(i: int) -> dict:

@@ -11,11 +11,15 @@ It also sets Content-Length, as Django's CommonMiddleware would: without it guni
 response chunked.
 """
 
+import logging
+
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 
 from .validation import Invalid
+
+logger = logging.getLogger(__name__)
 
 # How much of an oversized body is read and thrown away before the 413 (about 16 ms on loopback).
 DISCARD_LIMIT = 16 * 1024 * 1024
@@ -61,6 +65,15 @@ class JsonErrorsMiddleware:
         if isinstance(exception, Invalid):
             return error_response(422, str(exception))
         # Connection refused or lost, pool or statement timeout: the database is unavailable.
+        # The detail names the database in a fixed phrase; the driver's text is for the log only
+        # (CONTRACT.md, general rules).
         if isinstance(exception, (OperationalError, InterfaceError)):
-            return error_response(503, "Database unavailable")
+            logger.warning("%s %s: %r", request.method, request.path, exception)
+            return error_response(503, f"{database_of(exception)} unavailable")
         return None
+
+
+def database_of(exception: Exception) -> str:
+    """Which database failed: Django wraps the driver's error, which it keeps as the cause."""
+    driver = type(exception.__cause__).__module__
+    return "postgres" if driver.startswith("psycopg") else "mysql"

@@ -79,5 +79,5 @@ def test_the_third_deadlock_is_503(monkeypatch):
     monkeypatch.setattr(iomix, "one_transaction", transaction)
     response = Client().post("/api/io-mix")
     assert response.status_code == 503
-    assert response.json() == {"detail": "Database unavailable"}
+    assert response.json() == {"detail": "mysql unavailable"}
     assert transaction.runs == 3

@@ -14,8 +14,8 @@ from app.api.routes import health, metrics
 from app.core.body_limit import BodySizeLimitMiddleware
 from app.core.cache import MemcacheClient
 from app.core.config import Settings
-from app.core.db import create_postgres_engine, tortoise_config
 from app.core.errors import DATABASE_ERRORS, database_unavailable
+from app.db import create_postgres_engine, tortoise_config
 from app.metrics import POOL_IN_USE, POOL_SIZE
 
 

@@ -1,6 +1,7 @@
 """The contract's Prometheus metrics and the one timer every dependency call goes through."""
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from contextlib import asynccontextmanager
@@ -8,6 +9,8 @@ from contextlib import asynccontextmanager
 from prometheus_client import Counter, Gauge, Histogram
 
 from .errors import DependencyError
+
+logger = logging.getLogger(__name__)
 
 OPS = [("insert", "postgres"), ("set", "memcache"), ("select", "postgres"), ("get", "external"), ("mix", "mysql")]
 
@@ -30,9 +33,17 @@ def watch_pool(db: str, size: Callable[[], int], in_use: Callable[[], int]) -> N
     POOL_IN_USE.labels(db).set_function(in_use)
 
 
+# The 5xx detail names the dependency in a fixed phrase; the driver's own text (addresses,
+# SQLSTATEs, exception names) goes to the log only (CONTRACT.md, general rules).
+DETAILS = {"postgres": "postgres unavailable", "mysql": "mysql unavailable",
+           "memcache": "memcached unavailable", "external": "upstream failed"}
+DRIVERS = {"asyncpg", "asyncmy", "aiomcache", "aiohttp"}
+
+
 @asynccontextmanager
 async def timed(op: str, db: str, status_code: int = 503, timeout: float | None = None):
-    """Time one operation; on failure count it and raise DependencyError(status_code)."""
+    """Time one operation; on failure count it, log it and raise DependencyError(status_code).
+    `timeout` is for clients without a timeout of their own (aiomcache)."""
     histogram, errors = _TIMERS[(op, db)]
     start = time.perf_counter()
     try:
@@ -44,13 +55,12 @@ async def timed(op: str, db: str, status_code: int = 503, timeout: float | None 
     except DependencyError:
         errors.inc()
         raise
-    except (OSError, TimeoutError) as exc:
+    except Exception as exc:
+        # OSError and TimeoutError (refused, reset, timed out), or a driver's own error.
+        if not isinstance(exc, OSError) and type(exc).__module__.split(".")[0] not in DRIVERS:
+            raise
         errors.inc()
-        raise DependencyError(status_code, f"{db} unavailable: {type(exc).__name__}") from exc
-    except Exception as exc:  # driver-specific errors (asyncpg, asyncmy)
-        if type(exc).__module__.split(".")[0] in {"asyncpg", "asyncmy", "aiomcache", "aiohttp"}:
-            errors.inc()
-            raise DependencyError(status_code, f"{db} unavailable: {type(exc).__name__}") from exc
-        raise
+        logger.warning("%s %s failed: %s: %s", op, db, type(exc).__name__, exc)
+        raise DependencyError(status_code, DETAILS[db]) from exc
     finally:
         histogram.observe(time.perf_counter() - start)

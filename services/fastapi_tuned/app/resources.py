@@ -4,6 +4,9 @@ Pools connect lazily (min size 0) so the service starts, and /healthz reports, w
 database is down; prepared statements are cached per connection by asyncpg.
 """
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -48,7 +51,7 @@ async def use_text_timestamps(conn: asyncpg.Connection) -> None:
 async def open_resources(settings: Settings) -> Resources:
     pg = await asyncpg.create_pool(
         settings.database_url, min_size=0, max_size=settings.pool_size,
-        timeout=settings.db_timeout_seconds, command_timeout=settings.db_timeout_seconds,
+        timeout=settings.db_acquire_timeout_seconds, command_timeout=settings.db_timeout_seconds,
         reset=reset_if_in_transaction, init=use_text_timestamps,
         server_settings={"timezone": "UTC"},  # rfc3339_utc relies on "+00"
     )
@@ -68,6 +71,25 @@ async def open_resources(settings: Settings) -> Resources:
     watch_pool("postgres", pg.get_size, lambda: pg.get_size() - pg.get_idle_size())
     watch_pool("mysql", lambda: mysql.size, lambda: mysql.size - mysql.freesize)
     return Resources(settings, pg, mysql, memcache, http)
+
+
+@asynccontextmanager
+async def postgres(r: Resources) -> AsyncIterator[asyncpg.Connection]:
+    """A pooled PostgreSQL connection for one request's statements, within asyncpg's own
+    bounds: the acquire timeout (waiting for a free connection or connecting one) and the
+    pool's command_timeout (each statement).
+
+    A statement that timed out or was cancelled leaves asyncpg sending a CancelRequest, and
+    releasing the connection would wait for the server to acknowledge it, up to
+    command_timeout more: a hung server never does, so the request took twice its budget.
+    Such a connection is in an unknown state anyway: it is closed, and the pool opens a
+    fresh one when asked."""
+    async with r.pg.acquire(timeout=r.settings.db_acquire_timeout_seconds) as conn:
+        try:
+            yield conn
+        except (TimeoutError, asyncio.CancelledError):
+            conn.terminate()
+            raise
 
 
 async def close_resources(r: Resources) -> None:

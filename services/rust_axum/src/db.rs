@@ -3,21 +3,23 @@
 //! Both pools are lazy: building them opens no connection, so the service starts (and the
 //! tests run) without a database, and a database that comes back is simply reconnected.
 
-use std::future::Future;
+use std::{future::Future, time::Duration};
 
 use deadpool_postgres::{Manager, ManagerConfig, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 
 use crate::{
-    config::{Config, DEPENDENCY_TIMEOUT},
-    error::AppError,
+    config::{Config, DEPENDENCY_TIMEOUT, TCP_USER_TIMEOUT},
+    error::{AppError, Dependency},
 };
 
 pub fn postgres_pool(
     config: &Config,
 ) -> Result<deadpool_postgres::Pool, Box<dyn std::error::Error>> {
     let mut pg_config: tokio_postgres::Config = config.database_url.parse()?;
-    pg_config.connect_timeout(DEPENDENCY_TIMEOUT);
+    pg_config
+        .connect_timeout(DEPENDENCY_TIMEOUT)
+        .tcp_user_timeout(TCP_USER_TIMEOUT);
     let manager = Manager::from_config(
         pg_config,
         NoTls,
@@ -53,16 +55,17 @@ pub fn mysql_pool(config: &Config) -> Result<mysql_async::Pool, Box<dyn std::err
     Ok(mysql_async::Pool::new(opts))
 }
 
-/// Runs `work` (pool checkout and queries) under [`DEPENDENCY_TIMEOUT`], so that a database that
-/// hangs gives `503` in bounded time. Dropping the work on timeout is safe: a dropped
-/// tokio-postgres query leaves its connection usable, and mysql_async rolls back an unfinished
-/// transaction before the connection is reused.
-pub async fn bounded<T>(work: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
-    tokio::time::timeout(DEPENDENCY_TIMEOUT, work)
+/// Runs `work` (pool checkout and queries or commands) within `deadline`, so that a dependency
+/// that hangs gives `503` in bounded time, whatever step it hangs in. Dropping the work on
+/// timeout is safe: a dropped tokio-postgres query leaves its connection usable (the late answer
+/// is discarded), mysql_async rolls back an unfinished transaction before the connection is
+/// reused, and a memcached client dropped halfway closes its connection.
+pub async fn bounded<T>(
+    dependency: Dependency,
+    deadline: Duration,
+    work: impl Future<Output = Result<T, AppError>>,
+) -> Result<T, AppError> {
+    tokio::time::timeout(deadline, work)
         .await
-        .unwrap_or_else(|_| {
-            Err(AppError::Unavailable(format!(
-                "no answer within {DEPENDENCY_TIMEOUT:?}"
-            )))
-        })
+        .unwrap_or_else(|elapsed| Err(AppError::Unavailable(dependency, elapsed.into())))
 }

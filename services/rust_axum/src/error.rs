@@ -11,6 +11,9 @@ use axum::{
 };
 use serde_json::json;
 
+/// A failure's cause: logged by the service, never sent to the client.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
+
 #[derive(Debug)]
 pub enum AppError {
     /// Bad input: `422`.
@@ -18,16 +21,26 @@ pub enum AppError {
     /// A body over the limit: `413`.
     PayloadTooLarge,
     /// A database or cache failed or did not answer in time: `503`.
-    Unavailable(String),
+    Unavailable(Dependency, Cause),
     /// The upstream of `/api/fetch-external` failed or sent something that is not JSON: `502`.
-    BadGateway(String),
+    BadGateway(Cause),
     /// The upstream did not answer in time: `504`.
     GatewayTimeout,
     /// A bug or a broken invariant: `500`.
-    Internal(String),
+    Internal(Cause),
+}
+
+/// What a `503` names.
+#[derive(Clone, Copy, Debug)]
+pub enum Dependency {
+    Postgres,
+    Mysql,
+    Memcached,
 }
 
 impl AppError {
+    /// The status and the `detail` sent. Every 5xx detail is a fixed phrase naming what failed:
+    /// a driver's message can carry addresses, SQLSTATEs and server text (CONTRACT.md).
     fn status_and_detail(&self) -> (StatusCode, &str) {
         match self {
             Self::Validation(detail) => (StatusCode::UNPROCESSABLE_ENTITY, detail),
@@ -35,13 +48,27 @@ impl AppError {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "request body is larger than 65536 bytes",
             ),
-            Self::Unavailable(detail) => (StatusCode::SERVICE_UNAVAILABLE, detail),
-            Self::BadGateway(detail) => (StatusCode::BAD_GATEWAY, detail),
-            Self::GatewayTimeout => (
-                StatusCode::GATEWAY_TIMEOUT,
-                "the external service did not answer in time",
-            ),
-            Self::Internal(detail) => (StatusCode::INTERNAL_SERVER_ERROR, detail),
+            Self::Unavailable(Dependency::Postgres, _) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "postgres unavailable")
+            }
+            Self::Unavailable(Dependency::Mysql, _) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "mysql unavailable")
+            }
+            Self::Unavailable(Dependency::Memcached, _) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "memcached unavailable")
+            }
+            Self::BadGateway(_) => (StatusCode::BAD_GATEWAY, "upstream failed"),
+            Self::GatewayTimeout => (StatusCode::GATEWAY_TIMEOUT, "upstream timed out"),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
+        }
+    }
+
+    fn cause(&self) -> Option<&Cause> {
+        match self {
+            Self::Unavailable(_, cause) | Self::BadGateway(cause) | Self::Internal(cause) => {
+                Some(cause)
+            }
+            _ => None,
         }
     }
 }
@@ -52,13 +79,21 @@ impl fmt::Display for AppError {
     }
 }
 
-impl std::error::Error for AppError {}
+impl std::error::Error for AppError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause().map(|cause| &**cause as _)
+    }
+}
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, detail) = self.status_and_detail();
         if status.is_server_error() {
-            tracing::warn!(%status, detail, "request failed");
+            // The cause is logged here, the only place a request's failure is reported.
+            match self.cause() {
+                Some(cause) => tracing::warn!(%status, detail, %cause, "request failed"),
+                None => tracing::warn!(%status, detail, "request failed"),
+            }
         }
         (status, Json(json!({ "detail": detail }))).into_response()
     }
@@ -87,19 +122,19 @@ impl From<QueryRejection> for AppError {
 
 impl From<deadpool_postgres::PoolError> for AppError {
     fn from(err: deadpool_postgres::PoolError) -> Self {
-        Self::Unavailable(format!("postgres: {err}"))
+        Self::Unavailable(Dependency::Postgres, err.into())
     }
 }
 
 impl From<tokio_postgres::Error> for AppError {
     fn from(err: tokio_postgres::Error) -> Self {
-        Self::Unavailable(format!("postgres: {err}"))
+        Self::Unavailable(Dependency::Postgres, err.into())
     }
 }
 
 impl From<mysql_async::Error> for AppError {
     fn from(err: mysql_async::Error) -> Self {
-        Self::Unavailable(format!("mysql: {err}"))
+        Self::Unavailable(Dependency::Mysql, err.into())
     }
 }
 
@@ -108,31 +143,37 @@ impl From<reqwest::Error> for AppError {
         if err.is_timeout() {
             Self::GatewayTimeout
         } else {
-            Self::BadGateway(format!("external service: {err}"))
+            Self::BadGateway(err.into())
         }
     }
 }
 
 impl From<std::io::Error> for AppError {
     fn from(err: std::io::Error) -> Self {
-        Self::Internal(format!("file system: {err}"))
+        Self::Internal(err.into())
     }
 }
 
 impl From<crate::memcache::PoolError> for AppError {
     fn from(err: crate::memcache::PoolError) -> Self {
-        Self::Unavailable(format!("memcached: {err}"))
+        Self::Unavailable(Dependency::Memcached, err.into())
     }
 }
 
 impl From<async_memcached::Error> for AppError {
     fn from(err: async_memcached::Error) -> Self {
-        Self::Unavailable(format!("memcached: {err}"))
+        Self::Unavailable(Dependency::Memcached, err.into())
     }
 }
 
 impl From<serde_json::Error> for AppError {
     fn from(err: serde_json::Error) -> Self {
-        Self::Internal(format!("JSON encoding: {err}"))
+        Self::Internal(err.into())
+    }
+}
+
+impl From<time::error::Format> for AppError {
+    fn from(err: time::error::Format) -> Self {
+        Self::Internal(err.into())
     }
 }

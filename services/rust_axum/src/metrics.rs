@@ -80,6 +80,14 @@ impl Metrics {
         .expect("valid gauge");
 
         let registry = Registry::new();
+        // The standard process_* series (CPU seconds, resident memory, open fds, start time),
+        // which the Grafana dashboard's CPU and memory panels read for every service.
+        #[cfg(target_os = "linux")]
+        registry
+            .register(Box::new(
+                prometheus::process_collector::ProcessCollector::for_self(),
+            ))
+            .expect("process metrics register once");
         for collector in [
             Box::new(duration.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(errors.clone()),

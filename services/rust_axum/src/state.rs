@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::{
-    config::{Config, DEPENDENCY_TIMEOUT},
+    config::{Config, MEMCACHED_TIMEOUT},
     db, memcache,
     metrics::Metrics,
 };
@@ -32,7 +32,7 @@ impl AppState {
         Ok(Self {
             postgres: db::postgres_pool(config)?,
             mysql: db::mysql_pool(config)?,
-            memcache: memcache::pool(&config.memcached_addr, config.pool_size, DEPENDENCY_TIMEOUT)?,
+            memcache: memcache::pool(&config.memcached_addr, config.pool_size, MEMCACHED_TIMEOUT)?,
             http,
             external_url: config.external_url.as_str().into(),
             pool_size: config.pool_size,

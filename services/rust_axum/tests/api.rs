@@ -240,6 +240,15 @@ async fn users_query_is_validated_before_any_database_work() {
 async fn dead_postgres_gives_503_for_a_valid_request() {
     let (status, body) = get("/api/users?limit=1").await;
     assert_detail(status, &body, StatusCode::SERVICE_UNAVAILABLE);
+    // A fixed phrase: the driver's error (address, "connection refused") is only logged.
+    assert_eq!(body["detail"], "postgres unavailable");
+}
+
+#[tokio::test]
+async fn dead_mysql_gives_503_with_a_fixed_detail() {
+    let (status, body) = send(Request::post("/api/io-mix").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["detail"], "mysql unavailable");
 }
 
 #[tokio::test]
@@ -248,12 +257,38 @@ async fn healthz_lists_every_dead_dependency() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(body["status"], "unavailable");
     assert_eq!(body["down"], json!(["postgres", "mysql", "memcached"]));
+    assert_eq!(
+        body["detail"],
+        "postgres unavailable; mysql unavailable; memcached unavailable"
+    );
 }
 
 #[tokio::test]
 async fn refused_upstream_gives_502() {
     let (status, body) = get("/api/fetch-external").await;
     assert_detail(status, &body, StatusCode::BAD_GATEWAY);
+    assert_eq!(body["detail"], "upstream failed");
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn metrics_carry_the_standard_process_series() {
+    let response = test_app()
+        .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    // What the Grafana dashboard's CPU and memory panels read.
+    for series in [
+        "process_cpu_seconds_total ",
+        "process_resident_memory_bytes ",
+        "process_virtual_memory_bytes ",
+        "process_open_fds ",
+        "process_start_time_seconds ",
+    ] {
+        assert!(text.contains(series), "{series}missing");
+    }
 }
 
 #[tokio::test]

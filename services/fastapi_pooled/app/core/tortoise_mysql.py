@@ -1,5 +1,5 @@
 """Tortoise ORM's MySQL backend, on aiomysql, with one fix. Used as the connection's
-"engine" in app/core/db.py.
+"engine" in app/db.py.
 
 The fix: Tortoise 1.1.9's pooled transaction takes a connection from the pool, then sends
 BEGIN; if BEGIN fails or is cancelled (by the timeout around every transaction), __aexit__

@@ -1,5 +1,5 @@
 from app.core.config import Settings
-from app.core.db import create_postgres_engine, tortoise_config
+from app.db import create_postgres_engine, tortoise_config
 
 
 def settings() -> Settings:

@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, V
 from ..body import read_limited_body
 from ..errors import DependencyError
 from ..metrics import timed
-from ..resources import resources_of
+from ..resources import postgres, resources_of
 
 router = APIRouter(prefix="/api/devices", tags=["devices"])
 
@@ -24,8 +24,6 @@ DEVICES = [
     {"id": 3, "uuid": "eee58ca8-ca51-47a5-ab48-163fd0e44b77", "mac": "68-93-9B-B5-33-B9", "firmware": "4.3.1",
      "created_at": "2024-08-28T15:18:21.137Z", "updated_at": "2024-08-28T15:18:21.137Z"},
 ]
-# The list never changes, so it is serialised once (the fairness rules allow it: no database).
-DEVICES_JSON = orjson.dumps(DEVICES)
 
 MAC_PATTERN = r"^[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}$|^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$"
 
@@ -74,7 +72,9 @@ INSERT = (
 
 @router.get("")
 async def list_devices() -> Response:
-    return Response(DEVICES_JSON, media_type="application/json")
+    # Serialised on every request, as every service must (CONTRACT.md, fairness rules): the
+    # same orjson path as the users page, no bytes encoded once at import.
+    return Response(orjson.dumps(DEVICES), media_type="application/json")
 
 
 @router.post("", status_code=201)
@@ -85,13 +85,14 @@ async def create_device(request: Request) -> Response:
     r = resources_of(request)
     device_id = str(uuid.uuid4())
     stamp = utc_now_ms()
-    async with timed("insert", "postgres", timeout=r.settings.db_timeout_seconds):
-        row_id = await r.pg.fetchval(INSERT, device_id, device.mac, device.firmware, stamp)
+    async with timed("insert", "postgres"), postgres(r) as conn:
+        row_id = await conn.fetchval(INSERT, device_id, device.mac, device.firmware, stamp)
     body = orjson.dumps({"id": row_id, "uuid": device_id, "mac": device.mac, "firmware": device.firmware,
                          "created_at": stamp, "updated_at": stamp})
     try:
         # The database is the source of truth: a cache failure is counted, not returned.
-        async with timed("set", "memcache", timeout=1.0):
+        # aiomcache has no timeouts of its own.
+        async with timed("set", "memcache", timeout=r.settings.memcached_timeout_seconds):
             await r.memcache.set(f"device:{device_id}".encode(), body, exptime=r.settings.cache_ttl_seconds)
     except DependencyError:
         pass

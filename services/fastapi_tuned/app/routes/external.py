@@ -1,5 +1,7 @@
 """GET /api/fetch-external: relay the upstream's JSON through one shared HTTP client."""
 
+import logging
+
 import orjson
 from fastapi import APIRouter, Request, Response
 
@@ -7,6 +9,7 @@ from ..errors import DependencyError
 from ..metrics import timed
 from ..resources import resources_of
 
+logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/fetch-external", tags=["external"])
 
 
@@ -19,11 +22,13 @@ async def fetch_external(request: Request) -> Response:
                 body = await upstream.read()
                 status = upstream.status
         except TimeoutError as exc:  # aiohttp's total timeout (EXTERNAL_TIMEOUT_SECONDS)
-            raise DependencyError(504, "external service timed out") from exc
+            raise DependencyError(504, "upstream timed out") from exc
         if not 200 <= status < 300:
-            raise DependencyError(502, f"external service answered {status}")
+            logger.warning("upstream answered %d", status)
+            raise DependencyError(502, "upstream failed")
         try:
             orjson.loads(body)
         except orjson.JSONDecodeError as exc:
-            raise DependencyError(502, "external service answered invalid JSON") from exc
+            logger.warning("upstream answered invalid JSON: %s", exc)
+            raise DependencyError(502, "upstream failed") from exc
     return Response(body, media_type="application/json")

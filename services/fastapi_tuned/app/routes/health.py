@@ -6,9 +6,14 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ..resources import Resources, resources_of
+from ..resources import Resources, postgres, resources_of
 
 router = APIRouter(tags=["operations"])
+
+
+async def _postgres_ping(r: Resources) -> None:
+    async with postgres(r) as conn:
+        await conn.fetchval("SELECT 1")
 
 
 async def _mysql_ping(r: Resources) -> None:
@@ -20,7 +25,7 @@ async def _mysql_ping(r: Resources) -> None:
 async def healthz(request: Request) -> Response:
     r = resources_of(request)
     checks = {
-        "postgres": r.pg.fetchval("SELECT 1"),
+        "postgres": _postgres_ping(r),
         "mysql": _mysql_ping(r),
         "memcached": r.memcache.version(),
     }

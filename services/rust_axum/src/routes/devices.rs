@@ -11,7 +11,14 @@ use serde::{Deserialize, Serialize};
 use time::{OffsetDateTime, format_description::BorrowedFormatItem, macros::format_description};
 use uuid::Uuid;
 
-use crate::{db, error::AppError, extract::AppJson, metrics::Op, state::AppState};
+use crate::{
+    config::{DEPENDENCY_TIMEOUT, MEMCACHED_TIMEOUT},
+    db,
+    error::{AppError, Dependency},
+    extract::AppJson,
+    metrics::Op,
+    state::AppState,
+};
 
 #[derive(Serialize)]
 pub struct Device<'a> {
@@ -117,7 +124,7 @@ pub async fn create(
         .metrics
         .track(
             Op::InsertPostgres,
-            db::bounded(async {
+            db::bounded(Dependency::Postgres, DEPENDENCY_TIMEOUT, async {
                 let client = state.postgres.get().await?;
                 let statement = client.prepare_cached(INSERT_DEVICE).await?;
                 let row = client
@@ -129,9 +136,7 @@ pub async fn create(
         .await?;
 
     let uuid = uuid.to_string();
-    let timestamp = now
-        .format(TIMESTAMP)
-        .map_err(|err| AppError::Internal(err.to_string()))?;
+    let timestamp = now.format(TIMESTAMP)?;
     let body = serde_json::to_vec(&Device {
         id,
         uuid: &uuid,
@@ -147,7 +152,7 @@ pub async fn create(
         .metrics
         .track(
             Op::SetMemcache,
-            db::bounded(async {
+            db::bounded(Dependency::Memcached, MEMCACHED_TIMEOUT, async {
                 let mut client = state.memcache.get().await?;
                 client
                     .set(&key, body.as_slice(), Some(state.cache_ttl_seconds), None)

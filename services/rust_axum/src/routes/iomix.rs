@@ -8,7 +8,13 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::{db, error::AppError, metrics::Op, state::AppState};
+use crate::{
+    config::DEPENDENCY_TIMEOUT,
+    db,
+    error::{AppError, Dependency},
+    metrics::Op,
+    state::AppState,
+};
 
 const TRANSACTIONS: u64 = 8;
 const ROWS_PER_BATCH: u64 = 10;
@@ -54,7 +60,7 @@ pub async fn io_mix(State(state): State<AppState>) -> Result<Json<Report>, AppEr
         .metrics
         .track(
             Op::MixMysql,
-            db::bounded(async {
+            db::bounded(Dependency::Mysql, DEPENDENCY_TIMEOUT, async {
                 let mut conn = state.mysql.get_conn().await?;
                 let mut report = Report::default();
                 for _ in 0..TRANSACTIONS {
@@ -88,7 +94,7 @@ impl From<TxError> for AppError {
     fn from(err: TxError) -> Self {
         match err {
             TxError::Mysql(err) => err.into(),
-            TxError::Invariant(detail) => Self::Internal(detail),
+            TxError::Invariant(detail) => Self::Internal(detail.into()),
         }
     }
 }
@@ -200,10 +206,9 @@ async fn file_round_trip() -> Result<u64, AppError> {
     // Delete the file whatever the read gave, so that a failure leaves nothing behind.
     tokio::fs::remove_file(&path).await?;
     if read_back? != document {
-        return Err(AppError::Internal(format!(
-            "{} changed between write and read",
-            path.display()
-        )));
+        return Err(AppError::Internal(
+            format!("{} changed between write and read", path.display()).into(),
+        ));
     }
     Ok(2)
 }

@@ -5,7 +5,13 @@ use serde::{Deserialize, Serialize};
 use time::{OffsetDateTime, format_description::BorrowedFormatItem, macros::format_description};
 
 use crate::{
-    db, decimal::Decimal, error::AppError, extract::AppQuery, metrics::Op, state::AppState,
+    config::DEPENDENCY_TIMEOUT,
+    db,
+    decimal::Decimal,
+    error::{AppError, Dependency},
+    extract::AppQuery,
+    metrics::Op,
+    state::AppState,
 };
 
 const TIMESTAMP: &[BorrowedFormatItem<'_>] =
@@ -64,7 +70,7 @@ pub async fn list(
         .metrics
         .track(
             Op::SelectPostgres,
-            db::bounded(async {
+            db::bounded(Dependency::Postgres, DEPENDENCY_TIMEOUT, async {
                 let client = state.postgres.get().await?;
                 let statement = client.prepare_cached(SELECT_USERS).await?;
                 Ok(client.query(&statement, &[&after, &limit]).await?)
@@ -80,9 +86,7 @@ pub async fn list(
                 user_id: row.get("user_id"),
                 username: row.get("username"),
                 email: row.get("email"),
-                created_at: created_at
-                    .format(TIMESTAMP)
-                    .map_err(|err| AppError::Internal(err.to_string()))?,
+                created_at: created_at.format(TIMESTAMP)?,
             })
         })
         .collect::<Result<_, AppError>>()?;

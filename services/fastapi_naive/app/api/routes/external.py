@@ -1,4 +1,5 @@
 import asyncio
+import logging
 from typing import Any
 
 import httpx
@@ -8,6 +9,7 @@ from app.api.deps import HttpClientDep, SettingsDep
 from app.metrics import observe
 
 router = APIRouter(tags=["external"])
+logger = logging.getLogger(__name__)
 
 
 @router.get("/fetch-external")
@@ -22,4 +24,6 @@ async def fetch_external(settings: SettingsDep, client: HttpClientDep) -> Any:
     except (TimeoutError, httpx.TimeoutException):
         raise HTTPException(504, "upstream timed out") from None
     except (httpx.HTTPError, ValueError) as exc:  # refused, reset, non-2xx, not JSON
-        raise HTTPException(502, f"upstream failed: {type(exc).__name__}") from None
+        # A fixed detail: the client's error text (addresses, statuses) is for the log only.
+        logger.warning("upstream failed: %s: %s", type(exc).__name__, exc)
+        raise HTTPException(502, "upstream failed") from None

@@ -23,7 +23,7 @@ async def healthz(request: Request, settings: SettingsDep, memcache: MemcacheDep
         await memcache.version()
 
     async def check(probe) -> None:
-        async with asyncio.timeout(settings.db_timeout_seconds):
+        async with asyncio.timeout(settings.health_timeout_seconds):
             await probe()
 
     checks = {"postgres": postgres, "mysql": mysql, "memcached": memcached}

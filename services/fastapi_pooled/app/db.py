@@ -19,11 +19,15 @@ def create_postgres_engine(settings: Settings) -> AsyncEngine:
         url,
         pool_size=settings.pool_size,
         max_overflow=0,
-        pool_timeout=settings.db_timeout_seconds,  # waiting for a free connection
-        # asyncpg's connect and statement timeouts. A timed-out statement is cancelled
-        # over a new connection (up to `timeout` more): 2 s + 2 s keeps a dead database's
-        # answer under the contract's 5 s.
-        connect_args={"timeout": 2, "command_timeout": 2},
+        pool_timeout=settings.db_acquire_timeout_seconds,  # waiting for a free connection
+        # asyncpg's connect and statement timeouts. A timed-out statement is cancelled over a
+        # new connection, and the ROLLBACK that returns the connection to the pool waits for
+        # that, up to command_timeout more: wait + connect + 2 x statement stays under the
+        # contract's 5 s (README, "Bounded waits").
+        connect_args={
+            "timeout": settings.db_acquire_timeout_seconds,
+            "command_timeout": settings.db_statement_timeout_seconds,
+        },
     )
 
 
