@@ -15,7 +15,7 @@ from pathlib import Path
 
 import jsonschema
 
-from . import binaries, config, tools
+from . import binaries, config, machine, tools
 from .config import RESULTS_DIR, ROOT
 from .errors import InfraError
 from .level import Level
@@ -67,6 +67,8 @@ def environment(placement: dict, tool_names: list[str]) -> dict:
         "memory_bytes": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"),
         "kernel": platform.release(),
         "python": sys.version.split()[0],
+        "cpu": machine.cpu(),
+        "toolchains": machine.toolchains(),
         "tools": {t: tools.get(t).version() for t in tool_names},
         "placement": placement,
         # The native servers' binaries (loadtest/binaries.py); compose runs use its images.

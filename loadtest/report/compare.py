@@ -53,8 +53,9 @@ def peak_rows(a: list[Level], b: list[Level]) -> list[list[str]]:
 
 
 def cpu_of(doc: dict) -> str:
+    """The CPU's identity (machine.identity), or its model name in runs recorded before it."""
     cpu = doc["environment"].get("cpu") or {}
-    return cpu.get("model_name") or doc["environment"]["cpu_model"]
+    return cpu.get("identity") or doc["environment"]["cpu_model"]
 
 
 def _origin(doc: dict) -> str:

@@ -149,6 +149,14 @@ def open_table(by_service: dict) -> list[str]:
                    "p50 ms", "p99 ms", "errors"], rows), ""]
 
 
+def cpu_line(env: dict) -> str:
+    c = env.get("cpu")
+    if not c:  # runs recorded before the CPU's identity was
+        return f"{env['cpu_model']} ({env.get('cpu_count')} cores)"
+    vm = ", under a hypervisor" if c.get("hypervisor") else ""
+    return f"{c['identity']}, {fmt(c.get('mhz'))} MHz, cache {c.get('cache')}, {c.get('cores')} cores{vm}"
+
+
 def header(doc: dict) -> list[str]:
     run, env = doc["run"], doc["environment"]
     pl = env["placement"]
@@ -164,7 +172,7 @@ def header(doc: dict) -> list[str]:
         f"# Benchmark run {run['id']}", "",
         f"- status: **{run['status']}**, {run['started_at']} → {run['finished_at'] or '…'}",
         f"- git commit: `{env['git_commit']}`{' (with uncommitted changes)' if env.get('git_dirty') else ''}",
-        f"- CPU: {env['cpu_model']} ({env.get('cpu_count')} cores), kernel {env['kernel']}",
+        f"- CPU: {cpu_line(env)}, kernel {env['kernel']}",
         (f"- placement: **{pl['mode']}**; service on cpus {pl['service_cpus']} "
          f"(quota {pl['cpu_quota_cores']} vCPU, {pl['memory_limit_bytes'] // MIB} MiB), generator "
          f"on cpus {pl['generator_cpus']}; {pl['databases_share']}"),
