@@ -1,5 +1,6 @@
 """A real end-to-end sweep: two services that pass the contract gate, two levels of one second,
-devices-get; then the results must validate and the numbers be sane.
+devices-get and devices-post, two interleaved rounds; then the results must validate, every cell
+be measured once per round, and the numbers be sane.
 
 SMOKE_SERVICES="a b" picks the services (default: fastapi_tuned and go_stdlib). The test skips
 only when a named service has no manifest yet."""
@@ -11,7 +12,7 @@ import subprocess
 
 import pytest
 
-from loadtest import results
+from loadtest import analysis, results
 from loadtest.config import ROOT, SERVICES_DIR
 
 SERVICES = os.environ.get("SMOKE_SERVICES", "fastapi_tuned go_stdlib").split()
@@ -24,8 +25,8 @@ def run_dir(tmp_path_factory):
         pytest.skip(f"no manifest yet for {', '.join(missing)} (services/<name>/service.toml)")
     out = tmp_path_factory.mktemp("smoke") / "run"
     cmd = [str(ROOT / "loadtest" / "sweep.sh"), *SERVICES, "--scenario", "devices-get",
-           "--levels", "5,10", "--duration", "1s", "--warmup", "0.5s", "--pause", "0.2s",
-           "--label", "smoke", "--out", str(out)]
+           "--scenario", "devices-post", "--levels", "5,10", "--duration", "1s", "--warmup", "0.5s",
+           "--pause", "0.2s", "--rounds", "2", "--seed", "1", "--label", "smoke", "--out", str(out)]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
     assert proc.returncode == 0, f"sweep failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
     return out
@@ -49,7 +50,9 @@ def test_every_service_passed_the_gate_and_was_measured(run_dir):
 def test_numbers_are_sane(run_dir):
     doc = results.load(run_dir)
     levels = doc["levels"]
-    assert {(lv["service"], lv["users"]) for lv in levels} == {(s, u) for s in SERVICES for u in (5, 10)}
+    cells = [(lv["service"], lv["scenario"], lv["users"], lv["round"]) for lv in levels]
+    assert sorted(cells) == sorted((s, sc, u, r) for s in SERVICES for sc in ("devices-get", "devices-post")
+                                   for u in (5, 10) for r in (1, 2))  # every cell, once per round
     for lv in levels:
         where = f"{lv['service']} at {lv['users']} users"
         assert lv["requests"] > 0 and lv["rps"] > 0, where
@@ -61,6 +64,17 @@ def test_numbers_are_sane(run_dir):
         assert lv["service_cpu"]["percent_of_quota"] is not None, where
         assert lv["service_memory"]["current_bytes"], where
         assert (run_dir / lv["raw"]).exists(), where
+        assert lv["cpu_per_request_us"] > 0 and lv["bound"], where
+        if lv["scenario"] == "devices-post":
+            assert lv["devices_post"]["consistent"], f"{where}: {lv['devices_post']}"
+
+
+def test_rounds_give_intervals(run_dir):
+    doc = results.load(run_dir)
+    peaks = analysis.peaks(results.levels(doc))
+    for name in SERVICES:
+        p = peaks[("devices-get", name)]
+        assert p.ok_rps.n == 2 and p.ok_rps.low <= p.ok_rps.median <= p.ok_rps.high
 
 
 def test_placement_recorded(run_dir):
