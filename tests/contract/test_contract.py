@@ -27,6 +27,8 @@ MS_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 OPS = {("insert", "postgres"), ("set", "memcache"), ("select", "postgres"), ("get", "external"), ("mix", "mysql")}
 IO_MIX = {"transactions": 8, "rows_created": 80, "rows_updated": 40, "rows_deleted": 80, "file_operations": 2}
 BOUND_SECONDS = 5  # CONTRACT.md: a dead dependency is answered within 5 s
+BODY_LIMIT = 65536  # CONTRACT.md: a larger body is 413
+DEFAULT_PAGE = range(1, 101)  # GET /api/users without parameters: limit 100 after 0
 
 
 # What a driver's or client library's error text looks like; a 5xx detail is a fixed phrase
@@ -216,7 +218,7 @@ def test_create_device_rejects_invalid_body(http, pg, case):
     assert rows() == before
 
 
-@pytest.mark.parametrize("size", [65537, 1_000_000])
+@pytest.mark.parametrize("size", [BODY_LIMIT + 1, 1_000_000])
 def test_create_device_rejects_large_body(http, size):
     prefix = b'{"mac": "EF-2B-C4-F5-D6-34", "firmware": "1", "padding": "'
     body = prefix + b"x" * (size - len(prefix) - 2) + b'"}'
@@ -227,7 +229,7 @@ def test_create_device_rejects_large_body(http, size):
 
 def test_create_device_accepts_body_at_the_limit(http):
     prefix = b'{"mac": "EF-2B-C4-F5-D6-34", "firmware": "1", "padding": "'
-    body = prefix + b"x" * (65536 - len(prefix) - 2) + b'"}'
+    body = prefix + b"x" * (BODY_LIMIT - len(prefix) - 2) + b'"}'
     resp = http.post("/api/devices", content=body, headers={"content-type": "application/json"})
     assert resp.status_code == 201, resp.text
 
@@ -269,7 +271,7 @@ def test_postgres_down_gives_503_and_caches_nothing(no_dependencies):
 def test_users_default_page(http):
     resp = http.get("/api/users")
     assert resp.status_code == 200
-    assert resp.json() == [user(i) for i in range(1, 101)]
+    assert resp.json() == [user(i) for i in DEFAULT_PAGE]
 
 
 @pytest.mark.parametrize(("query", "ids"), [
