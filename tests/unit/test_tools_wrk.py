@@ -1,0 +1,135 @@
+"""The wrk adapter on summaries wrk.lua wrote in real runs (tests/fixtures/wrk/README.md)."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from loadtest import tools
+from loadtest.level import accounting
+from loadtest.scenarios import SCENARIOS, Scenario
+from loadtest.tools import Load, wrk
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "wrk"
+BANNER = ("wrk debian/4.1.0-3+b2 [epoll] Copyright (C) 2012 Will Glozer\n"
+          "Usage: wrk <options> <url>\n  Options:\n")
+
+
+def load(name, expected=200, users=5):
+    return wrk.parse((FIXTURES / f"{name}.json").read_bytes(), expected, users)
+
+
+@pytest.fixture
+def on_path(monkeypatch):
+    """argv() needs a wrk binary; the tests need none installed."""
+    monkeypatch.setattr(wrk, "binary", lambda: "/usr/bin/wrk")
+
+
+def test_ok_run():
+    r = load("ok")
+    s = accounting(r, 200)
+    assert r.status_codes == {"200": 23645} and r.transport_errors == {}
+    assert r.duration_s == pytest.approx(2.002999)
+    assert s["rps"] == pytest.approx(23645 / 2.002999)
+    assert s["errors"]["total"] == 0 and s["availability"] == 1.0
+    assert r.latency_ms == {"p50": 0.191, "p90": 3.431, "p95": 4.855, "p99": 7.771, "max": 13.759,
+                            "mean": 1.061}
+
+
+def test_5xx_are_errors():
+    s = accounting(load("5xx"), 200)
+    assert s["requests"] == 40383 and s["ok"] == 0
+    assert s["errors"]["status"] == {wrk.STATUS_ERRORS: 40383}
+    assert s["error_rate"] == 1.0 and s["availability"] == 0.0
+
+
+def test_mixed_statuses_split_by_what_wrk_knows():
+    # the mock answered 200, then 503 once told to mid-run
+    s = accounting(load("mixed"), 200)
+    assert s["status_codes"] == {"200": 15309, wrk.STATUS_ERRORS: 25858}
+    assert s["availability"] == pytest.approx(15309 / 41167)
+
+
+def test_a_3xx_counts_as_success_since_wrk_cannot_tell():
+    r = load("redirect")
+    assert r.status_codes == {"200": 29985}
+    assert any("above 399" in n for n in r.notes)
+
+
+def test_late_responses_are_timeouts_not_successes():
+    # --timeout 1s against a 1.5 s delay: wrk counts the 6 late responses as requests and as
+    # timeout errors, and leaves them out of its histogram.
+    r = load("timeout", users=3)
+    s = accounting(r, 200)
+    assert r.status_codes == {} and r.transport_errors == {"timeout": 6}
+    assert s["requests"] == 0 and s["errors"]["total"] == 6 and s["availability"] == 0.0
+    assert all(v is None for v in r.latency_ms.values())
+
+
+def test_devices_post_counts_201_as_success():
+    r = load("devices_post_go_stdlib", expected=201, users=10)
+    s = accounting(r, 201)
+    assert s["ok"] == s["requests"] == 7663 and s["errors"]["total"] == 0
+    assert any("up to 10" in n for n in r.notes)  # the uncounted aborts at the deadline
+
+
+def test_no_keepalive_and_a_real_service():
+    assert load("nokeepalive").status_codes == {"200": 11347}
+    assert accounting(load("users_go_stdlib", users=10), 200)["ok"] == 8182
+
+
+@pytest.mark.parametrize("raw", [b'{"summary": {}}', b"Running 2s test @ http://x/\n"])
+def test_other_output_is_refused(raw):
+    with pytest.raises(ValueError):
+        wrk.parse(raw, 200)
+
+
+def test_argv_one_thread_whole_seconds_and_close_header(on_path):
+    argv = wrk.argv("http://x/api", 30, 2.4, keepalive=False, json_body=True)
+    assert argv[:2] == ["/usr/bin/wrk", "-t1"] and argv[argv.index("-c") + 1] == "30"
+    assert argv[argv.index("-d") + 1] == "2s" and argv[argv.index("--timeout") + 1] == "30s"
+    assert "--latency" in argv and argv[argv.index("-s") + 1] == str(wrk.SCRIPT)
+    assert "Connection: close" in argv and "Content-Type: application/json" in argv
+    assert argv[-1] == "http://x/api"
+    keepalive = wrk.argv("http://x/", 1, 0.2, timeout_s=0.5)
+    assert "Connection: close" not in keepalive and "-H" not in keepalive
+    assert keepalive[keepalive.index("-d") + 1] == "1s" and keepalive[keepalive.index("--timeout") + 1] == "1s"
+
+
+def test_invocation_passes_method_and_bodies_by_environment(on_path, tmp_path):
+    load_ = Load(SCENARIOS["devices-post"], 10, 2, firmware_prefix="t-")
+    inv = tools.get("wrk").invocation(load_, "http://x", tmp_path / "r.json", tmp_path)
+    assert inv.env["WRK_SUMMARY"] == str(tmp_path / "r.json") and inv.env["WRK_METHOD"] == "POST"
+    assert Path(inv.env["WRK_BODIES"]).read_text().count("\n") == 10_000
+    assert inv.stdout != tmp_path / "r.json"  # wrk's text report must not overwrite the summary
+    get = Load(Scenario("s", "GET", "/api/users", 200), 5, 2)
+    assert "WRK_BODIES" not in tools.get("wrk").invocation(get, "http://x", tmp_path / "g.json", tmp_path).env
+
+
+def test_no_open_loop(on_path, tmp_path):
+    assert not tools.get("wrk").open_loop
+    with pytest.raises(ValueError):
+        tools.get("wrk").invocation(Load(SCENARIOS["users"], 5, 2, rate=100), "http://x", tmp_path / "r", tmp_path)
+
+
+def test_version_from_the_banner_of_wrk_v():
+    assert wrk.banner_version(BANNER) == "wrk debian/4.1.0-3+b2 [epoll]"
+    assert wrk.banner_version("wrk 4.2.0 [kqueue] Copyright (C) 2012 Will Glozer") == "wrk 4.2.0 [kqueue]"
+    assert wrk.banner_version("") is None and wrk.banner_version("Usage: wrk <options>") is None
+
+
+def test_script_is_cheap():
+    """request() only indexes requests formatted once in init(); done() writes every field the
+    parser reads."""
+    lua = wrk.SCRIPT.read_text()
+    body = lua.split("function request()")[1].split("end\n")[0]
+    assert "wrk.format" not in body and "io." not in body
+    for key in ("duration_us", "requests", "bytes", "connect", "read", "write", "status", "timeout"):
+        assert f'"{key}"' in lua
+    assert 'os.getenv("WRK_SUMMARY")' in lua
+
+
+@pytest.mark.skipif(not shutil.which("luajit"), reason="needs luajit to compile the script")
+def test_script_compiles():
+    subprocess.run(["luajit", "-b", str(wrk.SCRIPT), "/dev/null"], check=True)
