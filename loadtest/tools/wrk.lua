@@ -13,12 +13,16 @@ if body and body ~= "" then
 end
 
 local bodies_path = os.getenv("WRK_BODIES")
+local threads = {}
+
 if bodies_path and bodies_path ~= "" then
    local requests, count, index = {}, 0, 0
 
    -- Each request is formatted once here, so request() only indexes a table: defining it makes
    -- wrk call into Lua for every request, which must stay as cheap as a static request.
+   -- sent starts at -1: wrk calls request() once before the run to check it (src/wrk.c).
    function init(args)
+      sent = -1
       for line in io.lines(bodies_path) do
          if line ~= "" then
             count = count + 1
@@ -32,8 +36,28 @@ if bodies_path and bodies_path ~= "" then
 
    function request()
       index = index % count + 1
+      sent = sent + 1
       return requests[index]
    end
+
+   -- done() runs in the main Lua state: it reads each thread's `sent` through its handle.
+   function setup(thread)
+      threads[#threads + 1] = thread
+   end
+end
+
+-- Requests written but neither answered nor failed when wrk stopped: wrk drops them uncounted.
+-- Known only when request() counts what it hands out (the per-request bodies); else null.
+local function in_flight(summary)
+   if #threads == 0 then
+      return "null"
+   end
+   local sent = 0
+   for _, thread in ipairs(threads) do
+      sent = sent + (thread:get("sent") or 0)
+   end
+   local e = summary.errors
+   return string.format("%d", math.max(sent - summary.requests - e.read - e.write, 0))
 end
 
 local PERCENTILES = { p50 = 50, p90 = 90, p95 = 95, p99 = 99 }
@@ -58,11 +82,11 @@ function done(summary, latency, requests)
    local json = string.format(
       '{"tool":"wrk","duration_us":%d,"requests":%d,"bytes":%d,'
          .. '"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},'
-         .. '"latency_ms":%s,"bodies":%s}\n',
+         .. '"latency_ms":%s,"bodies":%s,"in_flight_at_stop":%s}\n',
       summary.duration, summary.requests, summary.bytes,
       e.connect, e.read, e.write, e.status, e.timeout,
       latency_ms(latency),
-      bodies_path and bodies_path ~= "" and "true" or "false")
+      bodies_path and bodies_path ~= "" and "true" or "false", in_flight(summary))
    local path = os.getenv("WRK_SUMMARY")
    local f = assert(io.open(path, "w"))
    f:write(json)

@@ -12,7 +12,9 @@ What wrk counts, from its source (src/wrk.c), and how it maps onto ToolResult:
   successes to the transport errors, as oha reports a timeout, so no response counts twice.
 - connect/read/write errors are requests without a response, by kind.
 - the window is summary.duration. wrk aborts the requests in flight when it stops and counts
-  them nowhere (no equivalent of oha -w): up to -c requests, said in a note.
+  them nowhere (no equivalent of oha -w). With per-request bodies wrk.lua counts the requests
+  it hands out, so the aborted ones are known (aborted_at_deadline, which devices-post's row
+  check needs); otherwise only their bound is (-c requests), said in a note.
 - latency percentiles come from wrk's histogram, which wrk has already corrected for
   coordinated omission (stats_correct back-fills samples above twice the mean interval), so
   its p99 can exceed oha's on the same level; requests/s are comparable.
@@ -89,10 +91,12 @@ def parse(raw: str | bytes, expected_status: int, users: int | None = None) -> T
     latency = {k: data["latency_ms"].get(k) for k in ("p50", "p90", "p95", "p99", "max", "mean")}
     notes = [f"wrk counts statuses above 399 only: the other responses are counted as {expected_status}",
              "wrk's latency percentiles include its coordinated-omission correction"]
-    if users:
+    aborted = data.get("in_flight_at_stop")
+    if aborted is None and users:
         notes.append(f"wrk drops the requests in flight at the deadline uncounted (up to {users})")
     return ToolResult(tool="wrk", duration_s=int(data["duration_us"]) / 1e6, status_codes=status,
-                      transport_errors=transport, latency_ms=latency, notes=notes)
+                      transport_errors=transport, latency_ms=latency, aborted_at_deadline=int(aborted or 0),
+                      notes=notes)
 
 
 def banner_version(text: str) -> str | None:
