@@ -1,69 +1,266 @@
-"""`loadtest calibrate`: the ceiling of each load generator on its pinned core, against a
-trivial server (a second external mock, delay 0, in a 1-vCPU cgroup on the service's core).
+"""`loadtest calibrate`: checks of the load generators themselves, on this machine, written to
+results/calibration.json. Benchmark checks, not tests: the figures depend on the machine.
 
-A level of a real sweep that reaches 90 % of this ceiling is flagged generator_bound
-(level.generator_bound). When the trivial server itself used its whole quota the ceiling is a
-lower bound: `limited_by` says so, and only a ceiling `limited_by: generator` is used."""
+1. ceilings: each tool (oha, k6, wrk) against a trivial server (a second external mock,
+   delay 0, in a 1-vCPU cgroup on the service's core). A level of a real sweep that reaches
+   90 % of its tool's ceiling is flagged generator_bound (level.generator_bound). When the
+   trivial server used its whole quota the ceiling is a lower bound: `limited_by` says so, and
+   only a ceiling `limited_by: generator` is used. `closed_loop_default` is the closed-loop
+   tool (oha or wrk) with the highest such ceiling.
+2. agreement: wrk and oha against a real service at a level neither tool bounds (go_stdlib
+   GET /api/users, 10 connections): their successful requests/s should agree within 10 %.
+3. open loop: the harness's open loop (oha -q --latency-correction) against the same service
+   at 25 % of its closed-loop peak, beside k6's constant-arrival-rate at the same rate: both
+   p99 and achieved rates; the harness's p99 should be within 2x of the other's.
+
+calibration.json (each section is replaced when its check runs again, the others are kept):
+
+    {"measured_at": str,                      # the last write
+     "target": str, "placement": {...},       # where the ceilings were measured
+     "tools": {tool: {"rps", "cpu_percent_of_core", "target_cpu_percent_of_quota",
+                      "limited_by": "generator" | "target (lower bound)" | "neither (contention?)",
+                      "users", "duration_s"}},
+     "closed_loop_default": "oha" | "wrk" | null, "closed_loop_default_basis": str,
+     "agreement": {"measured_at", "service", "scenario", "users", "duration_s",
+                   "runs": {"wrk": RUN, "oha": RUN}, "ratio": wrk/oha ok_rps, "tolerance": 0.1,
+                   "generator_bound": [tool...], "agree": bool | null},
+     "open_loop": {"measured_at", "service", "scenario", "duration_s", "fraction",
+                   "peak": RUN (closed loop, `users` connections), "rate": arrivals/s,
+                   "runs": {"oha": RUN, "k6": RUN}, "harness": "oha", "reference": "k6",
+                   "lightest": tool (least generator CPU per request), "p99_ratio": harness/reference,
+                   "limit": 2.0, "within": bool | null, "delivered": {tool: bool}}}
+    RUN = {"tool", "users", "rps", "ok_rps", "sent_rps", "errors", "p50_ms", "p99_ms",
+           "dropped", "arrivals", "cpu_percent_of_core", "cpu_us_per_request",
+           "target_cpu_percent_of_quota", "generator_bound"}"""
 
 from __future__ import annotations
 
 import json
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
-from . import generator, manifest, results, service
+from . import generator, infra, manifest, results, service, tools
 from .config import RESULTS_DIR
-from .level import GENERATOR_BOUND_CPU, SERVICE_BUSY_CPU
+from .level import GENERATOR_BOUND_CPU, SERVICE_BUSY_CPU, accounting, generator_bound
 from .runtime import isolation
-from .scenarios import Scenario
-from .tools import Load
+from .scenarios import SCENARIOS, Scenario
+from .tools import Load, ToolResult
 
 CALIBRATION_FILE = RESULTS_DIR / "calibration.json"
+RAW_DIR = RESULTS_DIR / "calibration-raw"
+CHECKS = ("ceilings", "agreement", "open-loop")
+# Scenarios the service checks may send: reads that need no hook (no rows to clean up, no
+# upstream to configure), since the checks run no scenario hooks.
+CHECK_SCENARIOS = [n for n, s in SCENARIOS.items() if s.method == "GET" and not s.upstream]
 # The mock answers GET /external/{key}; this scenario is just that request.
 TRIVIAL = Scenario("calibrate", "GET", "/external/calibrate?delay_ms=0", 200)
 # The k6 script knows the contract's paths only: ending BASE_URL with a query parameter turns
 # the suffix it appends into that parameter's value (GET /external/k6cal?delay_ms=0&x=/api/devices).
 K6_TRIVIAL = Scenario("devices-get", "GET", "/api/devices", 200)
 K6_BASE_SUFFIX = "/external/k6cal?delay_ms=0&x="
+AGREEMENT_TOLERANCE = 0.10  # wrk vs oha successful requests/s on an unbounded level
+OPEN_LOOP_P99_LIMIT = 2.0  # the harness's open-loop p99 vs the reference tool's
+OPEN_LOOP_REFERENCE = "k6"  # wrk2 is not packaged: k6's constant-arrival-rate is the other
+
+
+@dataclass
+class CheckPlan:
+    """The agreement and open-loop checks: which service and scenario, how long, how hard."""
+
+    service: str = "go_stdlib"
+    scenario: str = "users"
+    duration_s: float = 3.0
+    agreement_users: int = 10
+    peak_users: int = 50
+    fraction: float = 0.25
+
+
+@dataclass
+class Target:
+    """A server in its cgroup box, as the generator runs see it."""
+
+    base_url: str
+    box: isolation.ServiceBox
+    pid: int
+
+
+# --- running one tool against a boxed target ------------------------------------------------
+def run_tool(name: str, load: Load, base_url: str, target: Target, label: str,
+             ceiling_rps: float | None = None) -> dict:
+    """One pinned run of a tool; its figures (RUN in the module's docstring)."""
+    RAW_DIR.mkdir(parents=True, exist_ok=True)
+    c0, t0 = target.box.cpu(target.pid), time.monotonic()
+    run = generator.run(name, load, base_url, RAW_DIR / f"{label}.{name}.json",
+                        target.box.placement.generator_cpus, RAW_DIR)
+    c1, elapsed = target.box.cpu(target.pid), time.monotonic() - t0
+    target_cpu = (c1.usage_ns - c0.usage_ns) / 1e9 / elapsed if c0 and c1 else None
+    return run_figures(run.result, load, run.cpu_s, run.cpu_of_core, target_cpu, ceiling_rps)
+
+
+def run_figures(result: ToolResult, load: Load, cpu_s: float, cpu_of_core: float,
+                target_cpu: float | None, ceiling_rps: float | None = None) -> dict:
+    """A run's figures from the same accounting as a sweep's levels (pure)."""
+    counts = accounting(result, load.scenario.expected_status)
+    window = result.duration_s or float("nan")
+    sent = result.sent
+    return {"tool": result.tool, "users": load.users, "rps": counts["rps"], "ok_rps": counts["ok_rps"],
+            "sent_rps": sent / window if sent else 0.0, "errors": counts["errors"]["total"],
+            "p50_ms": result.latency_ms.get("p50"), "p99_ms": result.latency_ms.get("p99"),
+            "dropped": result.dropped, "arrivals": result.arrivals,
+            "cpu_percent_of_core": 100 * cpu_of_core,
+            "cpu_us_per_request": 1e6 * cpu_s / sent if sent else None,
+            "target_cpu_percent_of_quota": None if target_cpu is None else 100 * target_cpu,
+            "generator_bound": generator_bound(cpu_of_core, target_cpu, counts["rps"] or 0, ceiling_rps)}
+
+
+def limited_by(target_cpu: float | None, cpu_of_core: float) -> str:
+    """Who limited a ceiling run: the trivial server (then the figure is a lower bound), the
+    tool (a ceiling), or neither (another process took the CPU: no ceiling)."""
+    if target_cpu is not None and target_cpu >= SERVICE_BUSY_CPU:
+        return "target (lower bound)"
+    return "generator" if cpu_of_core >= GENERATOR_BOUND_CPU else "neither (contention?)"
+
+
+# --- 1. ceilings ----------------------------------------------------------------------------
+@contextmanager
+def boxed(name: str, extra_env: dict[str, str] | None = None) -> Iterator[Target]:
+    """A service (the mock, or a benchmarked one) started in its 1-vCPU box, stopped after."""
+    placement = isolation.placement()
+    box = isolation.ServiceBox(f"calibrate-{name}", placement)
+    m = manifest.load(name)
+    service.build(m)
+    box.create()
+    try:
+        running = service.start(m, extra_env=extra_env, prefix=box.prefix())
+        try:
+            box.attach(running.pid)
+            yield Target(running.base_url, box, running.pid)
+        finally:
+            running.stop()
+    finally:
+        box.cleanup()
 
 
 def measure(users: int, duration_s: float, tool_names: list[str], console=None) -> dict:
-    placement = isolation.placement()
-    box = isolation.ServiceBox("calibrate-mock", placement)
-    m = manifest.load("external_mock")
-    service.build(m)
-    box.create()
+    """Each tool's ceiling against the mock (delay 0), and the closed-loop default."""
     out = {"measured_at": results.utc_now(), "target": "external_mock, delay 0, 1 vCPU cgroup",
-           "placement": placement.as_dict(), "tools": {}}
-    try:
-        mock = service.start(m, extra_env={"DELAY_MS": "0"}, prefix=box.prefix())
-        box.attach(mock.pid)
+           "tools": {}}
+    with boxed("external_mock", {"DELAY_MS": "0"}) as target:
+        out["placement"] = target.box.placement.as_dict()
         for name in tool_names:
-            if console:
-                console.print(f"calibrating {name}: {users} users, {duration_s:g} s ...")
-            out["tools"][name] = _one_tool(name, mock.base_url, users, duration_s, box, mock.pid)
-        mock.stop()
-    finally:
-        box.cleanup()
+            say(console, f"ceiling of {name}: {users} users, {duration_s:g} s ...")
+            out["tools"][name] = _ceiling(name, users, duration_s, target)
+    out.update(closed_loop_default(out["tools"]))
     return out
 
 
-def _one_tool(name: str, base_url: str, users: int, duration_s: float, box: isolation.ServiceBox,
-              pid: int) -> dict:
-    workdir = RESULTS_DIR / "calibration-raw"
-    workdir.mkdir(parents=True, exist_ok=True)
-    scenario, base = (K6_TRIVIAL, base_url + K6_BASE_SUFFIX) if name == "k6" else (TRIVIAL, base_url)
-    c0, t0 = box.cpu(pid), time.monotonic()
-    run = generator.run(name, Load(scenario, users, duration_s), base, workdir / f"{name}.json",
-                        box.placement.generator_cpus, workdir)
-    c1, elapsed = box.cpu(pid), time.monotonic() - t0
-    target_cpu = (c1.usage_ns - c0.usage_ns) / 1e9 / elapsed if c0 and c1 else None
-    limited = ("target (lower bound)" if target_cpu is not None and target_cpu >= SERVICE_BUSY_CPU
-               else "generator" if run.cpu_of_core >= GENERATOR_BOUND_CPU else "neither (contention?)")
-    return {"rps": sum(run.result.status_codes.values()) / run.result.duration_s,
-            "cpu_percent_of_core": 100 * run.cpu_of_core,
-            "target_cpu_percent_of_quota": None if target_cpu is None else 100 * target_cpu,
-            "limited_by": limited, "users": users, "duration_s": duration_s}
+def _ceiling(name: str, users: int, duration_s: float, target: Target) -> dict:
+    scenario, base = ((K6_TRIVIAL, target.base_url + K6_BASE_SUFFIX) if name == "k6"
+                      else (TRIVIAL, target.base_url))
+    run = run_tool(name, Load(scenario, users, duration_s), base, target, f"ceiling.{users}")
+    target_cpu = run["target_cpu_percent_of_quota"]
+    return {"rps": run["rps"], "cpu_percent_of_core": run["cpu_percent_of_core"],
+            "target_cpu_percent_of_quota": target_cpu,
+            "limited_by": limited_by(None if target_cpu is None else target_cpu / 100,
+                                     run["cpu_percent_of_core"] / 100),
+            "users": users, "duration_s": duration_s}
+
+
+def closed_loop_default(ceilings: dict) -> dict:
+    """The closed-loop tool (oha or wrk) with the highest ceiling, among the runs that
+    saturated the tool itself; none when no candidate did (a busy machine or a lower bound)."""
+    valid = {n: c["rps"] for n, c in ceilings.items()
+             if n in tools.CLOSED_LOOP_CANDIDATES and c.get("limited_by") == "generator"}
+    if not valid:
+        return {"closed_loop_default": None,
+                "closed_loop_default_basis": f"no ceiling of {' or '.join(tools.CLOSED_LOOP_CANDIDATES)} "
+                                             "was limited by the generator itself"}
+    best = max(valid, key=valid.get)
+    figures = ", ".join(f"{n} {r:,.0f}/s" for n, r in sorted(valid.items()))
+    return {"closed_loop_default": best, "closed_loop_default_basis": f"highest ceiling: {figures}"}
+
+
+def say(console, text: str) -> None:
+    if console:
+        console.print(text)
+
+
+# --- 2. agreement and 3. open loop, against a real service ---------------------------------
+def service_checks(plan: CheckPlan, checks: list[str], calibration: dict | None, console=None) -> dict:
+    """The checks that need a real service: started once in its box, with the servers it
+    needs (left as found)."""
+    out = {}
+    scenario = SCENARIOS[plan.scenario]
+    with infra.as_found(), boxed(plan.service) as target:
+        if "agreement" in checks:
+            say(console, f"agreement: wrk and oha, {plan.service} {plan.scenario}, {plan.agreement_users} users ...")
+            out["agreement"] = agreement(plan, scenario, target, calibration)
+        if "open-loop" in checks:
+            say(console, f"open loop: {plan.fraction:.0%} of {plan.service}'s closed-loop peak, oha and k6 ...")
+            out["open_loop"] = open_loop_check(plan, scenario, target, calibration)
+    return out
+
+
+def agreement(plan: CheckPlan, scenario: Scenario, target: Target, calibration: dict | None) -> dict:
+    runs = {}
+    for name in ("wrk", "oha"):
+        load = Load(scenario, plan.agreement_users, plan.duration_s)
+        runs[name] = run_tool(name, load, target.base_url, target, f"agreement.{plan.agreement_users}",
+                              ceiling(calibration, name))
+    return {"measured_at": results.utc_now(), "service": plan.service, "scenario": plan.scenario,
+            "users": plan.agreement_users, "duration_s": plan.duration_s, "runs": runs,
+            **agreement_figures(runs["wrk"], runs["oha"])}
+
+
+def agreement_figures(wrk_run: dict, oha_run: dict) -> dict:
+    """wrk/oha successful requests/s; they agree within 10 % (null when a tool bounded its
+    run, or one run had no success: then the comparison says nothing about the tools)."""
+    bound = [r["tool"] for r in (wrk_run, oha_run) if r["generator_bound"]]
+    ratio = wrk_run["ok_rps"] / oha_run["ok_rps"] if wrk_run["ok_rps"] and oha_run["ok_rps"] else None
+    agree = None if bound or ratio is None else abs(ratio - 1) <= AGREEMENT_TOLERANCE
+    return {"ratio": ratio, "tolerance": AGREEMENT_TOLERANCE, "generator_bound": bound, "agree": agree}
+
+
+def open_loop_check(plan: CheckPlan, scenario: Scenario, target: Target, calibration: dict | None) -> dict:
+    """The closed-loop peak (oha, peak_users), then the same rate from oha and from k6."""
+    peak = run_tool("oha", Load(scenario, plan.peak_users, plan.duration_s), target.base_url, target,
+                    f"open-peak.{plan.peak_users}", ceiling(calibration, "oha"))
+    rate = plan.fraction * (peak["ok_rps"] or 0)
+    out = {"measured_at": results.utc_now(), "service": plan.service, "scenario": plan.scenario,
+           "duration_s": plan.duration_s, "fraction": plan.fraction, "peak": peak, "rate": rate}
+    if rate < 1:
+        return {**out, "runs": {}, "within": None, "note": "no closed-loop peak: nothing to compare"}
+    runs = {}
+    for name in (tools.DEFAULT_OPEN_LOOP, OPEN_LOOP_REFERENCE):
+        load = Load(scenario, plan.peak_users, plan.duration_s, rate=rate)
+        runs[name] = run_tool(name, load, target.base_url, target, f"open.{rate:.0f}",
+                              ceiling(calibration, name))
+    return {**out, "runs": runs, **open_loop_figures(runs, rate)}
+
+
+def open_loop_figures(runs: dict, rate: float, harness: str = tools.DEFAULT_OPEN_LOOP,
+                      reference: str = OPEN_LOOP_REFERENCE) -> dict:
+    """The harness's open-loop p99 against the reference tool's at the same rate, whether each
+    delivered the rate (tools.open_loop_delivered: within 2 %, nothing dropped), and which
+    tool was lightest (generator CPU per request)."""
+    h, r = runs[harness], runs[reference]
+    delivered = {name: run["sent_rps"] >= (1 - tools.OPEN_LOOP_RATE_TOLERANCE) * rate and not run["dropped"]
+                 for name, run in runs.items()}
+    costs = {name: run["cpu_us_per_request"] for name, run in runs.items() if run["cpu_us_per_request"]}
+    ratio = h["p99_ms"] / r["p99_ms"] if h["p99_ms"] and r["p99_ms"] else None
+    within = None if ratio is None or not all(delivered.values()) else ratio <= OPEN_LOOP_P99_LIMIT
+    return {"harness": harness, "reference": reference, "delivered": delivered,
+            "lightest": min(costs, key=costs.get) if costs else None,
+            "p99_ratio": ratio, "limit": OPEN_LOOP_P99_LIMIT, "within": within}
+
+
+# --- calibration.json -------------------------------------------------------------------------
+def merge(previous: dict | None, new: dict) -> dict:
+    """New sections replace old ones; the sections of checks not run this time are kept."""
+    return {**(previous or {}), **new, "measured_at": results.utc_now()}
 
 
 def save(data: dict) -> None:
@@ -86,3 +283,8 @@ def ceiling(calibration: dict | None, tool: str) -> float | None:
     neither side was saturated (a busy machine) or the trivial server was, is no ceiling."""
     c = ((calibration or {}).get("tools") or {}).get(tool) or {}
     return c.get("rps") if c.get("limited_by") == "generator" else None
+
+
+def closed_loop_tool(calibration: dict | None) -> str | None:
+    """The calibrated closed-loop default (highest ceiling of oha and wrk), if any."""
+    return (calibration or {}).get("closed_loop_default")

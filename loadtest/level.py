@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from .scenarios import SCENARIOS
-from .tools import ToolResult
+from .tools import ToolResult, open_loop_delivered
 
 GENERATOR_BOUND_CPU = 0.90  # of one core: the tool was saturated
 SERVICE_BUSY_CPU = 0.90  # of the service's quota: the service was saturated
@@ -157,7 +157,8 @@ def build_level(r: RawLevel) -> Level:
     """The level record from the raw figures: pure, so tests build levels exactly as a sweep."""
     counts = accounting(r.tool, r.expected_status)
     service_fraction = _fraction(r.service_cpu.get("percent_of_quota"))
-    gen_bound = generator_bound(r.generator_cpu_of_core, service_fraction, counts["rps"] or 0, r.ceiling_rps)
+    gen_bound = (generator_bound(r.generator_cpu_of_core, service_fraction, counts["rps"] or 0, r.ceiling_rps)
+                 or bool(r.target_rps and not open_loop_delivered(r.tool, r.target_rps)))
     usage = r.service_cpu.get("usage_s")
     return Level(
         service=r.service, scenario=r.scenario, mode="open" if r.target_rps else "closed",

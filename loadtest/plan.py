@@ -9,11 +9,12 @@ import random
 import re
 from dataclasses import asdict, dataclass, field
 
-from . import manifest, tools
+from . import calibrate, manifest, tools
 from .errors import UsageError
 from .scenarios import SCENARIOS
 
 OPEN_LOOP_FRACTIONS = (0.25, 0.50, 0.75, 0.90)
+DEFAULT_TOOL = "oha"  # the closed loop's tool until `loadtest calibrate` finds a better one
 # Estimates of the time around the measurements, from the sweeps on this project's machines.
 START_OVERHEAD_S = 5.0  # start + health check of a service
 GATE_ESTIMATE_S = 45.0  # one contract-suite run per service
@@ -67,6 +68,7 @@ class SweepPlan:
     skip_gate: bool = False
     quick: bool = False
     runtime: str = "native"  # or "compose": see loadtest/runtime/
+    tool_basis: str = "given"  # why this closed-loop tool: given, calibration, or default
     rounds: int = 1  # each round visits every cell once, in a seeded random order
     seed: int = 0  # of that order; recorded so the order can be replayed
     open_loop_fractions: list[float] = field(default_factory=lambda: list(OPEN_LOOP_FRACTIONS))
@@ -112,6 +114,11 @@ def from_args(args) -> SweepPlan:
         if s not in SCENARIOS:
             raise UsageError(f"unknown scenario {s!r}; known: {', '.join(SCENARIOS)}")
 
+    # The closed loop runs the tool `loadtest calibrate` found with the highest ceiling here.
+    calibrated = calibrate.closed_loop_tool(calibrate.load())
+    default_tool = calibrated or DEFAULT_TOOL
+    basis = "given" if args.tool else ("calibration" if calibrated else "default")
+
     def pick(name: str) -> str:
         given = getattr(args, name)
         return given if given is not None else (QUICK if quick else DEFAULTS)[name]
@@ -119,9 +126,9 @@ def from_args(args) -> SweepPlan:
     plan = SweepPlan(
         services=services, scenarios=scenarios, levels=parse_levels(pick("levels")),
         duration_s=parse_duration(pick("duration")), warmup_s=parse_duration(pick("warmup")),
-        pause_s=parse_duration(pick("pause")), tool=args.tool, open_loop=args.open_loop,
+        pause_s=parse_duration(pick("pause")), tool=args.tool or default_tool, open_loop=args.open_loop,
         keepalive=not args.no_keepalive, fib_n=args.fib_n, external_delay_ms=args.external_delay,
-        skip_gate=args.skip_gate, quick=quick, runtime=args.runtime,
+        skip_gate=args.skip_gate, quick=quick, runtime=args.runtime, tool_basis=basis,
         rounds=args.rounds if args.rounds is not None else (QUICK if quick else DEFAULTS)["rounds"],
         seed=args.seed if args.seed is not None else random.SystemRandom().randrange(2**31),
     )

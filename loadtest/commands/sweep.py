@@ -19,7 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("services", nargs="*", help="services to measure (default: every manifest)")
     s.add_argument("--scenario", action="append", choices=list(SCENARIOS),
                    help="repeat for several (default: all)")
-    s.add_argument("--tool", choices=list(tools.TOOLS), default="oha", help="closed-loop generator")
+    s.add_argument("--tool", choices=list(tools.TOOLS),
+                   help="closed-loop generator (default: the one `loadtest calibrate` found with the "
+                        "highest ceiling on this machine, else oha)")
     s.add_argument("--levels", help=f"users: start:stop:step or a list (default {DEFAULTS['levels']}; "
                                     f"--quick {QUICK['levels']})")
     s.add_argument("--duration", help=f"per level (default {DEFAULTS['duration']}; --quick {QUICK['duration']})")

@@ -5,12 +5,21 @@ availability) is never trusted to a tool: loadtest/level.py computes it from the
 
 from __future__ import annotations
 
+import os
+
 from ..errors import GeneratorError
-from .base import Invocation, Load, Tool, ToolResult
+from .base import OPEN_LOOP_RATE_TOLERANCE, Invocation, Load, Tool, ToolResult, open_loop_delivered
 from .k6 import K6
 from .oha import OHA
+from .wrk import WRK
 
 TOOLS: dict[str, Tool] = {}
+# The open loop's tool unless asked otherwise: oha -q --latency-correction (lighter per request
+# than k6's JavaScript VUs); k6 stays for those who script with it. BENCH_OPEN_LOOP_TOOL or
+# open_loop_tool(name) overrides it.
+DEFAULT_OPEN_LOOP = "oha"
+# The closed loop's tools that `loadtest calibrate` compares for the highest ceiling.
+CLOSED_LOOP_CANDIDATES = ("oha", "wrk")
 
 
 def register(tool: Tool) -> Tool:
@@ -26,12 +35,19 @@ def get(name: str) -> Tool:
         raise GeneratorError(f"unknown load tool {name!r}; known: {', '.join(TOOLS)}") from None
 
 
-def open_loop_tool() -> Tool:
-    """The tool that runs constant-rate levels."""
-    return next(t for t in TOOLS.values() if t.open_loop)
+def open_loop_tool(name: str | None = None) -> Tool:
+    """The tool that runs constant-rate levels: `name`, else $BENCH_OPEN_LOOP_TOOL, else
+    DEFAULT_OPEN_LOOP. Named explicitly, so registering a tool never changes it."""
+    tool = get(name or os.environ.get("BENCH_OPEN_LOOP_TOOL") or DEFAULT_OPEN_LOOP)
+    if not tool.open_loop:
+        raise GeneratorError(f"{tool.name} has no open loop; open-loop tools: "
+                             f"{', '.join(t.name for t in TOOLS.values() if t.open_loop)}")
+    return tool
 
 
 register(OHA)
 register(K6)
+register(WRK)
 
-__all__ = ["TOOLS", "Invocation", "Load", "Tool", "ToolResult", "get", "open_loop_tool", "register"]
+__all__ = ["CLOSED_LOOP_CANDIDATES", "DEFAULT_OPEN_LOOP", "OPEN_LOOP_RATE_TOLERANCE", "TOOLS", "Invocation",
+           "Load", "Tool", "ToolResult", "get", "open_loop_delivered", "open_loop_tool", "register"]

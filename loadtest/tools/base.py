@@ -43,8 +43,26 @@ class ToolResult:
     transport_errors: dict[str, int]  # requests that got no response, by kind
     latency_ms: dict[str, float | None]  # p50 p90 p95 p99 max mean, over completed responses
     aborted_at_deadline: int = 0  # in flight when the window closed: neither success nor error
-    dropped: int | None = None  # open loop: arrivals the tool could not send (no free VU)
+    dropped: int | None = None  # open loop: arrivals due in the window that were never sent
+    arrivals: int | None = None  # open loop: arrivals due in the window (target x window)
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def sent(self) -> int:
+        """Requests sent: answered, failed without an answer, or aborted at the deadline."""
+        return sum(self.status_codes.values()) + sum(self.transport_errors.values()) + self.aborted_at_deadline
+
+
+OPEN_LOOP_RATE_TOLERANCE = 0.02  # an open-loop level must deliver its target rate within 2 %
+
+
+def open_loop_delivered(result: ToolResult, target_rps: float) -> bool:
+    """An open-loop level measures the service only when the generator held the rate: it sent
+    at least 98 % of target x window and dropped no arrival. Otherwise the generator, not the
+    service, set the rate: the level is generator-bound."""
+    window = result.duration_s
+    delivered = window > 0 and result.sent / window >= (1 - OPEN_LOOP_RATE_TOLERANCE) * target_rps
+    return delivered and not result.dropped
 
 
 class Tool(Protocol):

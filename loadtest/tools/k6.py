@@ -8,6 +8,7 @@ so only counts are read; requests/s and error rates are computed in tools.summar
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from functools import cache
@@ -103,8 +104,8 @@ def parse(raw: str | bytes, window_s: float | None = None) -> ToolResult:
 
 
 class K6Tool:
-    """k6: the open loop (constant-arrival-rate counts dropped arrivals) and an alternative
-    closed loop for those who script with it."""
+    """k6: an open loop (constant-arrival-rate counts dropped arrivals) and a closed loop for
+    those who script with it; oha is the open-loop default (tools.DEFAULT_OPEN_LOOP)."""
 
     name = "k6"
     min_duration_s = 1.0
@@ -125,7 +126,11 @@ class K6Tool:
                           env={**variables, "K6_NO_USAGE_REPORT": "true"})
 
     def parse(self, raw: bytes, load: Load) -> ToolResult:
-        return parse(raw, load.duration_s if load.rate else None)
+        result = parse(raw, load.duration_s if load.rate else None)
+        if load.rate:
+            # the script's RATE is whole arrivals per second (env() rounds it)
+            result.arrivals = math.floor(round(load.rate) * load.duration_s)
+        return result
 
 
 K6 = K6Tool()

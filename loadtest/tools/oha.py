@@ -1,10 +1,18 @@
 """oha adapter. Its JSON output has two traps: summary.successRate and requestsPerSec count
 every received response as a success, 5xx included, and requestsPerSec also counts connection
-errors. We use only its status-code and error distributions, its window and its percentiles."""
+errors. We use only its status-code and error distributions, its window and its percentiles.
+
+Open loop (`-q RATE --latency-correction`): a ticker sends one arrival every 1/RATE s into an
+unbounded queue until the deadline, and the -c connections take them from it; latency is
+measured from the arrival, so the time an arrival waits for a free connection counts. oha
+neither counts the arrivals left in the queue at the deadline (never sent) nor the ticks its
+own thread was too late for: `dropped` is what is missing, floor(RATE x window) - sent, where
+sent = responses + transport errors + aborted at the deadline."""
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 from functools import cache
@@ -28,7 +36,8 @@ def argv(url: str, users: int, duration_s: float, method: str = "GET", body: str
          output: str = "json", finish_in_flight: bool = True, timeout_s: float = 30) -> list[str]:
     """finish_in_flight (-w): requests in flight at the deadline finish and are counted
     (summary.total then covers them); aborting them would drop exactly the slowest ones from
-    the percentiles. output "csv" writes one line per answered request."""
+    the percentiles. output "csv" writes one line per answered request. rate: the open loop,
+    latency measured from each arrival's intended send time (--latency-correction)."""
     cmd = [binary(), "--no-tui", "--output-format", output, "--worker-threads", "1",
            "-z", f"{duration_s:g}s", "-t", f"{timeout_s:g}s", "-c", str(users), "-m", method]
     if finish_in_flight:
@@ -40,7 +49,7 @@ def argv(url: str, users: int, duration_s: float, method: str = "GET", body: str
     if not keepalive:
         cmd.append("--disable-keepalive")
     if rate:
-        cmd += ["-q", f"{rate:g}"]
+        cmd += ["-q", f"{rate:g}", "--latency-correction"]
     return [*cmd, url]
 
 
@@ -85,12 +94,26 @@ def parse_csv_ends(raw: str | bytes) -> list[tuple[float, str]]:
     return out
 
 
+def open_loop(result: ToolResult, rate: float, window_s: float) -> ToolResult:
+    """The open loop's figures: rates over the arrival window (summary.total also covers the
+    requests finished after it, -w), the arrivals due in it and those never sent."""
+    due = math.floor(rate * window_s)  # ticks at 0, 1/rate, ...; the one at the deadline may miss it
+    result.duration_s = window_s
+    result.arrivals = due
+    result.dropped = max(due - result.sent, 0)
+    if result.dropped:
+        result.notes.append(f"oha sent {result.sent:,} of the {due:,} arrivals due at {rate:g}/s "
+                            f"in {window_s:g} s: {result.dropped:,} never sent (generator-bound)")
+    return result
+
+
 class OhaTool:
-    """oha, the closed-loop default: one tokio thread pinned to the generator's core."""
+    """oha, the closed-loop default and the open-loop default (-q --latency-correction): one
+    tokio thread pinned to the generator's core."""
 
     name = "oha"
     min_duration_s = 0.0
-    open_loop = False  # -q paces a closed loop: it cannot count dropped arrivals
+    open_loop = True
 
     @cache  # noqa: B019 -- one instance, one version per run
     def version(self) -> str | None:
@@ -108,9 +131,7 @@ class OhaTool:
 
     def parse(self, raw: bytes, load: Load) -> ToolResult:
         result = parse(raw)
-        if load.rate:
-            result.notes.append("oha -q paces a closed loop: no dropped-request count")
-        return result
+        return open_loop(result, load.rate, load.duration_s) if load.rate else result
 
 
 OHA = OhaTool()

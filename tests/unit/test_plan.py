@@ -25,7 +25,7 @@ def test_parse_duration():
 
 
 def args(**kw):
-    base = {"services": ["go_stdlib"], "scenario": None, "tool": "oha", "levels": None,
+    base = {"services": ["go_stdlib"], "scenario": None, "tool": None, "levels": None,
             "duration": None, "warmup": None, "pause": None, "quick": False, "open_loop": False,
             "no_keepalive": False, "fib_n": 25, "external_delay": 500, "skip_gate": False,
             "runtime": "native", "rounds": None, "seed": None}
@@ -80,3 +80,13 @@ def test_generator_bound():
     assert not generator_bound(0.97, 0.99, 1000, None)  # both busy: the service limits
     assert generator_bound(0.50, 0.50, 9500, 10000)  # at the calibrated ceiling
     assert not generator_bound(0.50, None, 100, None)
+
+
+def test_the_closed_loop_tool_is_given_or_calibrated_or_oha(monkeypatch):
+    monkeypatch.setattr(plan.calibrate, "load", lambda: None)
+    p = plan.from_args(args())
+    assert (p.tool, p.tool_basis) == ("oha", "default")
+    monkeypatch.setattr(plan.calibrate, "load", lambda: {"closed_loop_default": "wrk"})
+    p = plan.from_args(args())
+    assert (p.tool, p.tool_basis) == ("wrk", "calibration")
+    assert plan.from_args(args(tool="oha")).tool_basis == "given"

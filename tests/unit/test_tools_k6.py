@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from loadtest.level import accounting
-from loadtest.tools import k6
+from loadtest.scenarios import SCENARIOS
+from loadtest.tools import Load, k6, open_loop_delivered
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "k6"
 
@@ -117,3 +118,10 @@ def test_env_carries_scenario_parameters(tmp_path):
     assert e["FIB_N"] == "30" and e["NO_KEEPALIVE"] == "1" and e["DURATION"] == "10s"
     assert e["SUMMARY_PATH"] == str(tmp_path / "s.json")
     assert k6.env("http://x", "fib", 20, 10, tmp_path / "s.json")["MODE"] == "closed"
+
+
+def test_open_loop_arrivals_and_the_validity_rule():
+    r = k6.K6.parse((FIXTURES / "open_ok.json").read_bytes(), Load(SCENARIOS["devices-get"], 5, 2, rate=200))
+    assert r.arrivals == 400 and r.sent == 400 and r.duration_s == 2
+    # k6 held the rate but dropped one iteration (no free VU at the start): not a clean open loop
+    assert r.dropped == 1 and not open_loop_delivered(r, 200)

@@ -4,8 +4,11 @@ from pathlib import Path
 
 import pytest
 
+from loadtest import tools
+from loadtest.errors import GeneratorError
 from loadtest.level import accounting
-from loadtest.tools import oha
+from loadtest.scenarios import Scenario
+from loadtest.tools import Load, oha
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "oha"
 
@@ -71,3 +74,49 @@ def test_argv_pins_runtime_and_maps_options(tmp_path):
     assert argv[argv.index("-z") + 1] == "2.5s" and argv[argv.index("-c") + 1] == "30"
     assert "--disable-keepalive" in argv and "-Z" in argv and argv[-1] == "http://x/api"
     assert "--disable-keepalive" not in oha.argv("http://x/", 1, 1)
+
+
+def open_level(name, rate, users):
+    load_ = Load(Scenario("m", "GET", "/external/x", 200), users, 2, rate=rate)
+    return oha.OHA.parse((FIXTURES / f"{name}.json").read_bytes(), load_)
+
+
+def test_open_loop_delivered():
+    # oha -q 500 --latency-correction -c 10 -z 2s -w against the mock, delay 0
+    r = open_level("open_ok", 500, 10)
+    assert r.duration_s == 2  # the arrival window, not summary.total (which covers -w's drain)
+    assert r.arrivals == 1000 and r.sent == 1000 and r.dropped == 0
+    assert tools.open_loop_delivered(r, 500) and not r.notes
+
+
+def test_open_loop_that_could_not_hold_its_rate_is_flagged():
+    # -q 200 with 2 connections against a 50 ms delay: at most 40/s leave, the rest wait in
+    # oha's queue (their latency counts from the arrival) and are never sent at the deadline
+    r = open_level("open_dropped", 200, 2)
+    assert r.arrivals == 400 and r.sent == 78 and r.dropped == 322
+    assert r.latency_ms["p99"] > 1000  # the queueing the correction measures
+    assert not tools.open_loop_delivered(r, 200)
+    assert "322 never sent" in r.notes[0]
+
+
+def test_open_loop_rule_tolerates_two_percent_and_no_drop():
+    r = open_level("open_ok", 500, 10)
+    assert tools.open_loop_delivered(r, 500 / 0.981)  # 98.1 % of the target sent
+    assert not tools.open_loop_delivered(r, 500 / 0.97)
+    r.dropped = 1
+    assert not tools.open_loop_delivered(r, 500)
+
+
+def test_open_loop_argv_corrects_latency():
+    argv = oha.argv("http://x/", 10, 2, rate=250.5)
+    assert argv[argv.index("-q") + 1] == "250.5" and "--latency-correction" in argv
+    assert "--latency-correction" not in oha.argv("http://x/", 10, 2)
+
+
+def test_open_loop_default_is_explicit(monkeypatch):
+    assert tools.DEFAULT_OPEN_LOOP == "oha" and tools.open_loop_tool().name == "oha"
+    assert tools.open_loop_tool("k6").name == "k6"
+    monkeypatch.setenv("BENCH_OPEN_LOOP_TOOL", "k6")
+    assert tools.open_loop_tool().name == "k6"
+    with pytest.raises(GeneratorError):
+        tools.open_loop_tool("wrk")  # closed loop only
