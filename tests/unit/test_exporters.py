@@ -36,8 +36,10 @@ def test_html_is_self_contained(tmp_path):
 
 def test_write_all_and_summary(tmp_path):
     rf = document(tmp_path)
-    md, page = report.write_all(tmp_path, rf.doc)
-    assert md.exists() and page.exists()
+    paths = report.write_all(tmp_path, rf.doc)
+    assert {"report.md", "report.html", "charts/devices-get-rps.svg"} <= {
+        p.relative_to(tmp_path).as_posix() for p in paths}
+    assert all(p.exists() for p in paths)
     table = terminal.summary_table(rf.doc)
     cells = {(table.columns[0]._cells[i], table.columns[1]._cells[i]): i for i in range(table.row_count)}
     errors = table.columns[7]._cells
