@@ -21,7 +21,10 @@ test: build lint test-unit test-services test-contract test-hostile test-chaos t
 lint: setup
 	$(UV) ruff check .
 
+# The report's page is checked in headless Chromium (Debian's package) when it is installed.
 test-unit: setup
+	@command -v chromium >/dev/null || [ "$$(id -u)" != 0 ] || \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
 	$(UV) pytest -q tests/unit
 
 # Each service's own unit tests and linters: the `test` command of its manifest.

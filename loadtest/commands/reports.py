@@ -1,17 +1,19 @@
-"""`report`, `compare`, `summary`: what a finished run (or several) says, from results.json."""
+"""`report`, `compare`, `summary`, `export`: what a finished run (or several) says, from
+results.json."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from .. import report, results
 from ..errors import UsageError
-from ..report import compare, summary
+from ..report import compare, export, summary
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    r = sub.add_parser("report", help="rebuild a run's report.md and report.html from its results.json")
+    r = sub.add_parser("report", help="rebuild a run's report.md, report.html and charts/ from its results.json")
     r.add_argument("dir", help="a run directory (or its results.json)")
     r.set_defaults(func=cmd_report)
 
@@ -28,6 +30,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"a pair of services to compare, repeatable (default: {', '.join(summary.DEFAULT_RATIOS)})")
     s.add_argument("--out", help="also write the markdown to this file")
     s.set_defaults(func=cmd_summary)
+
+    e = sub.add_parser("export", help="one row per level (per round) as CSV or JSON Lines (columns: docs/exports.md)")
+    e.add_argument("dir", help="a run directory (or its results.json)")
+    e.add_argument("--format", choices=export.FORMATS, default="csv", help="default: csv")
+    e.add_argument("--out", help="write to this file instead of standard output")
+    e.set_defaults(func=cmd_export)
 
 
 def _directory(path: str) -> Path:
@@ -61,3 +69,12 @@ def cmd_summary(args: argparse.Namespace) -> int:
         raise UsageError(str(e)) from e
     docs = [results.load_checked(Path(d)) for d in args.dirs]
     return _emit(summary.render(docs, pairs), args.out)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    text = export.render(results.load_checked(Path(args.dir)), args.format)
+    if args.out:
+        Path(args.out).write_text(text)
+    else:
+        sys.stdout.write(text)  # the rows only, nothing else: the output is meant for a pipe
+    return 0

@@ -1,7 +1,7 @@
-"""What a run's results.json becomes for readers: one exporter per file format, registered in
-EXPORTERS (a new format is one module with a render(doc) -> str, added there), and the tables
-printed on the terminal (terminal.py). Every exporter reads the levels as typed values and the
-peaks from loadtest/analysis.py, so all of them agree."""
+"""What a run's results.json becomes for readers: one exporter per kind of output, registered in
+EXPORTERS (a new one is a module with a function from the document to its files, added there),
+and the tables printed on the terminal (terminal.py). Every exporter reads the levels as typed
+values and the peaks from loadtest/analysis.py, so all of them agree."""
 
 from __future__ import annotations
 
@@ -9,27 +9,40 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import html, markdown
+from . import charts, html
 from .terminal import print_plan, print_summary
 
 
 @dataclass(frozen=True)
 class Exporter:
-    filename: str
-    render: Callable[[dict], str]
+    """One kind of output: files(doc) gives {path relative to the run directory: text}."""
+
+    name: str
+    files: Callable[[dict], dict[str, str]]
 
 
-EXPORTERS = [Exporter("report.md", markdown.render), Exporter("report.html", html.render_html)]
+def single(filename: str, render: Callable[[dict], str]) -> Exporter:
+    """An exporter of one file from a render(doc) -> str."""
+    return Exporter(filename, lambda doc: {filename: render(doc)})
+
+
+EXPORTERS = [
+    single("report.md", charts.markdown_with_charts),  # the tables, with the charts linked
+    single("report.html", html.render_html),
+    Exporter("charts", charts.render_charts),  # charts/*.svg
+]
 
 
 def write_all(directory: Path, doc: dict) -> list[Path]:
-    """Every exporter's file in the run's directory, rewritten from the document."""
+    """Every exporter's files in the run's directory, rewritten from the document."""
     paths = []
     for exporter in EXPORTERS:
-        path = directory / exporter.filename
-        path.write_text(exporter.render(doc))
-        paths.append(path)
+        for name, text in exporter.files(doc).items():
+            path = directory / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            paths.append(path)
     return paths
 
 
-__all__ = ["EXPORTERS", "Exporter", "print_plan", "print_summary", "write_all"]
+__all__ = ["EXPORTERS", "Exporter", "print_plan", "print_summary", "single", "write_all"]

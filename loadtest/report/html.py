@@ -1,67 +1,219 @@
-"""results.json -> report.html: one self-contained page (plotly inlined, opens offline) with,
-per scenario, requests/s, p50, p99, errors, CPU and memory against users, services overlaid."""
+"""results.json -> report.html: one self-contained page that opens offline (plotly.js inlined
+once, no external resource). The tables are report.md's, rendered to real HTML tables by
+markdown-it-py; each scenario's section starts with interactive charts: successful requests/s
+(log axis), CPU per request, p99, p50, CPU and memory against users, services overlaid, each
+point the median over rounds with its 95 % interval as an error bar and the cells the load
+generator bounded drawn hollow; then the open-loop levels against their target rate."""
 
 from __future__ import annotations
 
 import html
+import math
+import re
 
 import plotly.graph_objects as go
-from plotly.colors import qualitative
+from markdown_it import MarkdownIt
 from plotly.subplots import make_subplots
 
+from .. import analysis
 from ..results import levels as typed_levels
+from ..stats import Estimate
+from . import charts
 from .markdown import index, render
 
-PANELS = [  # (title, analysis.FIGURES key): the median over rounds of each cell
-    ("successful requests/s", "ok_rps"),
-    ("CPU per request (µs)", "cpu_per_request_us"),
-    ("p99 latency (ms)", "p99_ms"),
-    ("p50 latency (ms)", "p50_ms"),
-    ("service CPU (% of 1 vCPU)", "cpu_percent"),
-    ("service memory peak (MiB)", "peak_mib"),
+PANELS = [  # (title, analysis.FIGURES key, log axis)
+    ("successful requests/s", "ok_rps", True),
+    ("CPU per successful request (µs)", "cpu_per_request_us", False),
+    ("p99 latency (ms)", "p99_ms", False),
+    ("p50 latency (ms)", "p50_ms", False),
+    ("service CPU (% of 1 vCPU)", "cpu_percent", False),
+    ("service memory peak (MiB)", "peak_mib", False),
 ]
+OPEN_PANELS = [  # against the target rate: what came back, and how fast
+    ("successful requests/s achieved", "ok_rps"),
+    ("p99 latency (ms)", "p99_ms"),
+]
+# Raw HTML off: service errors and notes from results.json are text, never markup.
+MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
+                 "toImageButtonOptions": {"format": "svg"}}
+BOUND_HOVER = "generator-bound: a floor"
 
 
-def scenario_figure(scenario: str, by_service: dict, colors: dict) -> go.Figure:
-    fig = make_subplots(rows=2, cols=3, subplot_titles=[t for t, _ in PANELS],
+def error_bars(estimates: list[Estimate]) -> dict:
+    """Plotly's asymmetric error bars from the intervals; hidden when no cell has one."""
+    above = [None if e.median is None else (e.high or e.median) - e.median for e in estimates]
+    below = [None if e.median is None else e.median - (e.low or e.median) for e in estimates]
+    return {"type": "data", "symmetric": False, "array": above, "arrayminus": below,
+            "visible": any(above) or any(below), "thickness": 1.2, "width": 3}
+
+
+def traces(s: charts.Series, color: str, title: str, unit: str, show_legend: bool) -> list[go.Scatter]:
+    """One service's line with filled markers, and white rings over the cells the generator
+    bounded (a separate trace: plotly draws a legend entry with the first point's marker)."""
+    es = s.estimates
+    line = go.Scatter(
+        x=s.loads, y=[e.median for e in es], mode="lines+markers", name=s.service,
+        legendgroup=s.service, showlegend=show_legend, line={"color": color, "width": 2},
+        marker={"color": color, "size": 7}, error_y={**error_bars(es), "color": color},
+        customdata=[[e.low, e.high, e.n, BOUND_HOVER if b else ""]
+                    for e, b in zip(es, s.generator_bound, strict=True)],
+        hovertemplate=(f"<b>{s.service}</b><br>%{{x}} {unit}<br>{title}: %{{y:,.1f}}"
+                       " [%{customdata[0]:,.1f}–%{customdata[1]:,.1f}], %{customdata[2]} rounds"
+                       "<br>%{customdata[3]}<extra></extra>"),
+    )
+    bound = [(x, e.median) for x, e, b in zip(s.loads, es, s.generator_bound, strict=True)
+             if b and e.median is not None]
+    if not bound:
+        return [line]
+    rings = go.Scatter(x=[x for x, _ in bound], y=[y for _, y in bound], mode="markers",
+                       legendgroup=s.service, showlegend=False, hoverinfo="skip",
+                       marker={"color": "white", "size": 10, "line": {"width": 2, "color": color}})
+    return [line, rings]
+
+
+def log_ticks(values: list[float | None]) -> dict:
+    """Ticks at 1, 2 and 5 of each decade the values span, labelled 1k, 2k, 5k (plotly's own
+    labels a decade and a half with every digit 2..9)."""
+    present = [v for v in values if v is not None and v > 0]
+    if not present:
+        return {}
+    low, high = math.floor(math.log10(min(present))), math.ceil(math.log10(max(present)))
+    ticks = [m * 10.0**k for k in range(low, high + 1) for m in (1, 2, 5)]
+    ticks = [t for t in ticks if min(present) / 2 <= t <= max(present) * 2]
+    return {"tickvals": ticks, "ticktext": [charts.human(t) for t in ticks]}
+
+
+def closed_figure(scenario: str, by_service: dict, colors: dict[str, str]) -> go.Figure:
+    fig = make_subplots(rows=2, cols=3, subplot_titles=[t for t, _, _ in PANELS],
                         horizontal_spacing=0.07, vertical_spacing=0.14)
-    for service, cells in by_service.items():
-        users = sorted(cells)
-        for i, (title, figure) in enumerate(PANELS):
-            fig.add_trace(go.Scatter(
-                x=users, y=[cells[u].estimate(figure).median for u in users], mode="lines+markers",
-                name=service,
-                legendgroup=service, showlegend=i == 0, line={"color": colors[service]},
-                hovertemplate=f"{service}<br>%{{x}} users<br>{title}: %{{y:,.1f}}<extra></extra>",
-            ), row=i // 3 + 1, col=i % 3 + 1)
+    for i, (title, figure, log) in enumerate(PANELS):
+        row, col = i // 3 + 1, i % 3 + 1
+        all_series = charts.series(by_service, figure)
+        for s in all_series:
+            fig.add_traces(traces(s, colors[s.service], title, "users", i == 0), rows=row, cols=col)
+        if log:
+            medians = [e.median for s in all_series for e in s.estimates]
+            fig.update_yaxes(type="log", **log_ticks(medians), row=row, col=col)
     fig.update_xaxes(title_text="users")
-    fig.update_layout(title=f"{scenario} (closed loop)", height=620, template="plotly_white",
-                      margin={"t": 80, "l": 50, "r": 20, "b": 50})
+    _layout(fig, f"{scenario}: closed loop (hollow marker: generator-bound, the figure is a floor)", 640)
     return fig
 
 
+def open_figure(scenario: str, by_service: dict, colors: dict[str, str]) -> go.Figure:
+    """Open-loop levels: each service's own target rates (fractions of its peak), so log x."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=[t for t, _ in OPEN_PANELS],
+                        horizontal_spacing=0.08)
+    targets = [t for cells in by_service.values() for t in cells if t > 0]
+    achieved = [e.median for s in charts.series(by_service, "ok_rps") for e in s.estimates]
+    for i, (title, figure) in enumerate(OPEN_PANELS):
+        for s in charts.series(by_service, figure):
+            fig.add_traces(traces(s, colors[s.service], title, "req/s target", i == 0), rows=1, cols=i + 1)
+    rates = [v for v in [*targets, *achieved] if v and v > 0]
+    if rates:  # what a service that kept up would achieve
+        line = [min(rates), max(rates)]
+        fig.add_trace(go.Scatter(x=line, y=line, mode="lines", name="achieved = target",
+                                 line={"color": "#999", "dash": "dot", "width": 1}, hoverinfo="skip"),
+                      row=1, col=1)
+    fig.update_xaxes(type="log", title_text="target requests/s", **log_ticks(rates))
+    fig.update_yaxes(type="log", row=1, col=1, **log_ticks(rates))
+    _layout(fig, f"{scenario}: open loop (constant arrival rate)", 400)
+    return fig
+
+
+def _layout(fig: go.Figure, title: str, height: int) -> None:
+    fig.update_layout(title={"text": title, "font": {"size": 15}}, height=height,
+                      template="plotly_white", hovermode="closest",
+                      margin={"t": 80, "l": 55, "r": 20, "b": 50}, legend={"orientation": "v"})
+
+
+def sections(md: str) -> list[tuple[str | None, str]]:
+    """report.md cut at its `## ` headings: [(heading or None for the preamble, body)]."""
+    out: list[tuple[str | None, str]] = []
+    heading, body = None, []
+    for line in md.splitlines():
+        if line.startswith("## "):
+            out.append((heading, "\n".join(body)))
+            heading, body = line[3:].strip(), []
+        else:
+            body.append(line)
+    out.append((heading, "\n".join(body)))
+    return out
+
+
+def anchor(heading: str) -> str:
+    return "s-" + re.sub(r"[^a-z0-9]+", "-", heading.lower()).strip("-")
+
+
+def tables_html(text: str) -> str:
+    """Markdown to HTML, each table in a scrolling box so a wide one does not widen the page."""
+    rendered = MARKDOWN.render(text)
+    return rendered.replace("<table>", '<div class="scroll"><table>').replace("</table>", "</table></div>")
+
+
+def figure_html(fig: go.Figure, div_id: str, include_plotlyjs: bool) -> str:
+    # A fixed div id (plotly's default is a random uuid): the same document, the same page.
+    return fig.to_html(full_html=False, include_plotlyjs=include_plotlyjs, div_id=div_id,
+                       config=PLOTLY_CONFIG)
+
+
+def scenario_charts(heading: str, closed: dict, opened: dict, colors: dict[str, str],
+                    plotly_js) -> list[str]:
+    """The charts heading a scenario's section; plotly_js yields True once: the first chart of
+    the page carries plotly.js inline so the page needs no network."""
+    out = []
+    if heading in closed:
+        out.append(figure_html(closed_figure(heading, closed[heading], colors),
+                               anchor(heading) + "-closed", next(plotly_js, False)))
+    if heading in opened:
+        out.append(figure_html(open_figure(heading, opened[heading], colors),
+                               anchor(heading) + "-open", next(plotly_js, False)))
+    return [f'<div class="chart">{c}</div>' for c in out]
+
+
 def render_html(doc: dict) -> str:
-    closed = index(typed_levels(doc), "closed")
-    palette = qualitative.Plotly
-    services = list(doc["services"])
-    colors = {s: palette[i % len(palette)] for i, s in enumerate(services)}
-    parts = []
-    first = True
-    for scenario, by_service in closed.items():
-        for s in by_service:
-            colors.setdefault(s, palette[len(colors) % len(palette)])
-        fig = scenario_figure(scenario, by_service, colors)
-        # The first chart carries plotly.js inline: the page needs no network.
-        parts.append(fig.to_html(full_html=False, include_plotlyjs=first))
-        first = False
-    tables = html.escape(render(doc))
+    levels = typed_levels(doc)
+    closed, opened = index(levels, "closed"), index(levels, "open")
+    colors = charts.service_colors([*doc["services"], *analysis.services_of(levels)])
+    plotly_js = iter([True])
+    preamble, *rest = sections(render(doc))
+    nav = " · ".join(f'<a href="#{anchor(h)}">{html.escape(h)}</a>' for h, _ in rest)
+    body = [tables_html(preamble[1]), f"<nav>{nav}</nav>"]
+    for heading, text in rest:
+        body += [f'<section id="{anchor(heading)}"><h2>{html.escape(heading)}</h2>',
+                 *scenario_charts(heading, closed, opened, colors, plotly_js),
+                 tables_html(text), "</section>"]
+    if not closed and not opened:
+        body.append("<p>No level measured yet.</p>")
     title = html.escape(f"Benchmark run {doc['run']['id']}")
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1400px}}
-pre{{background:#f6f8fa;padding:1em;overflow-x:auto;font-size:12px}}</style></head>
-<body><h1>{title}</h1>
-{''.join(parts) or '<p>No closed-loop level measured.</p>'}
-<h2>Tables</h2><pre>{tables}</pre>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>{STYLE}</style></head>
+<body>
+{chr(10).join(body)}
 </body></html>
+"""
+
+
+STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;padding:1.5em 2em;
+ max-width:1400px;color:#1f2328;line-height:1.45}
+h1{font-size:1.7em;margin:.2em 0 .4em}
+h2{font-size:1.35em;border-bottom:1px solid #d0d7de;padding-bottom:.25em;margin-top:2em}
+nav{position:sticky;top:0;z-index:10;background:#fff;padding:.5em 0;border-bottom:1px solid #eee;
+ font-size:.95em}
+nav a{color:#0969da;text-decoration:none}
+nav a:hover{text-decoration:underline}
+ul{padding-left:1.3em}
+code{background:#f6f8fa;padding:.1em .3em;border-radius:4px;font-size:.9em}
+.scroll{overflow-x:auto;margin:.4em 0 1.2em}
+table{border-collapse:collapse;font-size:13px;font-variant-numeric:tabular-nums}
+th,td{border:1px solid #d0d7de;padding:4px 9px;white-space:nowrap}
+th{background:#f6f8fa;position:sticky;top:0}
+tbody tr:nth-child(even){background:#fafbfc}
+tbody tr:hover{background:#eef6ff}
+td:first-child{font-weight:600}
+.chart{border:1px solid #eee;border-radius:6px;margin:.6em 0 1em;padding:4px}
 """

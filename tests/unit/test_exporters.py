@@ -34,10 +34,24 @@ def test_html_is_self_contained(tmp_path):
     assert "p99 latency (ms)" in page and "go_stdlib" in page
 
 
+def test_html_has_real_tables_and_never_passes_markup_through(tmp_path):
+    rf = document(tmp_path)
+    rf.set_service("rust_axum", error="<script>alert(1)</script> failed")
+    page = html.render_html(rf.doc)
+    assert "<table>" in page and "<pre>" not in page
+    assert '<td style="text-align:right">51,319</td>' in page  # markdown's ---: columns
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert page.count("window.PlotlyConfig") == 1  # plotly.js inlined once
+    assert 'id="s-fetch-external-open"' in page  # the open-loop levels are plotted
+    assert html.render_html(rf.doc) == page  # no random ids: re-rendering gives the same page
+
+
 def test_write_all_and_summary(tmp_path):
     rf = document(tmp_path)
-    md, page = report.write_all(tmp_path, rf.doc)
-    assert md.exists() and page.exists()
+    paths = report.write_all(tmp_path, rf.doc)
+    assert {"report.md", "report.html", "charts/devices-get-rps.svg"} <= {
+        p.relative_to(tmp_path).as_posix() for p in paths}
+    assert all(p.exists() for p in paths)
     table = terminal.summary_table(rf.doc)
     cells = {(table.columns[0]._cells[i], table.columns[1]._cells[i]): i for i in range(table.row_count)}
     errors = table.columns[7]._cells
