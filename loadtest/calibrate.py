@@ -57,10 +57,6 @@ CHECKS = ("ceilings", "agreement", "open-loop")
 CHECK_SCENARIOS = [n for n, s in SCENARIOS.items() if s.method == "GET" and not s.upstream]
 # The mock answers GET /external/{key}; this scenario is just that request.
 TRIVIAL = Scenario("calibrate", "GET", "/external/calibrate?delay_ms=0", 200)
-# The k6 script knows the contract's paths only: ending BASE_URL with a query parameter turns
-# the suffix it appends into that parameter's value (GET /external/k6cal?delay_ms=0&x=/api/devices).
-K6_TRIVIAL = Scenario("devices-get", "GET", "/api/devices", 200)
-K6_BASE_SUFFIX = "/external/k6cal?delay_ms=0&x="
 AGREEMENT_TOLERANCE = 0.10  # wrk vs oha successful requests/s on an unbounded level
 OPEN_LOOP_P99_LIMIT = 2.0  # the harness's open-loop p99 vs the reference tool's
 OPEN_LOOP_REFERENCE = "k6"  # wrk2 is not packaged: k6's constant-arrival-rate is the other
@@ -158,9 +154,7 @@ def measure(users: int, duration_s: float, tool_names: list[str], console=None) 
 
 
 def _ceiling(name: str, users: int, duration_s: float, target: Target) -> dict:
-    scenario, base = ((K6_TRIVIAL, target.base_url + K6_BASE_SUFFIX) if name == "k6"
-                      else (TRIVIAL, target.base_url))
-    run = run_tool(name, Load(scenario, users, duration_s), base, target, f"ceiling.{users}")
+    run = run_tool(name, Load(TRIVIAL, users, duration_s), target.base_url, target, f"ceiling.{users}")
     target_cpu = run["target_cpu_percent_of_quota"]
     return {"rps": run["rps"], "cpu_percent_of_core": run["cpu_percent_of_core"],
             "target_cpu_percent_of_quota": target_cpu,

@@ -1,7 +1,11 @@
 // One benchmark scenario, parameterised only by environment variables, so the harness and the
 // Kubernetes k6 operator run the same file:
 //   BASE_URL   the service, e.g. http://127.0.0.1:8000              (required)
-//   SCENARIO   devices-get | devices-post | users | fib | fetch-external | io-mix
+//   SCENARIO   devices-get | devices-post | users | fib | fetch-external | io-mix: a contract
+//              request by name, for standalone runs and the k6 operator
+//   METHOD, URL_PATH, BODY, EXPECTED_STATUS  any request instead (the harness passes its
+//              scenario's definition, so a new scenario needs nothing here)
+//   BODIES     a file of bodies, one per line, sent in turn (devices-post: unique devices)
 //   MODE       closed (constant-vus: VUS users in a loop) | open (constant-arrival-rate: RATE/s)
 //   VUS, DURATION (e.g. 10s), RATE, MAX_VUS, FIB_N (25), TIMEOUT (30s), NO_KEEPALIVE (1 = off)
 //   FIRMWARE_PREFIX  devices-post: start of every firmware sent (so rows can be found and removed)
@@ -20,6 +24,7 @@
 // whose samples carry the status and error_code tags anyway; there are no custom metrics.
 import http from 'k6/http';
 import exec from 'k6/execution';
+import { SharedArray } from 'k6/data';
 
 const env = (name, fallback) => (__ENV[name] === undefined || __ENV[name] === '' ? fallback : __ENV[name]);
 const BASE_URL = env('BASE_URL', 'http://127.0.0.1:8000');
@@ -29,12 +34,18 @@ const DURATION = env('DURATION', '10s');
 const FIB_N = env('FIB_N', '25');
 const FIRMWARE_PREFIX = env('FIRMWARE_PREFIX', 'k6-');
 const SUMMARY_PATH = env('SUMMARY_PATH', '');
+const URL_PATH = env('URL_PATH', '');
+const EXPECTED = Number(env('EXPECTED_STATUS', SCENARIO === 'devices-post' ? '201' : '200'));
 const PARAMS = {
   headers: { 'Content-Type': 'application/json' },
   timeout: env('TIMEOUT', '30s'),
   // http_req_failed and the {expected_response:true} latency use the scenario's success status.
-  responseCallback: http.expectedStatuses(SCENARIO === 'devices-post' ? 201 : 200),
+  responseCallback: http.expectedStatuses(EXPECTED),
 };
+// Read once in the init context and shared by every VU: a request only indexes it.
+const BODIES = env('BODIES', '')
+  ? new SharedArray('bodies', () => open(env('BODIES', '')).split('\n').filter((line) => line))
+  : null;
 
 // A unique, valid body per request: VU id and iteration make the mac and firmware unique.
 function deviceBody() {
@@ -52,7 +63,12 @@ const REQUESTS = {
   'fetch-external': () => http.get(`${BASE_URL}/api/fetch-external`, PARAMS),
   'io-mix': () => http.post(`${BASE_URL}/api/io-mix`, '{}', PARAMS),
 };
-if (!REQUESTS[SCENARIO]) throw new Error(`unknown SCENARIO ${SCENARIO}; known: ${Object.keys(REQUESTS)}`);
+// The harness's form: the request as its scenario defines it.
+function defined() {
+  const body = BODIES ? BODIES[exec.scenario.iterationInTest % BODIES.length] : env('BODY', null);
+  return http.request(env('METHOD', 'GET'), `${BASE_URL}${URL_PATH}`, body, PARAMS);
+}
+if (!URL_PATH && !REQUESTS[SCENARIO]) throw new Error(`unknown SCENARIO ${SCENARIO}; known: ${Object.keys(REQUESTS)}`);
 
 const executor = MODE === 'open'
   ? {
@@ -96,7 +112,8 @@ export const options = {
 };
 
 export default function () {
-  REQUESTS[SCENARIO]();
+  if (URL_PATH) defined();
+  else REQUESTS[SCENARIO]();
 }
 
 // Returning nothing keeps k6's own end-of-test summary on stdout: k6 prints it only when

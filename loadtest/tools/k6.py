@@ -54,6 +54,19 @@ def env(base_url: str, scenario: str, users: int, duration_s: float, summary_pat
     return e
 
 
+def request_env(load: Load, workdir: Path) -> dict[str, str]:
+    """The request as the scenario defines it (method, path, body or a file of bodies)."""
+    s = load.scenario
+    e = {"METHOD": s.method, "URL_PATH": s.path.format(fib_n=load.fib_n),
+         "EXPECTED_STATUS": str(s.expected_status)}
+    bodies = s.body_file(workdir, load.firmware_prefix)
+    if bodies is not None:
+        e["BODIES"] = str(bodies)
+    elif s.body:
+        e["BODY"] = s.body
+    return e
+
+
 def argv() -> list[str]:
     # --no-thresholds: the script's thresholds (error rate, p99) are for standalone runs; a
     # level past them is a valid measurement, not a failed run (k6 would exit 99).
@@ -122,6 +135,7 @@ class K6Tool:
         variables = env(base_url, load.scenario.name, load.users, load.duration_s, raw_path,
                         load.fib_n, load.keepalive, load.rate, load.max_vus if load.rate else None,
                         load.firmware_prefix)
+        variables.update(request_env(load, workdir))
         return Invocation(argv(), stdout=raw_path.with_suffix(".stdout"),
                           env={**variables, "K6_NO_USAGE_REPORT": "true"})
 

@@ -2,12 +2,16 @@
 
 import json
 import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
+from loadtest import generator
 from loadtest.level import accounting
-from loadtest.scenarios import SCENARIOS
+from loadtest.scenarios import SCENARIOS, Scenario
 from loadtest.tools import Load, k6, open_loop_delivered
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "k6"
@@ -125,3 +129,41 @@ def test_open_loop_arrivals_and_the_validity_rule():
     assert r.arrivals == 400 and r.sent == 400 and r.duration_s == 2
     # k6 held the rate but dropped one iteration (no free VU at the start): not a clean open loop
     assert r.dropped == 1 and not open_loop_delivered(r, 200)
+
+
+class _Echo(BaseHTTPRequestHandler):
+    """Answers 201 and remembers the bodies it got."""
+
+    protocol_version = "HTTP/1.1"
+    bodies: ClassVar[list[bytes]] = []
+
+    def do_POST(self):
+        _Echo.bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
+        self.send_response(201)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args):
+        pass
+
+
+def test_the_script_sends_any_scenario_as_defined(tmp_path):
+    """One second of real k6: a scenario the script has never heard of, its bodies from a file."""
+    bodies = tmp_path / "bodies.txt"
+    bodies.write_text('{"n":1}\n{"n":2}\n')
+
+    class Posting(Scenario):
+        def body_file(self, workdir, firmware_prefix):
+            return bodies
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        load = Load(Posting("throwaway", "POST", "/anything?x=1", 201), users=2, duration_s=1.0)
+        run = generator.run("k6", load, f"http://127.0.0.1:{server.server_address[1]}",
+                            tmp_path / "raw.json", [0], tmp_path)
+    finally:
+        server.shutdown()
+    assert run.result.status_codes.get("201", 0) > 0 and not run.result.transport_errors
+    assert set(_Echo.bodies) == {b'{"n":1}', b'{"n":2}'}
