@@ -6,9 +6,12 @@ availability) is never trusted to a tool: loadtest/level.py computes it from the
 from __future__ import annotations
 
 from ..errors import GeneratorError
+from .ab import AB
 from .base import Invocation, Load, Tool, ToolResult
 from .k6 import K6
+from .locust import LOCUST
 from .oha import OHA
+from .oha_n import OHA_N
 
 TOOLS: dict[str, Tool] = {}
 
@@ -33,5 +36,8 @@ def open_loop_tool() -> Tool:
 
 register(OHA)
 register(K6)
+register(AB)
+register(LOCUST)
+register(OHA_N)
 
 __all__ = ["TOOLS", "Invocation", "Load", "Tool", "ToolResult", "get", "open_loop_tool", "register"]
