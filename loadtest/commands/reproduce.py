@@ -94,7 +94,7 @@ def as_json(replay: runner.Replay) -> dict:
     return {
         "protocol": replay.protocol.name, "rounds": replay.rounds, "seed": replay.seed,
         "scale": replay.scale, "seconds": replay.seconds, "placement": replay.placement,
-        "failures": replay.failures,
+        "gate": replay.gate, "failures": replay.failures,
         "steps": {r.step.name: [lv.as_dict() for lv in r.levels] for r in replay.steps},
         "ramps": {r.ramp.name: {"notes": r.notes, "offered": r.offered, "at_s": r.at_s,
                                 "log_hits": r.log_hits,

@@ -13,6 +13,7 @@ from .. import analysis, results
 from ..config import ROOT
 from ..report.markdown import fmt, fmt_estimate, table
 from . import figures, verdict
+from .base import scaled_requests, step_seconds
 from .runner import RampResult, Replay, StepResult
 
 SWEEP_RUN = ROOT / "docs" / "results" / "2026-11-21-10s"  # README's committed sweep
@@ -72,9 +73,9 @@ def section(replay: Replay) -> list[str]:
              (f"**Measured here with the same protocol**: {replay.rounds} rounds, seed {replay.seed}, "
              f"counts x{replay.scale:g}, {replay.seconds / 60:.1f} min."), ""]
     for result in replay.steps:
-        lines += step_block(result)
+        lines += step_block(result, replay.scale)
     for result in replay.ramps:
-        lines += ramp_block(result)
+        lines += ramp_block(result, replay.scale)
     lines += sweep_block(p.sweep_scenarios, p.steps)
     if p.differences:
         lines += ["**Where this replay differs, and what that may change.**", "",
@@ -85,7 +86,7 @@ def section(replay: Replay) -> list[str]:
     return lines
 
 
-def step_block(result: StepResult) -> list[str]:
+def step_block(result: StepResult, scale: float) -> list[str]:
     s = result.step
     rows = []
     for service in s.services:
@@ -95,8 +96,9 @@ def step_block(result: StepResult) -> list[str]:
                      fmt_estimate(f.estimate("p50_ms"), 1), fmt_estimate(f.estimate("p99_ms"), 1),
                      fmt_estimate(f.estimate("peak_mib")), _rate(f.error_rate), str(users), f.bound])
     found, v = figures.step_verdict(result)
+    requests, seconds = scaled_requests(s, scale), step_seconds(s, scale)
     knobs = (f"{s.tool}, {', '.join(map(str, s.users))} users, "
-             f"{f'{s.requests:,} requests' if s.requests else f'{s.duration_s:g} s'} per round, "
+             f"{f'{requests:,} requests (at most {seconds:g} s)' if requests else f'{seconds:g} s'} per round, "
              f"keep-alive {'on' if s.keepalive else 'off'}{f', fib({s.fib_n})' if s.scenario == 'fib' else ''}")
     lines = [f"*{s.name}* ({s.scenario}; {knobs}):", "",
              table(["rung", "write-up", "req/s", "p50 ms", "p99 ms", "peak MiB", "errors", "at users", "bound"], rows),
@@ -112,7 +114,7 @@ def _rate(x: float | None) -> str:
     return "–" if x is None else f"{100 * x:.2f} %"
 
 
-def ramp_block(result: RampResult) -> list[str]:
+def ramp_block(result: RampResult, scale: float) -> list[str]:
     r = result.ramp
     unit = "req/s offered" if r.open_loop else "users"
     rows = []
@@ -121,7 +123,7 @@ def ramp_block(result: RampResult) -> list[str]:
             rows.append([service, f"{p.load:,}", f"{p.at_s:.0f}", fmt(lv.ok_rps), _rate(p.availability),
                          fmt(lv.latency_ms.p99, 0), p.errors or "–", str(p.log_hits), lv.bound])
     v = figures.ramp_verdict(result)
-    return [(f"*Failure replay: {r.name}* ({r.tool}, {r.scenario}, {r.step_s:g} s per step, loads {unit}; "
+    return [(f"*Failure replay: {r.name}* ({r.tool}, {r.scenario}, {max(1.0, r.step_s * scale):g} s per step, loads {unit}; "
             f"stops below {r.stop_below:.0%} availability). Write-up: {r.claimed}."), "",
             *([f"- {n}" for n in result.notes] + [""] if result.notes else []),
             table(["rung", unit, "at s", "ok/s", "availability", "p99 ms", "errors",

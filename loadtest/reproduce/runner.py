@@ -70,6 +70,7 @@ class Replay:
     seed: int
     scale: float
     placement: dict
+    gate: dict[str, str] = field(default_factory=dict)  # rung -> contract gate: passed | failed | skipped
     failures: list[str] = field(default_factory=list)  # what could not be measured, and why
 
 
@@ -96,8 +97,9 @@ def run(protocol: Protocol, opts: Options, workdir: Path, console) -> Replay:
         _warm_up(ctx)
         steps = _measure_steps(ctx, rounds)
         ramps = [_ramp(ctx, r, steps) for r in protocol.ramps]
+    gate = {s: opts.gated.get(s, "not run") for s in protocol.services()}
     return Replay(protocol, steps, ramps, time.monotonic() - t0, rounds, opts.seed, opts.scale,
-                  rt.placement.as_dict(), ctx.failures)
+                  rt.placement.as_dict(), gate, ctx.failures)
 
 
 def _start_rungs(ctx: Ctx, stack: ExitStack) -> None:
@@ -250,7 +252,7 @@ def _settle(handle, limit_s: float = SETTLE_LIMIT_S) -> None:
 def _ramp(ctx: Ctx, ramp: Ramp, steps: list[StepResult]) -> RampResult:
     result = RampResult(ramp, {}, {}, {}, {})
     with connection_limit(ramp.pg_connection_limit, result.notes):
-        for service in (ramp.failing, ramp.fixed):
+        for service in dict.fromkeys((ramp.failing, ramp.fixed)):
             if service in ctx.handles:
                 _ramp_one(ctx, ramp, service, ramp_loads(ramp, steps, ctx.opts.scale), result)
             else:
@@ -262,7 +264,7 @@ def ramp_loads(ramp: Ramp, steps: list[StepResult], scale: float) -> list[int]:
     """Open loop: ramp.loads are percentages of the failing rung's measured peak on the ramp's
     scenario (so the ramp overloads it on any machine); closed loop: users, scaled."""
     if not ramp.open_loop:
-        return [max(1, round(u * min(1.0, scale * 10))) for u in ramp.loads]
+        return [max(1, round(u * min(1.0, scale))) for u in ramp.loads]
     peaks = [lv.ok_rps or 0 for s in steps if s.step.scenario == ramp.scenario
              for lv in s.levels if lv.service == ramp.failing]
     peak = max(peaks, default=0) or 1000.0

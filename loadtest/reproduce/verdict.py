@@ -139,4 +139,4 @@ def combine(verdicts: list[Verdict]) -> Verdict:
     if not verdicts:
         return Verdict(UNMEASURED, "nothing was measured")
     worst = max(verdicts, key=lambda v: ORDER.index(v.verdict))
-    return Verdict(worst.verdict, "; ".join(v.reason for v in verdicts))
+    return Verdict(worst.verdict, "; ".join(dict.fromkeys(v.reason for v in verdicts)))

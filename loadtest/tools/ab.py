@@ -21,7 +21,7 @@ from .base import Invocation, Load, ToolResult, version_line
 
 APT_PACKAGE = "apache2-utils"
 NON_2XX = "non-2xx"  # ab counts them without their status
-FIELD = re.compile(r"^([A-Za-z0-9 -]+):\s+([0-9.]+)", re.MULTILINE)
+FIELD = re.compile(r"^([A-Za-z0-9 -]+):\s+([0-9]+(?:\.[0-9]+)?)(?![0-9.])", re.MULTILINE)
 FAILED = re.compile(r"\(Connect: (\d+), Receive: (\d+), Length: (\d+), Exceptions: (\d+)\)")
 PERCENT = re.compile(r"^\s+(\d+)%\s+(\d+)", re.MULTILINE)
 MEAN = re.compile(r"^Time per request:\s+([0-9.]+) \[ms\] \(mean\)$", re.MULTILINE)
@@ -55,13 +55,16 @@ def parse(raw: str | bytes, expected_status: int = 200) -> ToolResult:
     if m := FAILED.search(text):
         connect, receive, _length, exceptions = (int(x) for x in m.groups())
     complete, non_2xx = int(fields["Complete requests"]), int(fields.get("Non-2xx responses", 0))
-    # Requests that got no answer are counted in "Complete requests" too: take them out.
-    answered = max(0, complete - connect - receive - exceptions)
+    # Requests without an answer are in "Complete requests" too, and ab may count one of them
+    # under two kinds (a refused connection: Receive and Exceptions), so the kinds are named
+    # together and their count is capped by the requests.
+    unanswered = min(complete, connect + receive + exceptions)
+    answered = complete - unanswered
     status = {str(expected_status): answered - non_2xx} if answered - non_2xx else {}
     if non_2xx:
         status[NON_2XX] = non_2xx
-    transport = {k: v for k, v in (("connect", connect), ("receive", receive),
-                                   ("exceptions", exceptions)) if v}
+    kinds = f"no answer (connect {connect}, receive {receive}, exceptions {exceptions})"
+    transport = {kinds: unanswered} if unanswered else {}
     return ToolResult(tool="ab", duration_s=fields["Time taken for tests"], status_codes=status,
                       transport_errors=transport, latency_ms=_latency(text))
 
