@@ -8,9 +8,12 @@ from __future__ import annotations
 import os
 
 from ..errors import GeneratorError
+from .ab import AB
 from .base import OPEN_LOOP_RATE_TOLERANCE, Invocation, Load, Tool, ToolResult, open_loop_delivered
 from .k6 import K6
+from .locust import LOCUST
 from .oha import OHA
+from .oha_n import OHA_N
 from .wrk import WRK
 
 TOOLS: dict[str, Tool] = {}
@@ -48,6 +51,9 @@ def open_loop_tool(name: str | None = None) -> Tool:
 register(OHA)
 register(K6)
 register(WRK)
+register(OHA_N)
+register(AB)
+register(LOCUST)
 
 __all__ = ["CLOSED_LOOP_CANDIDATES", "DEFAULT_OPEN_LOOP", "OPEN_LOOP_RATE_TOLERANCE", "TOOLS", "Invocation",
            "Load", "Tool", "ToolResult", "get", "open_loop_delivered", "open_loop_tool", "register"]

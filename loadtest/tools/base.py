@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Protocol
 
@@ -75,10 +77,13 @@ class Tool(Protocol):
     def parse(self, raw: bytes, load: Load) -> ToolResult: ...
 
 
-def version_line(argv: list[str]) -> str | None:
-    """The first line a tool prints for its version command, or None when it cannot run."""
+@cache
+def version_line(binary: Callable[[], str], *args: str) -> str | None:
+    """The first line a tool prints for its version command (`binary` finds the tool), once per
+    run, or None when it is missing or cannot run."""
     try:
+        argv = [binary(), *args]
         out = subprocess.run(argv, capture_output=True, text=True, timeout=20, check=False).stdout.strip()
-    except (OSError, subprocess.TimeoutExpired):
+    except (OSError, subprocess.TimeoutExpired):  # FileNotFoundError: the tool is not installed
         return None
     return out.splitlines()[0] if out else None

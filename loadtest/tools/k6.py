@@ -11,7 +11,6 @@ import json
 import math
 import os
 import re
-from functools import cache
 from pathlib import Path
 
 from ..config import ROOT, VENV_DIR
@@ -124,12 +123,8 @@ class K6Tool:
     min_duration_s = 1.0
     open_loop = True
 
-    @cache  # noqa: B019 -- one instance, one version per run
     def version(self) -> str | None:
-        try:
-            return version_line([binary(), "version"])
-        except FileNotFoundError:
-            return None
+        return version_line(binary, "version")
 
     def invocation(self, load: Load, base_url: str, raw_path: Path, workdir: Path) -> Invocation:
         variables = env(base_url, load.scenario.name, load.users, load.duration_s, raw_path,

@@ -15,7 +15,6 @@ import json
 import math
 import os
 import shutil
-from functools import cache
 from pathlib import Path
 
 from .base import Invocation, Load, ToolResult, version_line
@@ -115,12 +114,8 @@ class OhaTool:
     min_duration_s = 0.0
     open_loop = True
 
-    @cache  # noqa: B019 -- one instance, one version per run
     def version(self) -> str | None:
-        try:
-            return version_line([binary(), "--version"])
-        except FileNotFoundError:
-            return None
+        return version_line(binary, "--version")
 
     def invocation(self, load: Load, base_url: str, raw_path: Path, workdir: Path) -> Invocation:
         s = load.scenario

@@ -1,0 +1,103 @@
+"""`reproduce`: replay public write-ups with their own protocols and write docs/reproductions.md
+(loadtest/reproduce/)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import random
+import shlex
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from .. import reproduce, results
+from ..config import ROOT
+from ..errors import UsageError
+from ..plan import human
+from ..reproduce import page, runner
+from ..reproduce.base import GATE_S
+
+PAGE = ROOT / "docs" / "reproductions.md"
+README = ROOT / "README.md"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    s = sub.add_parser("reproduce", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                       help="replay public write-ups with their own protocols; write docs/reproductions.md")
+    s.add_argument("writeups", nargs="*", metavar="write-up", help=f"one or more of: {', '.join(reproduce.PROTOCOLS)}")
+    s.add_argument("--all", action="store_true", help="every write-up, in the page's order")
+    s.add_argument("--rounds", type=int, help="interleaved rounds (default: each protocol's, 3)")
+    s.add_argument("--scale", type=float, default=1.0,
+                   help="multiply request counts and durations (1 = the protocol's; tests use tiny ones)")
+    s.add_argument("--seed", type=int, help="seed of the measurement order (default: a random one, recorded)")
+    s.add_argument("--skip-gate", action="store_true",
+                   help="DEVELOPMENT ONLY: measure without the contract gate (recorded on the page)")
+    s.add_argument("--page", default=str(PAGE), help="where to write the page")
+    s.add_argument("--out", help="results directory (default: results/<UTC time>-reproduce)")
+    s.add_argument("--dry-run", action="store_true", help="print the protocols and the expected time, then exit")
+    s.set_defaults(func=cmd_reproduce)
+
+
+def selected(args: argparse.Namespace) -> list[reproduce.Protocol]:
+    if args.all == bool(args.writeups):
+        raise UsageError(f"name one or more write-ups ({', '.join(reproduce.PROTOCOLS)}) or --all")
+    return list(reproduce.PROTOCOLS.values()) if args.all else [reproduce.get(n) for n in args.writeups]
+
+
+def expected_seconds(protocols: list[reproduce.Protocol], scale: float, gate: bool, rounds: int | None) -> float:
+    """Each protocol's estimate; a service shared by several is gated once per command."""
+    total = sum(_with_rounds(p, rounds).expected_seconds(scale, gate=False) for p in protocols)
+    services = {s for p in protocols for s in p.services()}
+    return total + (len(services) * GATE_S if gate else 0)
+
+
+def _with_rounds(p: reproduce.Protocol, rounds: int | None) -> reproduce.Protocol:
+    return dataclasses.replace(p, rounds=rounds) if rounds else p
+
+
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    protocols, console = selected(args), Console()
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 2**31)
+    total = expected_seconds(protocols, args.scale, not args.skip_gate, args.rounds)
+    for p in protocols:
+        q = _with_rounds(p, args.rounds)
+        console.print(f"{p.name}: {p.tool}; rungs {', '.join(p.services())}; {q.rounds} rounds; "
+                      f"about {human(q.expected_seconds(args.scale, gate=False))}")
+    console.print(f"expected: about {human(total)} (seed {seed})")
+    if args.dry_run:
+        return 0
+    out = results.run_dir("reproduce", Path(args.out) if args.out else None)
+    command = shlex.join(["loadtest", "reproduce", *sys.argv[2:]]) if sys.argv[1:2] == ["reproduce"] else "loadtest reproduce"
+    started, opts = results.utc_now(), runner.Options(args.scale, args.rounds, seed, args.skip_gate)
+    replays = []
+    for p in protocols:
+        replays.append(runner.run(p, opts, out, console))
+        (out / f"{p.name}.json").write_text(json.dumps(as_json(replays[-1]), indent=1))
+        write_page(Path(args.page), replays, command, started, console)  # after each: a long run keeps what it did
+    failed = [f for r in replays for f in r.failures]
+    return 1 if failed else 0
+
+
+def write_page(path: Path, replays: list[runner.Replay], command: str, started: str, console) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page.render(replays, command, started))
+    console.print(f"page: {path}")
+    if path.resolve() == PAGE.resolve() and page.update_readme(README, replays, "docs/reproductions.md"):
+        console.print(f"summary: {README}")
+
+
+def as_json(replay: runner.Replay) -> dict:
+    """The replay's levels and ramps as recorded (Level records, results.json's shape)."""
+    return {
+        "protocol": replay.protocol.name, "rounds": replay.rounds, "seed": replay.seed,
+        "scale": replay.scale, "seconds": replay.seconds, "placement": replay.placement,
+        "gate": replay.gate, "failures": replay.failures,
+        "steps": {r.step.name: [lv.as_dict() for lv in r.levels] for r in replay.steps},
+        "ramps": {r.ramp.name: {"notes": r.notes, "offered": r.offered, "at_s": r.at_s,
+                                "log_hits": r.log_hits,
+                                "levels": {s: [lv.as_dict() for lv in lvs] for s, lvs in r.levels.items()}}
+                  for r in replay.ramps},
+    }

@@ -1,0 +1,108 @@
+"""From a replay's levels to the figures the page shows and the verdict rules read: per step
+and rung the best cell (the users level with the highest median of successful requests/s, as
+the write-ups reported their peaks), its estimates and bound; the ratio round by round; the
+ramp points. Pure functions of Level values (analysis.py's cells and stats.py's estimates)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import analysis, stats
+from ..analysis import Cell
+from ..level import Level
+from ..stats import Estimate
+from . import verdict
+from .base import Ramp, Step
+from .runner import RampResult, Replay, StepResult, availability
+
+
+@dataclass(frozen=True)
+class RungFigures:
+    service: str
+    cell: Cell | None
+    errors: int
+    attempts: int
+
+    def estimate(self, figure: str) -> Estimate:
+        return self.cell.estimate(figure) if self.cell else stats.NONE
+
+    @property
+    def bound(self) -> str:
+        return self.cell.bound if self.cell else "unknown"
+
+    @property
+    def error_rate(self) -> float | None:
+        return self.errors / self.attempts if self.attempts else None
+
+
+def best_cell(levels: list[Level], service: str) -> Cell | None:
+    """The rung's peak over the step's users levels, generator-bound ones included (a floor
+    the bound column flags): the write-ups reported their peaks whatever bounded them."""
+    cells = [c for c in analysis.cells(levels) if c.service == service and c.ok_rps.median is not None]
+    return max(cells, key=lambda c: c.ok_rps.median, default=None)
+
+
+def rung_figures(result: StepResult, service: str) -> RungFigures:
+    own = [lv for lv in result.levels if lv.service == service]
+    attempts = sum(lv.ok + lv.errors.total for lv in own)
+    return RungFigures(service, best_cell(result.levels, service), sum(lv.errors.total for lv in own), attempts)
+
+
+def ratio(fast: Cell | None, slow: Cell | None, figure: str = "ok_rps") -> Estimate:
+    """fast / slow of a figure, within each round (same machine state), then summarised."""
+    if fast is None or slow is None:
+        return stats.NONE
+    values = []
+    for a in fast.levels:
+        b = slow.in_round(a.round)
+        x, y = analysis.FIGURES[figure](a), analysis.FIGURES[figure](b) if b else None
+        values.append(x / y if x is not None and y else None)
+    return stats.estimate(values)
+
+
+def p99_at(result: StepResult, service: str, users: int) -> Estimate:
+    return stats.estimate(lv.latency_ms.p99 for lv in result.levels
+                          if lv.service == service and lv.users == users)
+
+
+def step_verdict(result: StepResult) -> tuple[Estimate, verdict.Verdict]:
+    s: Step = result.step
+    fast, slow = rung_figures(result, s.fast), rung_figures(result, s.slow)
+    found = ratio(fast.cell, slow.cell)
+    bounds = {s.fast: fast.bound, s.slow: slow.bound}
+    return found, verdict.ratio_verdict(s.kind, s.claimed_ratio, found, s.fast, s.slow, bounds)
+
+
+def ramp_points(result: RampResult) -> dict[str, list[verdict.Point]]:
+    ramp: Ramp = result.ramp
+    out = {}
+    for service, levels in result.levels.items():
+        out[service] = [
+            verdict.Point(load, availability(lv, load if ramp.open_loop else None), at_s,
+                          error_words(lv), hits)
+            for lv, load, at_s, hits in zip(levels, result.offered[service], result.at_s[service],
+                                            result.log_hits[service], strict=True)]
+    return out
+
+
+def ramp_verdict(result: RampResult) -> verdict.Verdict:
+    r = result.ramp
+    return verdict.failure_verdict(r.failing, r.fixed, ramp_points(result), r.stop_below,
+                                   "req/s offered" if r.open_loop else "users")
+
+
+def error_words(lv: Level) -> str:
+    """The level's errors by kind, most frequent first: '812 x 503, 40 x timeout'."""
+    kinds = {**{f"status {k}": v for k, v in lv.errors.status.items()}, **lv.errors.transport}
+    if lv.dropped:
+        kinds["dropped by k6 (no free VU)"] = lv.dropped
+    top = sorted(kinds.items(), key=lambda kv: -kv[1])[:3]
+    return ", ".join(f"{v} x {k}" for k, v in top if v)
+
+
+def judge(replay: Replay) -> tuple[verdict.Verdict, list[verdict.Verdict]]:
+    """The protocol's verdict (its worst part's) and each step's and ramp's, in page order."""
+    parts = [step_verdict(r)[1] for r in replay.steps] + [ramp_verdict(r) for r in replay.ramps]
+    if replay.failures and not any(r.levels for r in replay.steps):
+        parts.append(verdict.Verdict(verdict.UNMEASURED, "; ".join(replay.failures)))
+    return verdict.combine(parts), parts
