@@ -41,6 +41,17 @@ start() {
         apt-get install -y -qq --no-install-recommends docker.io iptables >/dev/null
     fi
     mkdir -p "$dir/data" "$dir/exec"
+    # What dockerd and its containerd create outside .bench whatever their flags: a trust key
+    # (Engine 20.10), the plugin directory, containerd's shim sockets and opt directory; and the
+    # FORWARD policy it sets to DROP. Noted when absent now, removed or restored at stop.
+    local path
+    for path in /etc/docker/key.json /run/docker /run/containerd /opt/containerd; do
+        [[ -e $path ]] || grep -qxF "$path" "$dir/created-outside" 2>/dev/null ||
+            echo "$path" >>"$dir/created-outside"
+    done
+    if command -v iptables >/dev/null && ! iptables -S DOCKER >/dev/null 2>&1; then
+        iptables -S FORWARD 2>/dev/null | awk '$1 == "-P" {print $3}' >"$dir/forward-policy" || true
+    fi
     if ! ip link show "$bridge" >/dev/null 2>&1; then
         ip link add "$bridge" type bridge
         ip addr add 172.31.250.1/24 dev "$bridge"
@@ -87,6 +98,14 @@ stop() {
         echo "dockerd stopped"
     fi
     rm -f "$pidfile"
+    if [[ -f $dir/created-outside ]]; then
+        while read -r path; do
+            case $path in
+                /etc/docker/key.json | /run/docker | /run/containerd | /opt/containerd) rm -rf "$path" ;;
+            esac
+        done <"$dir/created-outside"
+        rm -f "$dir/created-outside"
+    fi
     # What dockerd leaves outside .bench: its bridge and its iptables chains.
     ip link show "$bridge" >/dev/null 2>&1 && ip link delete "$bridge"
     clean_iptables
@@ -97,21 +116,16 @@ clean_iptables() {
     command -v iptables >/dev/null || return 0
     # Only when no other engine runs here: a system dockerd keeps its chains and jumps.
     [[ -S /var/run/docker.sock ]] && return 0
-    local table chain
-    # The jumps into Docker's chains, then the chains themselves.
+    local table chain rule
+    # The rules dockerd added to the built-in chains (its jumps, its bridge's), then its chains.
     for table in nat filter; do
-        iptables -t "$table" -S 2>/dev/null | grep -E '^-A .* -j DOCKER' | sed 's/^-A/-D/' |
+        { iptables -t "$table" -S 2>/dev/null || true; } |
+            { grep -E "^-A (PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) .*(DOCKER|$bridge)" || true; } |
+            sed 's/^-A/-D/' |
             while read -r rule; do
                 # shellcheck disable=SC2086
                 iptables -t "$table" $rule 2>/dev/null || true
             done
-        iptables -t "$table" -S 2>/dev/null | grep -E "^-A POSTROUTING .*$bridge" | sed 's/^-A/-D/' |
-            while read -r rule; do
-                # shellcheck disable=SC2086
-                iptables -t "$table" $rule 2>/dev/null || true
-            done
-    done
-    for table in nat filter; do
         for chain in DOCKER DOCKER-USER DOCKER-ISOLATION-STAGE-1 DOCKER-ISOLATION-STAGE-2; do
             iptables -t "$table" -F "$chain" 2>/dev/null || true
         done
@@ -119,6 +133,10 @@ clean_iptables() {
             iptables -t "$table" -X "$chain" 2>/dev/null || true
         done
     done
+    if [[ -s $dir/forward-policy ]]; then
+        iptables -P FORWARD "$(cat "$dir/forward-policy")" 2>/dev/null || true
+        rm -f "$dir/forward-policy"
+    fi
 }
 
 case "${1:-}" in

@@ -58,7 +58,8 @@ mirror() {
 build_debian() {
     have "$DEBIAN" && return
     command -v debootstrap >/dev/null || {
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq && apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
     }
     local rootfs=$work/rootfs m
     m=$(mirror)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 
-from static_support import ROOT
+from static_support import ROOT, tool
 
 
 def standins() -> set[str]:
@@ -45,3 +45,11 @@ def test_compose_builds_everything_but_monitoring():
     for path in ("compose/infra.yaml", "compose/services.yaml"):
         for name, s in yaml.safe_load((ROOT / path).read_text())["services"].items():
             assert "build" in s, f"{path}: {name} is pulled, not built: no stand-in covers it"
+
+
+def test_hadolint_on_the_server_and_standin_dockerfiles():
+    hadolint = tool("hadolint")
+    paths = [p for p in dockerfiles() if "services" not in p.parts]  # services: test_dockerfiles.py
+    result = subprocess.run([hadolint, "--no-color", *map(str, paths)], check=False,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
