@@ -22,6 +22,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$HOME/.local/bin:/usr/local/go/bin:$PATH"
 start=$(date +%s)
+mkdir -p .bench
+exec 9>.bench/test-compose.lock  # one run at a time: they would share the engine and stand-ins
+flock -n 9 || { echo "test-compose: another run holds .bench/test-compose.lock" >&2; exit 1; }
 
 compose/install-tools.sh >/dev/null
 trap 'compose/engine.sh stop' EXIT
@@ -43,8 +46,9 @@ mkdir -p "$BENCH_RUN_DIR"
 status=0
 uv run --frozen pytest -q -p no:cacheprovider tests/compose || status=$?
 
-# What the run created and nothing reuses: dangling images. Tagged images and the build cache
-# stay in .bench/docker, the next run's cache (`make clean` removes .bench).
-docker image prune -f >/dev/null || true
+# tests/compose ends with `down -v`: no container, network or volume is left. Images stay in
+# .bench/docker as the next run's cache; not even dangling ones are pruned, because the classic
+# builder's cache of a multi-stage build is its untagged intermediate images. `make clean`
+# (engine stopped) removes .bench altogether.
 echo "test-compose: $(( $(date +%s) - start )) s, data root $(du -sh .bench/docker/data | cut -f1)"
 exit "$status"

@@ -62,7 +62,7 @@ start() {
     nohup dockerd \
         --data-root "$dir/data" --exec-root "$dir/exec" -H "unix://$sock" --pidfile "$pidfile" \
         --storage-driver overlay2 --bridge "$bridge" --log-level warn \
-        >"$dir/dockerd.log" 2>&1 </dev/null &
+        >"$dir/dockerd.log" 2>&1 </dev/null 9>&- &
     local i
     for i in $(seq 1 60); do  # up to 30 s
         if [[ -S $sock ]] && DOCKER_HOST=unix://$sock docker version >/dev/null 2>&1; then
@@ -107,7 +107,9 @@ stop() {
         rm -f "$dir/created-outside"
     fi
     # What dockerd leaves outside .bench: its bridge and its iptables chains.
-    ip link show "$bridge" >/dev/null 2>&1 && ip link delete "$bridge"
+    if ip link show "$bridge" >/dev/null 2>&1; then
+        ip link delete "$bridge" 2>/dev/null || true
+    fi
     clean_iptables
     true
 }

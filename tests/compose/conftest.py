@@ -41,20 +41,27 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line(f"{name}: {counts}")
 
 
-def compose(*args: str, bench: bool = True, profiles=(), timeout: float = 600,
-            env: dict[str, str] | None = None) -> str:
-    """`docker compose` from the root; bench=True adds the harness's override (compose/bench.yaml),
-    which publishes the servers on 127.0.0.1 at db/infra.toml's ports + BENCH_PORT_OFFSET."""
+def compose_argv(*args: str, bench: bool = True, profiles=()) -> list[str]:
+    """`docker compose`; bench=True adds the harness's override (compose/bench.yaml), which
+    publishes the servers on 127.0.0.1 at db/infra.toml's ports + BENCH_PORT_OFFSET."""
     argv = ["docker", "compose"]
     if bench:
         for f in COMPOSE_FILES:
             argv += ["-f", f]
     for p in profiles:
         argv += ["--profile", p]
-    argv += list(args)
+    return [*argv, *args]
+
+
+def compose_env() -> dict[str, str]:
+    return {**os.environ, **published_ports_env()}
+
+
+def compose(*args: str, bench: bool = True, profiles=(), timeout: float = 600) -> str:
+    """Run compose_argv() from the root; its output, or a failure with the output's tail."""
+    argv = compose_argv(*args, bench=bench, profiles=profiles)
     r = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                       stdin=subprocess.DEVNULL, check=False,
-                       env={**os.environ, **published_ports_env(), **(env or {})})
+                       stdin=subprocess.DEVNULL, check=False, env=compose_env())
     assert r.returncode == 0, f"{' '.join(argv)} failed ({r.returncode}):\n{(r.stdout + r.stderr)[-4000:]}"
     return r.stdout
 
