@@ -77,7 +77,11 @@ def test_databases_are_healthchecked_and_seeded_from_db():
 def test_database_settings_mirror_infra_toml():
     s, services = infra_settings(), config()["services"]
     pg, my, mc = services["postgres"], services["mysql"], services["memcached"]
-    assert pg["image"] == "postgres:15" and my["image"] == "mysql:8.4"
+    # The servers and major versions of the native runtime, from Debian's packages (compose/).
+    assert (pg["image"], my["image"], mc["image"]) == (
+        "webstack-bench/postgres:15", "webstack-bench/mariadb:10.11", "webstack-bench/memcached:1.6")
+    for name, folder in (("postgres", "postgres"), ("mysql", "mariadb"), ("memcached", "memcached")):
+        assert services[name]["build"]["context"] == str(ROOT / "compose" / folder)
     assert f"max_connections={s['postgres']['settings']['max_connections']}" in pg["command"]
     assert f"shared_buffers={s['postgres']['settings']['shared_buffers']}" in pg["command"]
     assert f"--max-connections={s['mariadb']['settings']['max_connections']}" in my["command"]
@@ -85,8 +89,7 @@ def test_database_settings_mirror_infra_toml():
         f"--innodb-buffer-pool-size={s['mariadb']['settings']['innodb_buffer_pool_size']}"
         in my["command"]
     )
-    # Native passwords, as on the harness's MariaDB: no client needs TLS or RSA to log in.
-    assert "--mysql-native-password=ON" in my["command"]
+    assert "--skip-name-resolve" in my["command"]
     assert mc["command"] == [
         "-m",
         str(s["memcached"]["memory_mb"]),
