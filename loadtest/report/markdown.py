@@ -95,10 +95,10 @@ def _median_round(c: analysis.Cell) -> Level:
 def resources_table(by_service: dict) -> list[str]:
     """At each service's highest level (its median round): shared servers' CPU and connections held."""
     top = {s: _median_round(cells[max(cells)]) for s, cells in by_service.items()}
-    # A compose run has MySQL 8.4 where a native run has MariaDB: name what ran.
+    # Both runtimes run MariaDB 10.11; compose names its service `mysql` (the contract's MYSQL_URL).
     sql = "mysql" if any("mysql" in lv.databases or "mysql" in lv.db_connections
                          for lv in top.values()) else "mariadb"
-    label = {"mysql": "MySQL", "mariadb": "MariaDB"}[sql]
+    label = "MariaDB"
     rows = []
     for s, lv in top.items():
         dbs, conns = lv.databases, lv.db_connections

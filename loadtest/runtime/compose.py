@@ -30,7 +30,7 @@ from .isolation import Placement
 
 COMPOSE_FILES = ("compose.yaml", "compose/bench.yaml")
 SERVICE_PORT = 8000  # every service listens on 8000 in its container (compose/services.yaml)
-# compose service -> its db/infra.toml section (MySQL 8.4 stands in for the native MariaDB),
+# compose service -> its db/infra.toml section (`mysql` runs MariaDB 10.11, as natively),
 # and the variable compose/bench.yaml publishes it with.
 INFRA = {"postgres": "postgres", "mysql": "mariadb", "memcached": "memcached",
          "external_mock": "external_mock"}

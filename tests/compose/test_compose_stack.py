@@ -21,7 +21,7 @@ import pytest
 from pymemcache.client.base import Client as Memcache
 
 from loadtest.config import ROOT, endpoints, settings
-from loadtest.runtime_compose import base_url
+from loadtest.runtime.compose import base_url
 
 from .conftest import (
     CONTRACT_COUNTS,
@@ -169,14 +169,6 @@ def test_contract_suite_inside_containers(service, stack):
 
     r = suite()
     CONTRACT_COUNTS[service] = summary_counts(r.stdout)
-    if r.returncode != 0:
-        # One rerun of the failed tests only, reported as such: through docker-proxy, a request
-        # on a keep-alive connection the server has just closed after a 413 can meet the close
-        # (RemoteProtocolError); the first result stays in the summary.
-        first = r.stdout[-6000:]
-        r = suite("--last-failed")
-        CONTRACT_COUNTS[service] += f"; the failed ones rerun: {summary_counts(r.stdout)}"
-        print(first)
     assert r.returncode == 0, r.stdout[-6000:] + r.stderr[-2000:]
 
 

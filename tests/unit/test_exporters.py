@@ -96,10 +96,10 @@ def test_host_cpu_split_is_in_cores_and_never_negative():
     me, start = psutil.Process(), time.monotonic()
     before = sum(me.cpu_times()[:2])
     # Some CPU of the harness itself, until the kernel's tick-grained counters show it.
-    while sum(me.cpu_times()[:2]) == before and time.monotonic() - start < 5:
+    while sum(me.cpu_times()[:2]) == before and time.monotonic() - start < 30:  # a busy machine: wait
         sum(i * i for i in range(20_000))
     split = host.split(0.5, service_s=0.0, generator_s=0.0, databases={})
-    assert split["busy_cores"] >= 0 and split["benchmark_cores"] > 0 and split["other_cores"] >= 0
+    assert split["busy_cores"] >= 0 and split["benchmark_cores"] > 0 and split["other_cores"] >= 0, split
 
 
 def test_markdown_opens_with_the_peaks(tmp_path):

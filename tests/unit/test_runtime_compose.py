@@ -225,7 +225,7 @@ def test_placement_records_quota_without_cpuset():
 
 def test_a_compose_level_validates_and_renders(tmp_path):
     """A level carrying the engine's figures is a valid results document and the reports say
-    MySQL, which is what compose runs."""
+    MariaDB, which compose runs as natively."""
     rf = harness_samples.document(tmp_path)
     lv = harness_samples.level("go_stdlib", "users", 10, "oha/ok").as_dict()
     lv["service_cpu"] = docker_engine.cpu_figures(docker_engine.cpu_sample(V2_BEFORE),
@@ -242,7 +242,7 @@ def test_a_compose_level_validates_and_renders(tmp_path):
     rf.add_level(Level.model_validate(lv))
     results.validate(rf.doc)
     md = markdown.render(rf.doc)
-    assert "placement: **compose**" in md and "MySQL CPU" in md
+    assert "placement: **compose**" in md and "MariaDB CPU" in md  # compose runs MariaDB 10.11 too
 
 
 # --- no engine ----------------------------------------------------------------------------
