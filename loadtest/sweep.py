@@ -10,16 +10,16 @@ after every level, the reports after every round (report/)."""
 
 from __future__ import annotations
 
-import os
 import secrets
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import analysis, calibrate, generator, manifest, probes, report, results, runtime, schedule
+from . import analysis, calibrate, generator, manifest, report, results, runtime, schedule
 from .errors import GeneratorError, InfraError
-from .level import Level, RawLevel, build_level
+from .level import Level
+from .measure import measure_level
 from .plan import GATE_ESTIMATE_S, START_OVERHEAD_S, SweepPlan
 from .progress import Progress
 from .scenarios import SCENARIOS, LevelContext
@@ -208,53 +208,20 @@ def _load(ctx: Context, scenario: str, users: int, duration: float, rate: float 
                 fib_n=plan.fib_n, firmware_prefix=ctx.firmware_prefix)
 
 
-def _idle_cpu(ctx: Context, measured: str) -> dict[str, object]:
-    return {name: h.cpu() for name, h in ctx.handles.items() if name != measured}
-
-
-def _idle_usage_s(before: dict[str, object], after: dict[str, object]) -> float | None:
-    """CPU seconds the services not being measured used during a level."""
-    deltas = [(getattr(after.get(n), "usage_ns", None), getattr(c0, "usage_ns", None)) for n, c0 in before.items()]
-    usable = [(b - a) / 1e9 for b, a in deltas if a is not None and b is not None]
-    return sum(usable) if usable else None
-
-
 def measure(ctx: Context, visit: schedule.Visit) -> Level:
-    """One level: run the tool and collect what surrounds it, then build_level()."""
+    """One visit: its level measured (measure.py) and written to results.json."""
     plan, rf, svc = ctx.plan, ctx.rf, ctx.handles[visit.service]
-    scenario, rate, users = SCENARIOS[visit.scenario], visit.rate, visit.users
+    rate, users = visit.rate, visit.users
     tool = open_loop_tool().name if rate else plan.tool
-    ctx.progress.step(f"round {visit.round}: {visit.service} {scenario.name} "
+    ctx.progress.step(f"round {visit.round}: {visit.service} {visit.scenario} "
                       f"{f'{rate:.0f} req/s' if rate else f'{users} users'}")
-    raw = rf.dir / "raw" / (f"{visit.service}.{scenario.name}.{'open' if rate else 'closed'}-"
+    raw = rf.dir / "raw" / (f"{visit.service}.{visit.scenario}.{'open' if rate else 'closed'}-"
                             f"{round(rate) if rate else users}.r{visit.round}.{tool}.json")
-    hooks = _hooks(ctx, ctx.mock_keys[visit.service])
-    state = scenario.before_level(hooks)
-    svc.reset_memory_peak()
-    started_at, loadavg = results.utc_now(), os.getloadavg()[0]
-    cpu0, idle0, host, servers = svc.cpu(), _idle_cpu(ctx, visit.service), probes.HostCpu(), ctx.runtime.server_cpu()
-    sampler = svc.connections()
-    sampler.start()
-    t0 = time.monotonic()
-    try:
-        gen = generator.run(tool, _load(ctx, scenario.name, users, plan.duration_s, rate), svc.base_url,
-                            raw, ctx.runtime.placement.generator_cpus, rf.dir)
-    finally:
-        connections = sampler.finish()
-    elapsed = time.monotonic() - t0
-    service_cpu = svc.cpu_figures(cpu0, svc.cpu(), elapsed)
-    idle_s, databases = _idle_usage_s(idle0, _idle_cpu(ctx, visit.service)), servers.percent(elapsed)
-    counts = {"status_codes": gen.result.status_codes, "aborted_at_deadline": gen.result.aborted_at_deadline}
-    level = build_level(RawLevel(
-        service=visit.service, scenario=scenario.name, users=users, started_at=started_at,
-        expected_status=scenario.expected_status, tool=gen.result, generator_cpu_of_core=gen.cpu_of_core,
-        service_cpu=service_cpu, service_memory=svc.memory(), target_rps=rate,
-        ceiling_rps=calibrate.ceiling(ctx.calibration, tool), host_loadavg_1m=loadavg,
-        databases=databases, db_connections=connections,
-        host_cpu=host.split(elapsed, service_cpu.get("usage_s"), gen.cpu_s, databases, idle_s),
-        extra=scenario.after_level(hooks, state, counts), service_alive=svc.alive(),
-        raw=str(raw.relative_to(rf.dir)), round=visit.round, cpu_count=os.cpu_count() or 1,
-        upstream=scenario.upstream, idle_services_cpu_s=idle_s))
+    idle = {name: h for name, h in ctx.handles.items() if name != visit.service}
+    level = measure_level(ctx.runtime, svc, visit.service, tool,
+                          _load(ctx, visit.scenario, users, plan.duration_s, rate), raw, rf.dir,
+                          _hooks(ctx, ctx.mock_keys[visit.service]), visit.round,
+                          calibrate.ceiling(ctx.calibration, tool), idle)
     rf.add_level(level)
     time.sleep(plan.pause_s)
     ctx.progress.advance(plan.level_seconds())

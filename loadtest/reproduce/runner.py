@@ -14,10 +14,11 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import databases, generator, manifest, probes, results, runtime, schedule
+from .. import databases, generator, manifest, runtime, schedule
 from ..config import settings
 from ..errors import GeneratorError, InfraError
-from ..level import Level, RawLevel, build_level
+from ..level import Level
+from ..measure import measure_level
 from ..scenarios import SCENARIOS, LevelContext
 from ..tools import Load
 from .base import (
@@ -205,34 +206,10 @@ def _measure_safely(ctx: Ctx, service: str, tool: str, load: Load, name: str, rn
 
 
 def measure(ctx: Ctx, service: str, tool: str, load: Load, name: str, rnd: int) -> Level:
-    """One level, as sweep.measure() takes it: the tool pinned to its core, the service's CPU,
-    memory and connections, the servers' and the host's CPU around it, then build_level()."""
-    svc, scenario = ctx.handles[service], load.scenario
+    """One level, as the sweep takes it (measure.measure_level)."""
     raw = ctx.workdir / "raw" / f"{name}.{'txt' if tool == 'ab' else 'json'}"
-    hooks = _hooks(ctx, ctx.keys[service])
-    state = scenario.before_level(hooks)
-    svc.reset_memory_peak()
-    started_at, loadavg = results.utc_now(), os.getloadavg()[0]
-    cpu0, host, servers = svc.cpu(), probes.HostCpu(), ctx.rt.server_cpu()
-    sampler = svc.connections()
-    sampler.start()
-    t0 = time.monotonic()
-    try:
-        gen = generator.run(tool, load, svc.base_url, raw, ctx.rt.placement.generator_cpus, ctx.workdir)
-    finally:
-        connections = sampler.finish()
-    elapsed = time.monotonic() - t0
-    service_cpu, dbs = svc.cpu_figures(cpu0, svc.cpu(), elapsed), servers.percent(elapsed)
-    counts = {"status_codes": gen.result.status_codes, "aborted_at_deadline": gen.result.aborted_at_deadline}
-    return build_level(RawLevel(
-        service=service, scenario=scenario.name, users=load.users, started_at=started_at,
-        expected_status=scenario.expected_status, tool=gen.result, generator_cpu_of_core=gen.cpu_of_core,
-        service_cpu=service_cpu, service_memory=svc.memory(), target_rps=load.rate,
-        host_loadavg_1m=loadavg, databases=dbs, db_connections=connections,
-        host_cpu=host.split(elapsed, service_cpu.get("usage_s"), gen.cpu_s, dbs),
-        extra=scenario.after_level(hooks, state, counts), service_alive=svc.alive(),
-        raw=str(raw.relative_to(ctx.workdir)), round=rnd, cpu_count=os.cpu_count() or 1,
-        upstream=scenario.upstream))
+    return measure_level(ctx.rt, ctx.handles[service], service, tool, load, raw, ctx.workdir,
+                         _hooks(ctx, ctx.keys[service]), rnd)
 
 
 def _settle(handle, limit_s: float = SETTLE_LIMIT_S) -> None:
