@@ -2,17 +2,17 @@
 
 import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
 
-from loadtest import generator
 from loadtest.level import accounting
 from loadtest.scenarios import SCENARIOS, Scenario
 from loadtest.tools import Load, k6, open_loop_delivered
+
+from .local_server import run_against
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "k6"
 
@@ -157,13 +157,7 @@ def test_the_script_sends_any_scenario_as_defined(tmp_path):
         def body_file(self, workdir, firmware_prefix):
             return bodies
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        load = Load(Posting("throwaway", "POST", "/anything?x=1", 201), users=2, duration_s=1.0)
-        run = generator.run("k6", load, f"http://127.0.0.1:{server.server_address[1]}",
-                            tmp_path / "raw.json", [0], tmp_path)
-    finally:
-        server.shutdown()
+    load = Load(Posting("throwaway", "POST", "/anything?x=1", 201), users=2, duration_s=1.0)
+    run = run_against(_Echo, "k6", load, tmp_path)
     assert run.result.status_codes.get("201", 0) > 0 and not run.result.transport_errors
     assert set(_Echo.bodies) == {b'{"n":1}', b'{"n":2}'}

@@ -1,16 +1,17 @@
 """The wrk adapter on summaries wrk.lua wrote in real runs (tests/fixtures/wrk/README.md)."""
 
 import shutil
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
-from loadtest import generator, tools
+from loadtest import tools
 from loadtest.level import accounting
 from loadtest.scenarios import SCENARIOS, Scenario
 from loadtest.tools import Load, wrk
+
+from .local_server import run_against
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "wrk"
 BANNER = ("wrk debian/4.1.0-3+b2 [epoll] Copyright (C) 2012 Will Glozer\n"
@@ -141,13 +142,6 @@ class _Ok(BaseHTTPRequestHandler):
 def test_the_script_runs_in_real_wrk_and_writes_what_the_parser_reads(tmp_path):
     """One second of real wrk with the harness's script against a local server: the done()
     hook's summary parses into a result with successes and latencies."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        load = Load(Scenario("probe", "GET", "/", 200), users=2, duration_s=1.0)
-        run = generator.run("wrk", load, f"http://127.0.0.1:{server.server_address[1]}",
-                            tmp_path / "raw.json", [0], tmp_path)
-    finally:
-        server.shutdown()
+    run = run_against(_Ok, "wrk", Load(Scenario("probe", "GET", "/", 200), users=2, duration_s=1.0), tmp_path)
     assert run.result.status_codes.get("200", 0) > 0 and run.result.transport_errors == {}
     assert run.result.latency_ms["p50"] is not None and run.result.duration_s > 0
