@@ -10,6 +10,7 @@ and log in the run directory) and driven through its HTTP API."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -59,9 +60,12 @@ def install() -> Path:
     GOBIN and moved; -X sets the version that `-version` prints (otherwise "git")."""
     if installed():
         return BINARY
+    go = shutil.which("go")
+    if go is None:
+        raise InfraError(f"toxiproxy {VERSION} is built with Go, and `go` is not on PATH")
     BIN_DIR.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=BIN_DIR) as gobin:
-        argv = ["go", "install", "-trimpath", f"-ldflags=-X {MODULE}.Version={VERSION}",
+        argv = [go, "install", "-trimpath", f"-ldflags=-X {MODULE}.Version={VERSION}",
                 f"{PACKAGE}@{VERSION}"]
         result = subprocess.run(argv, env={**os.environ, "GOBIN": gobin}, capture_output=True,
                                 text=True, timeout=900, check=False)
@@ -170,4 +174,6 @@ if __name__ == "__main__":
     # scripts/setup.sh: `python -m loadtest.chaos.toxiproxy install` (the pin lives here only).
     if sys.argv[1:] != ["install"]:
         sys.exit("usage: python -m loadtest.chaos.toxiproxy install")
-    print(f"toxiproxy {VERSION}: {install()}")
+    if not installed():
+        print(f"setup: building toxiproxy {VERSION} with go install (about a minute)", flush=True)
+        print(f"setup: toxiproxy {VERSION} is {install()}")
