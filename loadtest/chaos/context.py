@@ -3,6 +3,7 @@ gives back (measurements, criteria, a one-line cell for the table)."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -69,6 +70,7 @@ class Context:
     running: service.Running | None = None
     notes: list[str] = field(default_factory=list)
     via_proxy: bool = False  # DATABASE_URL, MYSQL_URL, MEMCACHED_ADDR point at Toxiproxy
+    restarts: int = 0
 
     @property
     def base_url(self) -> str:
@@ -79,6 +81,10 @@ class Context:
         return f"chaos-{self.run_id}-{self.manifest.name}-{fault}-"
 
     def start_service(self, healthy_within: float = 60.0) -> service.Running:
+        if self.running is not None and self.running.log.exists():
+            # The new process reuses the port, hence the log's name: keep the old one's.
+            self.restarts += 1
+            shutil.copy(self.running.log, self.raw_dir / f"{self.manifest.name}-{self.restarts}.log")
         env = {**CHAOS_ENV, **(toxiproxy.service_env() if self.via_proxy else {})}
         self.running = service.start(self.manifest, port=self.port, mock_key=self.mock_key,
                                      extra_env=env, healthy_within=healthy_within)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 
+import httpx
 import psutil
 
 from .. import databases, infra
@@ -170,7 +171,12 @@ def _measure(ctx: Context, hang: Hang) -> Run:
 
 
 def _set_errors(ctx: Context) -> float | None:
-    return observe.metric(ctx.base_url, "app_op_errors_total", op="set", db="memcache")
+    """None when /metrics does not answer: a service the hang left stuck is a result (its
+    criteria fail), not a harness error that would lose the run's measurements."""
+    try:
+        return observe.metric(ctx.base_url, "app_op_errors_total", op="set", db="memcache")
+    except httpx.HTTPError:
+        return None
 
 
 def _common(ctx: Context, r: Run) -> tuple[dict, dict]:
@@ -212,7 +218,9 @@ def _judge_database(ctx: Context, hang: Hang, r: Run, out: Outcome) -> None:
     p, w = ctx.profile, r.window
     measured, common = _common(ctx, r)
     during = started_between(r.samples, w.on, w.off_call)
-    answers = judge.outage_answers(during, DATABASE_FAILURES, w.off)
+    # A toxic's removal (and SIGCONT) acts before the call returns: an answer that arrives once
+    # the end was asked for came after the fault, like the external fault's windows.
+    answers = judge.outage_answers(during, DATABASE_FAILURES, w.off_call)
     back = judge.recovery(judge.first_ok_end(r.samples, w.off), w.off)
     lost = _nothing_lost(ctx, hang, r)
     out.measured = {"load": hang.shape, **measured, "during": answers, "recovery_s": back,

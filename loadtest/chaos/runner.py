@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .. import infra, manifest, mock, procs, service
 from ..config import RESULTS_DIR, port_offset, run_dir
+from ..errors import InfraError
 from ..results import git, utc_now
 from . import table, toxiproxy, verify
 from .context import Context, Outcome, Profile
@@ -60,9 +61,9 @@ def _one_service(m: manifest.Manifest, fault_names: list[str], profile: Profile,
         return entry
     try:
         for name in fault_names:
-            _prepare(ctx, name)
             log(f"{m.name}: {name} ...")
             try:
+                _prepare(ctx, name)
                 outcome = FAULTS[name].run(ctx)
             except Exception as e:  # noqa: BLE001 -- one fault's failure is a result, not a crash
                 outcome = Outcome(name, error=f"{type(e).__name__}: {e}", cell=f"harness error: {e}"[:120])
@@ -94,7 +95,14 @@ def _prepare(ctx: Context, fault: str) -> None:
     if ctx.via_proxy:
         toxiproxy.start()  # again: a previous fault may have left it stopped or with toxics
         toxiproxy.reset()
-    service.wait_healthy(ctx.running, 30)
+    try:
+        service.wait_healthy(ctx.running, 30)
+    except InfraError as e:
+        # A previous fault left it alive but stuck: that fault's criteria show it; the next
+        # one gets a fresh process, and the note says so.
+        ctx.notes.append(f"restarted before {fault}: not healthy ({str(e)[:200]})")
+        ctx.running.stop()
+        ctx.start_service()
     time.sleep(0.5)
 
 
