@@ -140,7 +140,6 @@ class Run:
     samples: list[Sample]
     window: Window
     pid: int
-    first_ok: float | None
     before: dict
 
 
@@ -162,12 +161,13 @@ def _measure(ctx: Context, hang: Hang) -> Run:
         time.sleep(p.before_s)
         with hang.inject(ctx, hang.component) as w:
             time.sleep(p.hang_s)
-        first_ok = judge.wait_for_ok(load, w.off, w.off + 3 * p.recovery_limit_s)
-        # Load on past the recovery limit: from then on every answer must be a 2xx.
+        # Wait for the first 2xx (judged later from the samples), then load on past the
+        # recovery limit: from then on every answer must be a 2xx.
+        judge.wait_for_ok(load, w.off, w.off + 3 * p.recovery_limit_s)
         time.sleep(max(0.0, w.off + p.recovery_limit_s + p.after_s - time.monotonic()))
     finally:
         samples = load.stop()
-    return Run(samples, w, pid, first_ok, before)
+    return Run(samples, w, pid, before)
 
 
 def _set_errors(ctx: Context) -> float | None:
