@@ -299,7 +299,7 @@ HOW = {  # column, then what the criterion says is done
     "blackhole": ("{server} black hole {{hang_s:g}} s",
                   ("through Toxiproxy, every byte to and from {server} is dropped while the "
                    "connections stay open (a `timeout` toxic with timeout=0 on both streams) "
-                   "for {{hang_s:g}} s")),
+                   "for {{hang_s:g}} s; removing it closes the connections it held")),
     "reset": ("{server} resets connections {{hang_s:g}} s",
               ("through Toxiproxy, every connection to {server} is reset (TCP RST) as soon as "
                "the service sends on it (a `reset_peer` toxic, upstream, timeout=0) for "
