@@ -3,6 +3,7 @@
 # the database servers from the distribution's packages, uv and the Python environment, oha,
 # wrk (Debian's package: the closed-loop generator TechEmpower uses; k6 comes with `uv sync`).
 # Go and Rust toolchains are expected on the machine (they are on this project's machines).
+# Toxiproxy (the TCP fault proxy of `loadtest chaos`) is built from source with `go install`.
 #
 # PostgreSQL: whichever of 15, 16, 17 the distribution packages (loadtest/binaries.py finds
 # it): the one the `postgresql` metapackage depends on (Debian 12: 15, as in the committed
@@ -88,6 +89,10 @@ if ! command -v uv >/dev/null; then
   echo "setup: uv is $(command -v uv); add its directory to PATH to run \`uv run loadtest\` by hand"
 fi
 uv sync --frozen --quiet
+
+# Toxiproxy for the network faults of `loadtest chaos`: `go install` of the version pinned in
+# loadtest/chaos/toxiproxy.py (the one place it is written) into .bench/bin; no prebuilt binary.
+uv run --frozen python -m loadtest.chaos.toxiproxy install
 
 if ! oha --version 2>/dev/null | grep -q "$OHA_VERSION"; then
   echo "setup: building oha $OHA_VERSION (a few minutes on 2 cores)"

@@ -3,6 +3,7 @@ gives back (measurements, criteria, a one-line cell for the table)."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from .. import service
 from ..manifest import Manifest
+from . import toxiproxy
 
 CHAOS_ENV = {"CACHE_TTL_SECONDS": "600"}  # keys must outlive the run to be checked
 GiB = 1024**3
@@ -29,6 +31,11 @@ class Profile:
     stall_s: float = 4.0  # external mock stalls past the timeout this long...
     error_s: float = 3.0  # ...then answers 500 this long
     settle_s: float = 6.0  # after the external fault, before resources are read (> 5 s stall)
+    # A hung dependency (frozen, black-holed, slow) is held longer than the contract's bounds
+    # (3 s per step, 5 s per request), so that every request started during it must time out.
+    hang_s: float = 8.0
+    latency_s: float = 4.0  # added to every answer of a database: above its 3 s query bound
+    client_timeout_s: float = 10.0  # the load's own: longer than 5 s, so a hang shows as one
     leak_slack_fds: int = 12  # fds/connections above the baseline that are not a leak
     leak_slack_threads: int = 2
     overload_users: int = 1000
@@ -47,7 +54,7 @@ class Profile:
 
 FULL = Profile("full")
 QUICK = Profile("quick", outage_s=3.0, before_s=1.5, after_s=1.0, stall_s=3.0, error_s=2.0,
-                overload_users=300, overload_s=5.0, throughput_s=3.0, recovery_window_s=3.0,
+                hang_s=6.0, overload_users=300, overload_s=5.0, throughput_s=3.0, recovery_window_s=3.0,
                 judge_throughput=False)
 PROFILES = {p.name: p for p in (FULL, QUICK)}
 
@@ -62,6 +69,8 @@ class Context:
     raw_dir: Path
     running: service.Running | None = None
     notes: list[str] = field(default_factory=list)
+    via_proxy: bool = False  # DATABASE_URL, MYSQL_URL, MEMCACHED_ADDR point at Toxiproxy
+    restarts: int = 0
 
     @property
     def base_url(self) -> str:
@@ -72,9 +81,26 @@ class Context:
         return f"chaos-{self.run_id}-{self.manifest.name}-{fault}-"
 
     def start_service(self, healthy_within: float = 60.0) -> service.Running:
+        if self.running is not None and self.running.log.exists():
+            # The new process reuses the port, hence the log's name: keep the old one's.
+            self.restarts += 1
+            shutil.copy(self.running.log, self.raw_dir / f"{self.manifest.name}-{self.restarts}.log")
+        env = {**CHAOS_ENV, **(toxiproxy.service_env() if self.via_proxy else {})}
         self.running = service.start(self.manifest, port=self.port, mock_key=self.mock_key,
-                                     extra_env=CHAOS_ENV, healthy_within=healthy_within)
+                                     extra_env=env, healthy_within=healthy_within)
         return self.running
+
+    def route(self, via_proxy: bool) -> None:
+        """Restart the service with its dependencies direct or through Toxiproxy, if that is
+        not how it runs now (faults of one kind run in a row: one restart for all of them)."""
+        if via_proxy == self.via_proxy:
+            return
+        if via_proxy:
+            toxiproxy.start()
+        self.via_proxy = via_proxy
+        if self.running is not None:
+            self.running.stop()
+        self.start_service()
 
 
 @dataclass
@@ -112,3 +138,5 @@ class Fault:
     run: Callable[[Context], Outcome]
     column: str
     criterion: str
+    proxied: bool = False  # the service reaches its dependencies through Toxiproxy
+    group: str = "Outages, upstream, overload, kill"  # the table this fault's column is in

@@ -14,8 +14,9 @@ import time
 
 from .. import databases, infra, mock, procs
 from ..config import settings
-from . import observe, verify
+from . import judge, observe, verify
 from .context import Context, Fault, Outcome, seconds
+from .hung import HUNG_FAULTS
 from .load import (
     BackgroundLoad,
     Sample,
@@ -26,26 +27,6 @@ from .load import (
     status_counts,
 )
 from .overload import OVERLOAD
-
-
-def _wait_for_ok(load: BackgroundLoad, since: float, deadline: float) -> float | None:
-    """End time of the first 2xx among requests started at or after `since`."""
-    while True:
-        ends = [s.end for s in list(load.samples) if s.ok and s.start >= since]
-        if ends:
-            return min(ends)
-        if time.monotonic() > deadline:
-            return None
-        time.sleep(0.05)
-
-
-def _outage_answers(window: list[Sample], expected: int, back: float) -> dict:
-    """Requests started during an outage: each must be `expected` with a JSON detail (or a
-    2xx that completed once the dependency was back, having waited for it)."""
-    bad = [s for s in window
-           if not ((s.status == expected and s.json_detail) or (s.ok and s.end >= back))]
-    return {"requests": len(window), "statuses": status_counts(window), "unexpected": len(bad),
-            "max_latency_s": max_latency(window)}
 
 
 def _start(component: str) -> tuple[float, float]:
@@ -69,10 +50,6 @@ def _start(component: str) -> tuple[float, float]:
     return called, opened[0] if opened else time.monotonic()
 
 
-def _recovery(first_ok: float | None, back: float) -> float | None:
-    return None if first_ok is None else max(0.0, first_ok - back)
-
-
 # --- 1 and 3: a database stopped and started again ------------------------------------------
 
 def postgres(ctx: Context) -> Outcome:
@@ -87,7 +64,7 @@ def _database_outage(ctx: Context, component: str, shape: str) -> Outcome:
     p, out = ctx.profile, Outcome(component)
     tag = ctx.tag(component)
     mix_before = databases.mix_items_count() if shape == "io-mix" else None
-    errors_before = _op_errors(ctx)
+    errors_before = judge.op_errors(ctx)
     pid = ctx.running.pid
     load = BackgroundLoad(ctx.base_url, shape, tag, concurrency=p.concurrency).start()
     try:
@@ -97,17 +74,17 @@ def _database_outage(ctx: Context, component: str, shape: str) -> Outcome:
         t_down = time.monotonic()
         time.sleep(p.outage_s)
         t_start, t_back = _start(component)
-        first_ok = _wait_for_ok(load, t_down, t_back + 3 * p.recovery_limit_s)
+        first_ok = judge.wait_for_ok(load, t_down, t_back + 3 * p.recovery_limit_s)
         time.sleep(p.after_s)
     finally:
         samples = load.stop()
-    outage = _outage_answers(started_between(samples, t_down, t_start), 503, t_back)
-    recovery = _recovery(first_ok, t_back)
+    outage = judge.outage_answers(started_between(samples, t_down, t_start), 503, t_back)
+    recovery = judge.recovery(first_ok, t_back)
     out.measured = {"load": shape, "requests": len(samples), "statuses": status_counts(samples),
                     "stop_took_s": t_down - t_stop, "outage_s": t_back - t_down,
                     "start_took_s": t_back - t_start, "outage": outage,
                     "recovery_s": recovery}
-    out.measured["op_errors"] = _growth(errors_before, _op_errors(ctx))
+    out.measured["op_errors"] = judge.growth(errors_before, judge.op_errors(ctx))
     if shape == "devices-post":
         lost = verify.devices(samples, tag, cut_between=(t_stop, t_down))
         verify.delete_devices(tag)
@@ -125,29 +102,8 @@ def _database_outage(ctx: Context, component: str, shape: str) -> Outcome:
     }
     unexpected = f" ({outage['unexpected']} other)" if outage["unexpected"] else ""
     out.cell = (f"503 in ≤{seconds(answered_in)}{unexpected}; "
-                f"2xx {seconds(recovery)} after return; {_lost_text(lost)}")
+                f"2xx {seconds(recovery)} after return; {judge.lost_text(lost)}")
     return out
-
-
-def _op_errors(ctx: Context) -> dict[str, float | None]:
-    """app_op_errors_total per op/db: what the service itself counted as failed."""
-    text = observe.metrics_text(ctx.base_url)
-    return {f"{op}/{db}": observe.parse_metric(text, "app_op_errors_total", op=op, db=db)
-            for op, db in observe.OPS}
-
-
-def _growth(before: dict, after: dict) -> dict:
-    return {k: None if before[k] is None or after[k] is None else after[k] - before[k] for k in before}
-
-
-def _lost_text(lost: dict) -> str:
-    if "rows_before" in lost:
-        return "rows unchanged" if lost["ok"] else f"rows {lost['rows_before']}→{lost['rows_after']}"
-    problems = [f"{lost[k]} {k.replace('_', ' ')}" for k in
-                ("lost_201", "phantom_rows", "unknown_rows", "corrupt_rows", "cache_missing",
-                 "cache_mismatch") if lost[k]]
-    cut = f" ({lost['cut_rows']} rows of cut requests)" if lost["cut_rows"] else ""
-    return ("nothing lost" if not problems else ", ".join(problems)) + cut
 
 
 # --- 2: memcached stopped ---------------------------------------------------------------------
@@ -206,7 +162,7 @@ def memcached(ctx: Context) -> Outcome:
     }
     errors = f"set errors +{errors_during - errors_before:g}" if rose else "set errors not counted"
     out.cell = (f"{len(window) - len(bad)}/{len(window)} 201; {errors}; every set succeeds "
-                f"{seconds(every_set)} after return; {_lost_text(lost)}")
+                f"{seconds(every_set)} after return; {judge.lost_text(lost)}")
     return out
 
 
@@ -245,7 +201,7 @@ def external(ctx: Context) -> Outcome:
             t_error_end = time.monotonic()
             mock.configure(key, delay_ms=20)
             t_back = time.monotonic()
-            first_ok = _wait_for_ok(load, t_back, t_back + 3 * p.recovery_limit_s)
+            first_ok = judge.wait_for_ok(load, t_back, t_back + 3 * p.recovery_limit_s)
             time.sleep(p.after_s)
         finally:
             samples = load.stop()
@@ -253,9 +209,9 @@ def external(ctx: Context) -> Outcome:
         after = observe.process_resources(pid)
     finally:
         mock.reset(key)
-    stall = _outage_answers(started_between(samples, t_stall, t_stall_end), 504, t_error)
-    error = _outage_answers(started_between(samples, t_error, t_error_end), 502, t_back)
-    recovery = _recovery(first_ok, t_back)
+    stall = judge.outage_answers(started_between(samples, t_stall, t_stall_end), 504, t_error)
+    error = judge.outage_answers(started_between(samples, t_error, t_error_end), 502, t_back)
+    recovery = judge.recovery(first_ok, t_back)
     growth = {k: after[k] - before[k] for k in ("fds", "tcp_connections", "threads")}
     out.measured = {"load": "fetch-external", "requests": len(samples), "statuses": status_counts(samples),
                     "stall": stall, "error": error, "recovery_s": recovery,
@@ -302,7 +258,7 @@ def kill(ctx: Context) -> Outcome:
         except Exception as e:  # noqa: BLE001 -- recorded: the harness must not crash here
             restart_error = f"{type(e).__name__}: {e}"
         t_up = time.monotonic()
-        first_ok = _wait_for_ok(load, t_kill, t_up + 3 * p.recovery_limit_s) if not restart_error else None
+        first_ok = judge.wait_for_ok(load, t_kill, t_up + 3 * p.recovery_limit_s) if not restart_error else None
         time.sleep(p.after_s)
     finally:
         samples = load.stop()
@@ -320,7 +276,7 @@ def kill(ctx: Context) -> Outcome:
         "nothing lost": lost["ok"],
     }
     out.cell = (f"gap {seconds(gap)} (restart {seconds(t_up - t_restart)}); "
-                f"{_lost_text(lost)}")
+                f"{judge.lost_text(lost)}")
     if restart_error:
         out.cell = f"restart failed: {restart_error[:80]}"
     return out
@@ -363,4 +319,5 @@ FAULTS: dict[str, Fault] = {f.name: f for f in (
           "devices-post load; the service's process group gets SIGKILL and is started again on "
           "the same port: the gap is the time between the last 2xx before the kill and the first "
           "after; rows of requests cut by the kill are counted (allowed), nothing else lost."),
+    *HUNG_FAULTS,
 )}

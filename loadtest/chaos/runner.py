@@ -16,8 +16,9 @@ from pathlib import Path
 
 from .. import infra, manifest, mock, procs, service
 from ..config import RESULTS_DIR, port_offset, run_dir
+from ..errors import InfraError
 from ..results import git, utc_now
-from . import table, verify
+from . import table, toxiproxy, verify
 from .context import Context, Outcome, Profile
 from .faults import FAULTS
 
@@ -37,7 +38,7 @@ def run(names: list[str], fault_names: list[str], profile: Profile, out: Path | 
            "git_dirty": bool(git("status", "--porcelain", "--", "services", "loadtest")),
            "run_dir": str(run_dir()), "port_offset": port_offset(), "profile": asdict(profile),
            "faults": fault_names, "services": {}}
-    with infra.as_found():
+    with infra.as_found(), toxiproxy.as_found():
         for m in manifests:
             doc["services"][m.name] = _one_service(m, fault_names, profile, directory, doc, log)
             _save(doc, directory)
@@ -60,9 +61,9 @@ def _one_service(m: manifest.Manifest, fault_names: list[str], profile: Profile,
         return entry
     try:
         for name in fault_names:
-            _prepare(ctx, name)
             log(f"{m.name}: {name} ...")
             try:
+                _prepare(ctx, name)
                 outcome = FAULTS[name].run(ctx)
             except Exception as e:  # noqa: BLE001 -- one fault's failure is a result, not a crash
                 outcome = Outcome(name, error=f"{type(e).__name__}: {e}", cell=f"harness error: {e}"[:120])
@@ -82,15 +83,26 @@ def _one_service(m: manifest.Manifest, fault_names: list[str], profile: Profile,
 
 def _prepare(ctx: Context, fault: str) -> None:
     """Every server up, the mock at its defaults, the service alive (restarted and noted if a
-    previous fault killed it), then a moment for its pools to reconnect."""
+    previous fault killed it) and reaching its dependencies as the fault needs (directly, or
+    through Toxiproxy without toxics), then a moment for its pools to reconnect."""
     infra.up()
     mock.reset(ctx.mock_key)
     if not ctx.running.alive():
         ctx.notes.append(f"restarted before {fault}: the service had exited")
         ctx.running.stop()
         ctx.start_service()
-    else:
+    ctx.route(FAULTS[fault].proxied)
+    if ctx.via_proxy:
+        toxiproxy.start()  # again: a previous fault may have left it stopped or with toxics
+        toxiproxy.reset()
+    try:
         service.wait_healthy(ctx.running, 30)
+    except InfraError as e:
+        # A previous fault left it alive but stuck: that fault's criteria show it; the next
+        # one gets a fresh process, and the note says so.
+        ctx.notes.append(f"restarted before {fault}: not healthy ({str(e)[:200]})")
+        ctx.running.stop()
+        ctx.start_service()
     time.sleep(0.5)
 
 

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import tomllib
 from dataclasses import asdict
 
-from loadtest.chaos import cli, load, observe, table
-from loadtest.chaos.context import FULL, PROFILES, Outcome
+from loadtest.chaos import cli, hung, judge, load, observe, table, toxiproxy
+from loadtest.chaos.context import FULL, PROFILES, QUICK, Context, Outcome
 from loadtest.chaos.faults import FAULTS
 from loadtest.chaos.load import Sample
+from loadtest.config import DB_DIR
+
+HUNG = {f"{how}-{server}" for how, servers in
+        {"stall": ("postgres", "mariadb", "memcached"), "latency": ("postgres", "mariadb"),
+         "blackhole": ("postgres", "mariadb", "memcached"), "reset": ("postgres", "mariadb")}.items()
+        for server in servers}
 
 
 def test_parse_metric_matches_labels_in_any_order():
@@ -54,9 +61,81 @@ def test_cli_offers_every_registered_fault_and_profile():
     cli.register(parser.add_subparsers())
     args = parser.parse_args(["chaos"])
     assert args.faults == list(FAULTS) and args.profile == "full"
-    assert set(FAULTS) == {"postgres", "memcached", "mariadb", "external", "overload", "kill"}
+    assert set(FAULTS) == {"postgres", "memcached", "mariadb", "external", "overload", "kill", *HUNG}
     assert set(PROFILES) == {"full", "quick"}
     md = table.markdown({"command": "c", "date": "d", "git_commit": "g", "profile": asdict(FULL),
                          "faults": list(FAULTS), "services": {}})
     for fault in FAULTS.values():  # every fault has its column and its criterion in the table
         assert fault.column.format(**table.template_values(asdict(FULL))) in md
+
+
+def test_hangs_outlast_the_contracts_bounds():
+    """Every request started during a hang must time out: the hang lasts longer than the
+    5 s bound, the added latency exceeds the 3 s query bound, and the load's client waits
+    longer than 5 s, so a hung request shows as one instead of as a client error."""
+    for p in PROFILES.values():
+        assert p.hang_s > p.answer_limit_s and p.latency_s > 3.0
+        assert p.client_timeout_s > p.answer_limit_s
+    assert FULL.hang_s == 8.0 and 5.0 < QUICK.hang_s < FULL.hang_s
+
+
+def test_only_network_faults_go_through_the_proxy():
+    for name in HUNG:
+        assert FAULTS[name].proxied == (not name.startswith("stall-")), name
+        assert FAULTS[name].group == hung.GROUP
+    assert not any(FAULTS[f].proxied for f in FAULTS if f not in HUNG)
+
+
+def test_cut_window_depends_on_whether_the_server_still_receives():
+    frozen = hung.Window(1.0, reaches_server=True, on=1.1, off_call=9.0, off=9.1)
+    holed = hung.Window(1.0, reaches_server=False, on=1.1, off_call=9.0, off=9.1)
+    assert frozen.cut() == (1.0, 9.1) and holed.cut() == (1.0, 1.1)
+
+
+def test_toxics_per_kind():
+    ctx = Context(None, 0, "k", FULL, "r", None)
+    assert hung._toxics("latency", ctx) == [("slow", "latency", "downstream", {"latency": 4000})]
+    assert {t[2] for t in hung._toxics("blackhole", ctx)} == {"upstream", "downstream"}
+    assert all(t[1] == "timeout" and t[3] == {"timeout": 0} for t in hung._toxics("blackhole", ctx))
+    assert hung._toxics("reset", ctx)[0][1:3] == ("reset_peer", "upstream")
+
+
+def test_outage_answers_accept_any_expected_status_with_json_detail():
+    window = [Sample(0.0, 3.0, 503, json_detail=True), Sample(0.5, 3.5, 504, json_detail=True),
+              Sample(1.0, 2.0, 504, json_detail=False), Sample(1.0, 9.5, 200),
+              Sample(1.0, 5.0, 200)]
+    got = judge.outage_answers(window, (503, 504), back=9.0)
+    assert got["unexpected"] == 2 and got["max_latency_s"] == 8.5
+    assert judge.first_ok_end(window, 0.9) == 5.0 and judge.first_ok_end(window, 1.1) is None
+
+
+def test_timeline_buckets_answers_by_second_of_their_end():
+    samples = [Sample(9.0, 9.5, 201), Sample(10.0, 10.2, 503), Sample(10.0, 12.9, 503),
+               Sample(10.0, 13.0, None, "ReadTimeout")]
+    assert hung._timeline(samples, 10.0) == [{"t": -1, "201": 1}, {"t": 0, "503": 1},
+                                             {"t": 2, "503": 1}, {"t": 3, "error:ReadTimeout": 1}]
+
+
+def test_toxiproxy_ports_stay_clear_of_the_servers_and_the_ephemeral_range():
+    """Offsets come in hundreds: a proxy port whose last two digits no server port has can
+    never meet another checkout's server; + 1000 as test_config allows for CI."""
+    infra = tomllib.loads((DB_DIR / "infra.toml").read_text())
+    servers = {section["port"] % 100 for section in infra.values() if "port" in section}
+    ours = [toxiproxy.API_PORT, *toxiproxy.PROXY_PORTS.values()]
+    assert len(set(ours)) == len(ours)
+    assert all(p % 100 not in servers and p + 1000 < 32768 for p in ours)
+
+
+def test_proxied_environment_points_every_dependency_at_its_proxy():
+    env = toxiproxy.service_env()
+    assert f":{toxiproxy.listen_port('postgres')}/" in env["DATABASE_URL"]
+    assert env["DATABASE_URL"].startswith("postgresql://bench:bench@127.0.0.1:")
+    assert f":{toxiproxy.listen_port('mariadb')}/" in env["MYSQL_URL"]
+    assert env["MEMCACHED_ADDR"] == f"127.0.0.1:{toxiproxy.listen_port('memcached')}"
+
+
+def test_table_has_one_section_per_group_of_faults():
+    md = table.markdown({"command": "c", "date": "d", "git_commit": "g", "profile": asdict(FULL),
+                         "faults": ["postgres", "stall-postgres", "blackhole-mariadb"], "services": {}})
+    assert "## Outages, upstream, overload, kill" in md and f"## {hung.GROUP}" in md
+    assert "| service | PostgreSQL frozen 8 s | MariaDB black hole 8 s (io-mix) |" in md
