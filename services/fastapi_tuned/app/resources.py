@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 import aiohttp
-import aiomcache
 import asyncmy
 import asyncpg
 from fastapi import Request
 
+from .cache import MemcacheClient
 from .config import Settings
 from .metrics import watch_pool
 
@@ -25,7 +25,7 @@ class Resources:
     settings: Settings
     pg: asyncpg.Pool
     mysql: asyncmy.Pool
-    memcache: aiomcache.Client
+    memcache: MemcacheClient
     http: aiohttp.ClientSession
 
 
@@ -63,7 +63,7 @@ async def open_resources(settings: Settings) -> Resources:
         read_timeout=settings.db_timeout_seconds, autocommit=False,
     )
     host, port = settings.memcached_addr.rsplit(":", 1)
-    memcache = aiomcache.Client(host, int(port), pool_size=settings.pool_size)
+    memcache = MemcacheClient(host, int(port), pool_size=settings.pool_size)
     http = aiohttp.ClientSession(
         timeout=aiohttp.ClientTimeout(total=settings.external_timeout_seconds),
         connector=aiohttp.TCPConnector(limit=0),  # the harness, not the client, bounds concurrency

@@ -1,5 +1,7 @@
 """Dependencies: the clients and pools come from the lifespan (app/main.py), shared by all."""
 
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -9,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.cache import MemcacheClient
 from app.core.config import Settings
+
+logger = logging.getLogger(__name__)
 
 
 def get_settings() -> Settings:
@@ -20,8 +24,22 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.sessionmaker() as session:
+    session = request.app.state.sessionmaker()
+    try:
         yield session
+    finally:
+        await close_session(session)
+
+
+async def close_session(session: AsyncSession) -> None:
+    """Closing rolls back on the connection; with PostgreSQL hung that times out after the
+    answer was decided. Log it and drop the connection instead of failing the request."""
+    try:
+        await session.close()
+    except Exception as e:  # the request's answer must not be lost to its clean-up
+        logger.warning("postgres: closing a session failed, connection discarded: %s", e)
+        with contextlib.suppress(Exception):  # already broken: nothing more to do
+            await session.invalidate()
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
