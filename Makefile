@@ -40,7 +40,8 @@ test-contract: build
 test-hostile: build
 	$(UV) pytest -q tests/hostile tests/security
 
-# One fault of each kind against fastapi_tuned and go_stdlib, on servers of its own.
+# Faults under load on servers of its own: every kind against fastapi_tuned and go_stdlib, and
+# frozen PostgreSQL and MariaDB and a black-holed PostgreSQL against django too (tests/chaos).
 test-chaos: build
 	$(UV) pytest -q tests/chaos
 
