@@ -1,0 +1,26 @@
+"""The command line speaks to users: every option of every command says what it does."""
+
+import argparse
+
+from loadtest import cli
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(sub.choices)
+
+
+def test_every_option_of_every_command_has_help():
+    missing = [f"{name} {action.option_strings or action.dest}"
+               for name, parser in _subcommands(cli.build_parser()).items()
+               for action in parser._actions
+               if not isinstance(action, argparse._HelpAction) and not action.help]
+    assert not missing, missing
+
+
+def test_list_and_dry_run_exist(capsys):
+    assert cli.run(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "scenarios:" in out and "devices-post" in out and "faults:" in out
+    assert cli.run(["sweep", "go_stdlib", "--dry-run", "--seed", "1"]) == 0
+    assert "expected:" in capsys.readouterr().out
