@@ -8,12 +8,17 @@ import pymysql
 from pymemcache.client.base import Client
 
 from .config import endpoints, settings
+from .errors import InfraError
 
 TIMEOUT_S = 5
 
 
 def postgres() -> psycopg.Connection:
-    return psycopg.connect(endpoints().database_url, connect_timeout=TIMEOUT_S, autocommit=True)
+    try:
+        return psycopg.connect(endpoints().database_url, connect_timeout=TIMEOUT_S, autocommit=True)
+    except psycopg.OperationalError as e:
+        s = settings()["postgres"]
+        raise InfraError(f"PostgreSQL at {s['host']}:{s['port']} does not answer: {e}") from e
 
 
 def mariadb() -> pymysql.connections.Connection:

@@ -55,9 +55,10 @@ def run(plan: SweepPlan, label: str, out: Path | None, argv: list[str], console,
         ctx = Context(plan, rt, rf, rf.doc["calibration"], f"wsb-{secrets.token_hex(4)}-", progress,
                       console)
         try:
-            _before_run(ctx)
             with ExitStack() as stack:
-                _prepare_all(ctx, stack)
+                _prepare_all(ctx, stack)  # the runtime's servers are up from here on
+                _before_run(ctx)
+                _warm_up_all(ctx)
                 _measure_rounds(ctx)
         except BaseException as e:
             rf.finish("interrupted" if isinstance(e, KeyboardInterrupt) else "failed")
@@ -87,8 +88,8 @@ def _hooks(ctx: Context, mock_key: str) -> LevelContext:
 
 
 def _prepare_all(ctx: Context, stack: ExitStack) -> None:
-    """Build and gate every service, then start and warm up the ones that passed. Everything
-    entered here is undone when the stack closes: services stopped, scenario hooks cleaned up."""
+    """Build and gate every service, then start the ones that passed. Everything entered here
+    is undone when the stack closes: services stopped, scenario hooks cleaned up."""
     for name in ctx.plan.services:
         m = manifest.load(name)
         ctx.rf.set_service(name, status="pending", error=None, summary=m.summary, language=m.language,
@@ -102,6 +103,9 @@ def _prepare_all(ctx: Context, stack: ExitStack) -> None:
         except (InfraError, GeneratorError) as e:
             _fail(ctx, name, str(e))
         ctx.progress.advance(START_OVERHEAD_S)
+
+
+def _warm_up_all(ctx: Context) -> None:
     for name in list(ctx.handles):
         for scenario in ctx.plan.scenarios:
             _warm_up(ctx, name, scenario)
