@@ -234,26 +234,27 @@ def quality_notes(levels: list[Level]) -> list[str]:
     return [*notes, ""] if notes else []
 
 
-def peaks_table(levels: list[Level]) -> list[str]:
-    """Each scenario's peak per service (analysis.peak) with its interval, its CPU per request,
-    its users and what limited it."""
+def peaks_grid(levels: list[Level]) -> str:
+    """Scenarios by services: each one's peak (analysis.peak) with its interval, its CPU per
+    request, its users and what limited it; "" where there is none."""
     peaks = analysis.peaks(levels)
     services = analysis.services_of(levels)
-    rows = []
-    for scenario in analysis.scenarios_of(analysis.closed(levels)):
-        row = [scenario]
-        for service in services:
-            p = peaks.get((scenario, service))
-            row.append("" if p is None else peak_cell(p))
-        rows.append(row)
-    if not rows:
+    rows = [[scenario, *("" if (scenario, s) not in peaks else peak_cell(peaks[(scenario, s)])
+                         for s in services)]
+            for scenario in analysis.scenarios_of(analysis.closed(levels))]
+    return table(["scenario", *services], rows) if rows else ""
+
+
+def peaks_table(levels: list[Level]) -> list[str]:
+    grid = peaks_grid(levels)
+    if not grid:
         return []
     return ["## Peaks", "", ("Successful requests/s at each service's best closed-loop load: the "
                              "median over rounds [95 % interval], (users, what limited it), and the "
                              "service's CPU per successful request in µs. Cells bounded by the load "
                              "generator are left out (all of them: †). ~ marks a noisy cell "
                              "(coefficient of variation over 10 %)."), "",
-            table(["scenario", *services], rows), ""]
+            grid, ""]
 
 
 def peak_cell(p: analysis.Peak) -> str:

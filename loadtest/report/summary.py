@@ -12,7 +12,7 @@ from ..level import Level
 from ..results import levels as typed_levels
 from ..stats import Estimate
 from .compare import cpu_of
-from .markdown import fmt_estimate, peak_cell, table
+from .markdown import fmt_estimate, peaks_grid, table
 
 DEFAULT_RATIOS = ("go_stdlib/fastapi_tuned", "fastapi_tuned/fastapi_naive", "rust_axum/go_stdlib")
 
@@ -22,15 +22,6 @@ def parse_ratio(text: str) -> tuple[str, str]:
     if not sep or not numerator or not denominator:
         raise ValueError(f"bad ratio {text!r}: use NUMERATOR/DENOMINATOR, e.g. go_stdlib/fastapi_tuned")
     return numerator, denominator
-
-
-def peaks_table(levels: list[Level]) -> str:
-    peaks = analysis.peaks(levels)
-    services = analysis.services_of(levels)
-    rows = [[scenario, *("" if (scenario, s) not in peaks else peak_cell(peaks[(scenario, s)])
-                         for s in services)]
-            for scenario in analysis.scenarios_of(analysis.closed(levels))]
-    return table(["scenario", *services], rows)
 
 
 def significance(e: Estimate) -> str:
@@ -74,7 +65,7 @@ def render(docs: list[dict], pairs: list[tuple[str, str]]) -> str:
         lines += [f"## {doc['run']['id']}", "", origin, "",
                   ("Peaks: successful req/s, median [95 % interval] (users, what limited it); CPU "
                    "per successful request in µs. † = every cell generator-bound."), "",
-                  peaks_table(levels), "",
+                  peaks_grid(levels), "",
                   "Ratios at each service's peak, round by round (median [95 % interval]):", "",
                   table(header, rows) if rows else "_no pair measured in this run_", ""]
     if len({cpu_of(doc) for doc in docs}) > 1:
