@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..config import ROOT, port_offset
 from ..errors import UsageError
+from ..help import Formatter
 from . import runner, table
 from .context import PROFILES
 from .faults import FAULTS
@@ -20,7 +21,7 @@ OWN_SERVERS = {"BENCH_RUN_DIR": str(ROOT / ".bench-chaos"), "BENCH_PORT_OFFSET":
 
 def register(sub: argparse._SubParsersAction) -> None:
     c = sub.add_parser("chaos", help="faults, overload and a kill under load; check nothing is lost",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                       formatter_class=Formatter)
     c.add_argument("services", nargs="*", help="services to test (default: every manifest)")
     c.add_argument("--faults", nargs="+", choices=list(FAULTS), default=list(FAULTS),
                    help="which faults, in this order")

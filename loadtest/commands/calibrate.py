@@ -8,6 +8,7 @@ from rich.console import Console
 
 from .. import calibrate, manifest, tools
 from ..errors import UsageError
+from ..help import Formatter
 from ..plan import parse_duration
 
 DESCRIPTION = """\
@@ -25,7 +26,7 @@ quiet machine; the sweep reads the ceilings to flag generator-bound levels.
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    c = sub.add_parser("calibrate", formatter_class=_Formatter, description=DESCRIPTION,
+    c = sub.add_parser("calibrate", formatter_class=Formatter, description=DESCRIPTION,
                        help="check the load generators: ceilings, wrk/oha agreement, open loop")
     c.add_argument("--checks", nargs="+", choices=calibrate.CHECKS, default=list(calibrate.CHECKS),
                    help="which checks to run")
@@ -46,10 +47,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--fraction", type=float, default=calibrate.CheckPlan.fraction,
                    help="open-loop: the arrival rate as a fraction of the closed-loop peak")
     c.set_defaults(func=cmd_calibrate)
-
-
-class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """Defaults in the help, and the description's layout kept."""
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:

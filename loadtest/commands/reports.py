@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .. import report, results
 from ..errors import UsageError
+from ..help import Formatter
 from ..report import compare, export, summary
 
 
@@ -23,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", help="also write the markdown to this file")
     p.set_defaults(func=cmd_compare)
 
-    s = sub.add_parser("summary", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    s = sub.add_parser("summary", formatter_class=Formatter,
                        help="each scenario's peak per service and the ratios between services")
     s.add_argument("dirs", nargs="+", help="run directories (several: per-run ratios and their median)")
     s.add_argument("--ratio", action="append", metavar="A/B",

@@ -16,6 +16,7 @@ from rich.console import Console
 from .. import reproduce, results
 from ..config import ROOT
 from ..errors import UsageError
+from ..help import Formatter
 from ..plan import human
 from ..reproduce import page, runner
 from ..reproduce.base import GATE_S
@@ -25,7 +26,7 @@ README = ROOT / "README.md"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    s = sub.add_parser("reproduce", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    s = sub.add_parser("reproduce", formatter_class=Formatter,
                        help="replay public write-ups with their own protocols; write docs/reproductions.md")
     s.add_argument("writeups", nargs="*", metavar="write-up", help=f"one or more of: {', '.join(reproduce.PROTOCOLS)}")
     s.add_argument("--all", action="store_true", help="every write-up, in the page's order")

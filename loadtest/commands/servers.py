@@ -11,8 +11,9 @@ import threading
 
 from .. import infra, manifest, procs, service
 from ..config import run_dir, service_env, settings
+from ..help import Formatter
 
-HELP = argparse.ArgumentDefaultsHelpFormatter
+HELP = Formatter
 
 
 def register(sub: argparse._SubParsersAction) -> None:

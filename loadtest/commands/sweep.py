@@ -9,12 +9,13 @@ from pathlib import Path
 from rich.console import Console
 
 from .. import plan, report, runtime, sweep, tools
+from ..help import Formatter
 from ..plan import DEFAULTS, QUICK, human
 from ..scenarios import SCENARIOS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    s = sub.add_parser("sweep", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    s = sub.add_parser("sweep", formatter_class=Formatter,
                        help="gate, then load every service level by level; write results/")
     s.add_argument("services", nargs="*", help="services to measure (default: every manifest)")
     s.add_argument("--scenario", action="append", choices=list(SCENARIOS),
