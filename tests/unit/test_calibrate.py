@@ -83,6 +83,23 @@ def test_closed_loop_default_is_the_highest_saturated_ceiling():
     assert calibrate.closed_loop_tool(None) is None
 
 
+def test_closed_loop_default_when_the_target_saturated_first():
+    # a quiet Intel Xeon: the trivial target's 1-vCPU box was the limit for both tools; wrk
+    # needed 53 % of its core for what took oha 82 %, so its estimated ceiling is the highest
+    target = "target (lower bound)"
+    ceilings = {"oha": {"rps": 58_994, "cpu_percent_of_core": 82.0, "limited_by": target},
+                "wrk": {"rps": 57_514, "cpu_percent_of_core": 53.0, "limited_by": target},
+                "k6": {"rps": 7_842, "cpu_percent_of_core": 99.0, "limited_by": "generator"}}
+    out = calibrate.closed_loop_default(ceilings)
+    assert out["closed_loop_default"] == "wrk"
+    assert "estimated" in out["closed_loop_default_basis"] and "wrk ~108,517/s" in out["closed_loop_default_basis"]
+    assert calibrate.estimated_ceiling(ceilings["oha"]) == 58_994 / 0.82
+    ceilings["wrk"]["limited_by"] = "neither (contention?)"  # a disturbed run proves nothing
+    assert calibrate.closed_loop_default(ceilings)["closed_loop_default"] == "oha"
+    ceilings["oha"]["cpu_percent_of_core"] = 0.0  # no CPU figure: no estimate
+    assert calibrate.closed_loop_default(ceilings)["closed_loop_default"] is None
+
+
 def test_ceiling_limits_and_use():
     assert calibrate.limited_by(0.95, 0.5) == "target (lower bound)"
     assert calibrate.limited_by(0.5, 0.95) == "generator"
