@@ -79,7 +79,7 @@ def ramp_points(result: RampResult) -> dict[str, list[verdict.Point]]:
     for service, levels in result.levels.items():
         out[service] = [
             verdict.Point(load, availability(lv, load if ramp.open_loop else None), at_s,
-                          error_words(lv), hits)
+                          error_words(lv), hits, lv.bound)
             for lv, load, at_s, hits in zip(levels, result.offered[service], result.at_s[service],
                                             result.log_hits[service], strict=True)]
     return out

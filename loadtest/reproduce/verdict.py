@@ -11,6 +11,8 @@ they are unit-tested on recorded samples (tests/unit/test_reproduce_verdict.py).
 - A failure claim holds when the failing rung's availability fell below the ramp's threshold
   and the fixing rung kept AVAILABLE at the same loads; in direction only when both degraded,
   or the failing one degraded without falling that far; it does not hold when nothing failed.
+- A ramp step bound by the load generator is left out of a failure verdict: the tool, out of
+  CPU, could not offer the load, so its fall is not the service's.
 - A figure bounded by something other than the service's own CPU (generator, database,
   machine) is named in the reason: the ratio then measures that bound as much as the stacks."""
 
@@ -99,6 +101,10 @@ class Point:
     at_s: float  # seconds into the ramp when the step started
     errors: str = ""  # the errors by kind, in words
     log_hits: int = 0  # lines of the service's log naming the failure
+    bound: str = "service"  # what limited the step (level.py's classification)
+
+
+NOT_THE_SERVICE = ("generator",)  # a fall there is the tool's: it could not offer the load
 
 
 def failed_at(points: list[Point], below: float) -> Point | None:
@@ -107,9 +113,17 @@ def failed_at(points: list[Point], below: float) -> Point | None:
 
 def failure_verdict(failing: str, fixed: str, points: dict[str, list[Point]], below: float,
                     unit: str) -> Verdict:
-    f_points, x_points = points.get(failing, []), points.get(fixed, [])
-    if not f_points:
+    """Steps bound by the load generator are left out on both rungs: there the tool, out of
+    CPU, dropped arrivals the service never saw, so a fall says nothing of the service."""
+    f_all, x_all = points.get(failing, []), points.get(fixed, [])
+    if not f_all:
         return Verdict(UNMEASURED, f"{failing} was not ramped")
+    f_points, x_points = _counted(f_all), _counted(x_all)
+    left_out = len(f_all) - len(f_points) + len(x_all) - len(x_points)
+    caveat = (f" ({left_out} step{'s' if left_out > 1 else ''} bound by the load generator, which "
+              f"could not offer the rate, left out)" if left_out else "")
+    if not f_points:
+        return Verdict(UNMEASURED, f"every step of {failing}'s ramp was bound by the load generator")
     broke = failed_at(f_points, below)
     worst = min((p.availability for p in f_points if p.availability is not None), default=None)
     limit = broke.load if broke else max(p.load for p in f_points)
@@ -121,12 +135,16 @@ def failure_verdict(failing: str, fixed: str, points: dict[str, list[Point]], be
         what = (f"{failing}'s availability fell to {broke.availability:.0%} at {broke.load} {unit}, "
                 f"{broke.at_s:.0f} s into the ramp ({broke.errors or 'no answers'}"
                 f"{f'; {broke.log_hits} log lines' if broke.log_hits else ''})")
-        return Verdict(HOLDS if fix_ok else DIRECTION, f"{what}; {fix_words}")
+        return Verdict(HOLDS if fix_ok else DIRECTION, f"{what}; {fix_words}{caveat}")
     if worst is not None and worst < AVAILABLE:
         return Verdict(DIRECTION, f"{failing} degraded to {worst:.0%} availability but never below "
-                                  f"{below:.0%} up to {limit} {unit}; {fix_words}")
+                                  f"{below:.0%} up to {limit} {unit}; {fix_words}{caveat}")
     return Verdict(FAILS, f"{failing} kept {worst:.0%} or more up to {limit} {unit}: "
-                          f"no failure within the ramp's bounds")
+                          f"no failure within the ramp's bounds{caveat}")
+
+
+def _counted(points: list[Point]) -> list[Point]:
+    return [p for p in points if p.bound not in NOT_THE_SERVICE]
 
 
 def _lowest(points: list[Point]) -> str:

@@ -98,6 +98,21 @@ def test_degraded_without_failing_and_no_failure_at_all():
     assert v.verdict == FAILS and "no failure" in v.reason
 
 
+def test_generator_bound_steps_are_not_failures():
+    # k6 out of CPU at 9000/s: arrivals it dropped are not the service's failures
+    tool_bound = [Point(3000, 1.0, 0), Point(9000, 0.05, 22, "8,000 x dropped by k6", bound="generator")]
+    steady = [Point(3000, 1.0, 0), Point(9000, 0.3, 22, bound="generator")]
+    v = verdict.failure_verdict("fastapi_pooled", "go_stdlib",
+                                {"fastapi_pooled": tool_bound, "go_stdlib": steady}, 0.10, "req/s offered")
+    assert v.verdict == FAILS and "2 steps bound by the load generator" in v.reason
+    v = verdict.failure_verdict("fastapi_pooled", "go_stdlib",
+                                {"fastapi_pooled": tool_bound[1:], "go_stdlib": steady}, 0.10, "req/s offered")
+    assert v.verdict == UNMEASURED
+    v = verdict.failure_verdict("fastapi_naive", "fastapi_pooled",
+                                {"fastapi_naive": NAIVE, "fastapi_pooled": POOLED + steady[1:]}, 0.10, "users")
+    assert v.verdict == HOLDS and "1 step bound" in v.reason
+
+
 def test_a_protocol_takes_its_worst_part():
     parts = [verdict.Verdict(HOLDS, "a"), verdict.Verdict(DIRECTION, "b"), verdict.Verdict(HOLDS, "c")]
     combined = verdict.combine(parts)
