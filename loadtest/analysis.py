@@ -53,7 +53,18 @@ FIGURES = {
     "cpu_per_request_us": lambda lv: lv.cpu_per_request_us,
     "cpu_percent": lambda lv: lv.service_cpu.percent_of_quota,
     "peak_mib": lambda lv: None if lv.service_memory.peak_bytes is None else lv.service_memory.peak_bytes / 2**20,
+    "others_per_request_us": lambda lv: others_per_request_us(lv),
 }
+
+
+def others_per_request_us(lv: Level) -> float | None:
+    """Host CPU used outside the benchmark's own processes (the service, the generator, the
+    databases) per successful request, in µs: background noise natively; under compose also
+    what the engine puts in the path (docker-proxy for a port published on loopback)."""
+    other = (lv.host_cpu or {}).get("other_cores")
+    if other is None or not lv.ok or not lv.duration_s:
+        return None
+    return 1e6 * other * lv.duration_s / lv.ok
 
 
 def closed(levels: Iterable[Level]) -> list[Level]:

@@ -52,6 +52,26 @@ def peak_rows(a: list[Level], b: list[Level]) -> list[list[str]]:
             for k in pa if k in pb for scenario, service in [k]]
 
 
+COST_FIGURES = (("cpu_per_request_us", "service CPU µs/request"), ("others_per_request_us", "other host CPU µs/request"),
+                ("peak_mib", "service peak MiB"))
+
+
+COST_NOTE = ("Service CPU from its cgroup (or the Engine API); other host CPU = the machine's busy CPU "
+             "minus the service's, the generator's and the databases' own, per successful request.")
+
+
+def cost_rows(a: list[Level], b: list[Level]) -> list[list[str]]:
+    """At each run's peak: what a request cost the service, what it cost the host outside the
+    benchmark's processes, and the service's memory, A beside B."""
+    pa, pb = analysis.peaks(a), analysis.peaks(b)
+    rows = []
+    for key in [k for k in pa if k in pb and pa[k].cell and pb[k].cell]:
+        for figure, name in COST_FIGURES:
+            x, y = pa[key].cell.estimate(figure), pb[key].cell.estimate(figure)
+            rows.append([*key, name, fmt_estimate(x), fmt_estimate(y), _ratio(x, y), verdict(x, y)])
+    return rows
+
+
 def cpu_of(doc: dict) -> str:
     """The CPU's identity (machine.identity), or its model name in runs recorded before it."""
     cpu = doc["environment"].get("cpu") or {}
@@ -90,6 +110,10 @@ def render(a: dict, b: dict) -> str:
         f"# Compare {ra} vs {rb}", "", *(f"- {n}" for n in notes), "",
         "## Peaks (successful req/s, median [95 % interval]; generator-bound cells left out)", "",
         table(header, peaks) if peaks else "_no peak in common_", "",
+        "## What a request cost at each run's peak (median [95 % interval])", "",
+        COST_NOTE, "",
+        table(["scenario", "service", "figure", "A", "B", "B/A", "change"], cost_rows(la, lb))
+        if peaks else "_no peak in common_", "",
         "## Cells (successful req/s, median [95 % interval])", "",
         table(["scenario", "service", "load", "A", "B", "B/A", "change"], cells)
         if cells else "_no cell in common_", ""])

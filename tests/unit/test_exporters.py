@@ -70,6 +70,21 @@ def test_compare_ratios(tmp_path):
     assert "| 2.00x |" in line
 
 
+def test_compare_puts_the_cost_of_a_request_beside(tmp_path):
+    a = document(tmp_path / "a").doc
+    b = document(tmp_path / "b", scale=2.0).doc
+    cost = compare.render(a, b).split("## What a request cost")[1].split("## Cells")[0]
+    rows = [line for line in cost.splitlines() if line.startswith("| devices-get | go_stdlib |")]
+    assert [r.split("|")[3].strip() for r in rows] == ["service CPU µs/request", "other host CPU µs/request",
+                                                       "service peak MiB"]
+
+
+def test_other_host_cpu_per_request():
+    lv = results.Level.model_construct(host_cpu={"other_cores": 0.5}, ok=10_000, duration_s=10.0)
+    assert analysis.others_per_request_us(lv) == 500.0
+    assert analysis.others_per_request_us(lv.model_copy(update={"host_cpu": None})) is None
+
+
 def _with(tmp_path, **fields):
     lv = results.levels(document(tmp_path).doc)[0]
     return lv.model_copy(update=fields)
