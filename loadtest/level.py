@@ -158,7 +158,8 @@ def build_level(r: RawLevel) -> Level:
     counts = accounting(r.tool, r.expected_status)
     service_fraction = _fraction(r.service_cpu.get("percent_of_quota"))
     gen_bound = (generator_bound(r.generator_cpu_of_core, service_fraction, counts["rps"] or 0, r.ceiling_rps)
-                 or bool(r.target_rps and not open_loop_delivered(r.tool, r.target_rps)))
+                 or bool(r.target_rps and short_of_rate_by_generator(open_loop_delivered(r.tool, r.target_rps),
+                                                                     service_fraction)))
     usage = r.service_cpu.get("usage_s")
     return Level(
         service=r.service, scenario=r.scenario, mode="open" if r.target_rps else "closed",
@@ -241,6 +242,15 @@ def generator_bound(gen_cpu_of_core: float, service_cpu_of_quota: float | None,
     service_idle = service_cpu_of_quota is not None and service_cpu_of_quota < SERVICE_BUSY_CPU
     near_ceiling = bool(ceiling_rps) and rps >= NEAR_CEILING * ceiling_rps
     return (gen_cpu_of_core >= GENERATOR_BOUND_CPU and service_idle) or near_ceiling
+
+
+def short_of_rate_by_generator(delivered: bool, service_cpu_of_quota: float | None) -> bool:
+    """An open-loop level that did not get its arrival rate out measured the generator, unless
+    the service was saturated: then the arrivals waited for a connection (oha) or a free VU
+    (k6) because the service answered no faster, and the shortfall is the service's overload,
+    which is what a ramp past the peak is looking for."""
+    saturated = service_cpu_of_quota is not None and service_cpu_of_quota >= SERVICE_BUSY_CPU
+    return not delivered and not saturated
 
 
 def finite(x):

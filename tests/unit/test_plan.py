@@ -5,7 +5,7 @@ import argparse
 import pytest
 
 from loadtest import plan
-from loadtest.level import generator_bound
+from loadtest.level import generator_bound, short_of_rate_by_generator
 from loadtest.runtime import isolation
 
 
@@ -80,6 +80,13 @@ def test_generator_bound():
     assert not generator_bound(0.97, 0.99, 1000, None)  # both busy: the service limits
     assert generator_bound(0.50, 0.50, 9500, 10000)  # at the calibrated ceiling
     assert not generator_bound(0.50, None, 100, None)
+
+
+def test_an_open_loop_shortfall_is_the_generators_unless_the_service_was_saturated():
+    assert short_of_rate_by_generator(False, 0.40)  # k6 out of VUs or CPU, service idle
+    assert not short_of_rate_by_generator(False, 0.97)  # service saturated: its overload
+    assert short_of_rate_by_generator(False, None)  # no service figure: not the service's
+    assert not short_of_rate_by_generator(True, 0.40)  # the rate went out
 
 
 def test_the_closed_loop_tool_is_given_or_calibrated_or_oha(monkeypatch):
