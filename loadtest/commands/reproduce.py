@@ -18,7 +18,7 @@ from ..config import ROOT
 from ..errors import UsageError
 from ..help import Formatter
 from ..plan import human
-from ..reproduce import page, runner
+from ..reproduce import page, runner, saved
 from ..reproduce.base import GATE_S
 
 PAGE = ROOT / "docs" / "reproductions.md"
@@ -36,6 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--seed", type=int, help="seed of the measurement order (default: a random one, recorded)")
     s.add_argument("--skip-gate", action="store_true",
                    help="DEVELOPMENT ONLY: measure without the contract gate (recorded on the page)")
+    s.add_argument("--with", dest="with_dir", type=Path, metavar="DIR",
+                   help="also put on the page the write-ups saved in DIR (<write-up>.json of an earlier "
+                        "run) that this command does not measure, each with how it was measured")
     s.add_argument("--page", default=str(PAGE), help="where to write the page")
     s.add_argument("--out", help="results directory (default: results/<UTC time>-reproduce)")
     s.add_argument("--dry-run", action="store_true", help="print the protocols and the expected time, then exit")
@@ -73,11 +76,15 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     out = results.run_dir("reproduce", Path(args.out) if args.out else None)
     command = shlex.join(["loadtest", "reproduce", *sys.argv[2:]]) if sys.argv[1:2] == ["reproduce"] else "loadtest reproduce"
     started, opts = results.utc_now(), runner.Options(args.scale, args.rounds, seed, args.skip_gate)
+    measured_by = {"command": command, "started_at": started, "commit": results.git("rev-parse", "--short", "HEAD")}
+    earlier = kept_replays(args.with_dir, protocols)
     replays = []
     for p in protocols:
         replays.append(runner.run(p, opts, out, console))
-        (out / f"{p.name}.json").write_text(json.dumps(as_json(replays[-1]), indent=1))
-        write_page(Path(args.page), replays, command, started, console)  # after each: a long run keeps what it did
+        replays[-1].measured_by = measured_by
+        (out / f"{p.name}.json").write_text(json.dumps(saved.dump(replays[-1], measured_by), indent=1))
+        # after each: a long run keeps what it did
+        write_page(Path(args.page), in_page_order([*replays, *earlier]), command, started, console)
     failed = [f for r in replays for f in r.failures]
     return 1 if failed else 0
 
@@ -90,15 +97,17 @@ def write_page(path: Path, replays: list[runner.Replay], command: str, started: 
         console.print(f"summary: {README}")
 
 
-def as_json(replay: runner.Replay) -> dict:
-    """The replay's levels and ramps as recorded (Level records, results.json's shape)."""
-    return {
-        "protocol": replay.protocol.name, "rounds": replay.rounds, "seed": replay.seed,
-        "scale": replay.scale, "seconds": replay.seconds, "placement": replay.placement,
-        "gate": replay.gate, "failures": replay.failures,
-        "steps": {r.step.name: [lv.as_dict() for lv in r.levels] for r in replay.steps},
-        "ramps": {r.ramp.name: {"notes": r.notes, "offered": r.offered, "at_s": r.at_s,
-                                "log_hits": r.log_hits,
-                                "levels": {s: [lv.as_dict() for lv in lvs] for s, lvs in r.levels.items()}}
-                  for r in replay.ramps},
-    }
+def kept_replays(directory: Path | None, measured: list[reproduce.Protocol]) -> list[runner.Replay]:
+    """The replays saved in `directory` of the write-ups not measured now."""
+    if directory is None:
+        return []
+    names = {p.name for p in measured}
+    files = [directory / f"{name}.json" for name in reproduce.PROTOCOLS if name not in names]
+    if not any(f.exists() for f in files):
+        raise UsageError(f"--with {directory}: no saved write-up (<write-up>.json) there")
+    return [saved.load(json.loads(f.read_text())) for f in files if f.exists()]
+
+
+def in_page_order(replays: list[runner.Replay]) -> list[runner.Replay]:
+    order = list(reproduce.PROTOCOLS)
+    return sorted(replays, key=lambda r: order.index(r.protocol.name))

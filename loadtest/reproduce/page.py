@@ -34,7 +34,8 @@ def render(replays: list[Replay], command: str, started_at: str) -> str:
              f"{results.cpu_model()}). Each write-up is replayed with its own tool, load shape and "
              "knobs, on the services that stand for its apps, in seeded interleaved rounds; every "
              "figure is a median with its 95 % bootstrap interval, and says what bounded it "
-             "(service = its own 1-vCPU quota; generator, database, machine = something else)."), "",
+             "(service = its own 1-vCPU quota; generator, database, machine = something else). Each "
+             "section names the command that measured it."), "",
              RULES, "", "## Summary", "", summary_table(replays), ""]
     for replay in replays:
         lines += section(replay)
@@ -71,7 +72,7 @@ def section(replay: Replay) -> list[str]:
                                        ", ".join(f"{k}={v}" for k, v in r.env.items()) or "–"]
                                       for r in p.rungs]), "",
              (f"**Measured here with the same protocol**: {replay.rounds} rounds, seed {replay.seed}, "
-             f"counts x{replay.scale:g}, {replay.seconds / 60:.1f} min."), ""]
+             f"counts x{replay.scale:g}, {replay.seconds / 60:.1f} min{_measured_by(replay)}."), ""]
     for result in replay.steps:
         lines += step_block(result, replay.scale)
     for result in replay.ramps:
@@ -84,6 +85,13 @@ def section(replay: Replay) -> list[str]:
         lines += ["**Not measured.**", "", *[f"- {f}" for f in replay.failures], ""]
     lines += [f"**Verdict: {overall.verdict}.** {overall.reason}.", ""]
     return lines
+
+
+def _measured_by(replay: Replay) -> str:
+    m = replay.measured_by
+    if not m.get("command"):
+        return ""
+    return f", by `{m['command']}` (started {m.get('started_at', '?')}, commit {m.get('commit', '?')})"
 
 
 def step_block(result: StepResult, scale: float) -> list[str]:

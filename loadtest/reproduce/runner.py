@@ -73,6 +73,7 @@ class Replay:
     placement: dict
     gate: dict[str, str] = field(default_factory=dict)  # rung -> contract gate: passed | failed | skipped
     failures: list[str] = field(default_factory=list)  # what could not be measured, and why
+    measured_by: dict = field(default_factory=dict)  # command, started_at, commit
 
 
 @dataclass

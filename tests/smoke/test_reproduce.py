@@ -16,7 +16,7 @@ import pytest
 from loadtest import cli, databases, infra, reproduce
 from loadtest.commands import reproduce as command
 from loadtest.config import SERVICES_DIR, settings
-from loadtest.reproduce import verdict
+from loadtest.reproduce import page, saved, verdict
 
 SERVICE = "go_stdlib"
 NAME = "smoke-fastapi-load"
@@ -71,6 +71,21 @@ def test_the_page_has_every_part(replay):
         assert part in page, part
     verdicts = re.findall(r"\*\*Verdict: ([^*]+)\.\*\*", page)
     assert len(verdicts) == 1 and verdicts[0] in verdict.ORDER
+
+
+def test_a_saved_replay_renders_as_it_was_measured(replay):
+    # what `reproduce <write-up> --with <dir>` puts on the page for the write-ups it does not measure
+    _, out = replay
+    doc = json.loads((out / "run" / f"{NAME}.json").read_text())
+    assert doc["measured_by"]["command"].startswith("loadtest reproduce") and doc["measured_by"]["started_at"]
+    reproduce.register(smoke_protocol())
+    try:
+        loaded = saved.load(doc)
+        section = "\n".join(page.section(loaded))
+    finally:
+        reproduce.PROTOCOLS.pop(NAME)
+    assert section in (out / "reproductions.md").read_text()
+    assert saved.dump(loaded, loaded.measured_by) == doc
 
 
 def test_the_connection_limit_was_lifted(replay):
