@@ -17,7 +17,7 @@ PROTOCOL = Protocol(
     conditions=("Kubernetes on m7a.large (2 vCPU), one app per pod, PostgreSQL and memcached "
                 "beside it; client-side p99, CPU, throttling and availability from Prometheus."),
     tool="its own load client in Kubernetes, ramping until failure (not a package here: oha "
-         "closed loop for the peaks, k6 constant-arrival-rate steps for the ramp)",
+         "closed loop for the peaks, oha open loop (-q, --latency-correction) for the ramp)",
     shape="load ramped until each app failed; peak = the highest throughput before failure",
     rungs=(
         Rung("fastapi_pooled", "the FastAPI app (uvicorn, SQLAlchemy async engine, pools of 500)",
@@ -38,7 +38,7 @@ PROTOCOL = Protocol(
                       "go_stdlib": "over 35,000 req/s, then a file-descriptor limit"}),
     ),
     ramps=(
-        Ramp("get-overload", "devices-get", "k6", "fastapi_pooled", "go_stdlib",
+        Ramp("get-overload", "devices-get", "oha", "fastapi_pooled", "go_stdlib",
              loads=(50, 100, 150, 200, 300), step_s=10.0, open_loop=True, vus=500,
              claimed="FastAPI's availability fell to zero once the load passed its peak; Go kept serving"),
     ),
@@ -48,7 +48,10 @@ PROTOCOL = Protocol(
         ("FastAPI runs 1 uvicorn worker (the write-up: 4 on the POST test), as the fairness rules "
         "require; 4 workers on 1 vCPU would only add context switches."),
         ("The ramp's rates are percentages (50..300 %) of the FastAPI rung's measured peak, so that "
-        "it overloads the service on any machine; k6's one core bounds how far it can push Go."),
+        "it overloads the service on any machine. oha drives it (500 connections), not k6: on "
+        "one core k6 could not offer much more than FastAPI's peak, so it would have bounded the ramp "
+        "itself. The write-up's availability fell to zero partly through Kubernetes (probes, "
+        "restarts); here nothing restarts the service, so overload shows as arrivals it could not take."),
     ),
     sweep_scenarios=("devices-get", "devices-post"),
 )

@@ -70,7 +70,7 @@ def ratio_verdict(kind: str, claimed: float, found: Estimate, fast: str, slow: s
     if kind == "direction":
         return Verdict(HOLDS, f"{fast} wins: {fast}/{slow} = {_interval(found)}{caveat}")
     sized = _same_size(kind, claimed, found)
-    words = f"{_interval(found)} here, {'at least ' if kind == 'at_least' else ''}{claimed:g}x claimed"
+    words = f"{_interval(found)} here, {'at least ' if kind == 'at_least' else ''}{claimed:.3g}x claimed"
     if sized:
         return Verdict(HOLDS, f"{fast} wins by {words}{caveat}")
     return Verdict(DIRECTION, f"{fast} wins, by {words}{caveat}")
