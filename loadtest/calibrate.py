@@ -258,7 +258,8 @@ def open_loop_figures(runs: dict, rate: float, harness: str = tools.DEFAULT_OPEN
     delivered the rate (tools.open_loop_delivered: within 2 %, nothing dropped), and which
     tool was lightest (generator CPU per request)."""
     h, r = runs[harness], runs[reference]
-    delivered = {name: run["sent_rps"] >= (1 - tools.OPEN_LOOP_RATE_TOLERANCE) * rate and not run["dropped"]
+    delivered = {name: run["sent_rps"] >= (1 - tools.OPEN_LOOP_RATE_TOLERANCE) * rate
+                 and (run["dropped"] or 0) <= tools.OPEN_LOOP_DROP_TOLERANCE * (run["arrivals"] or rate)
                  for name, run in runs.items()}
     costs = {name: run["cpu_us_per_request"] for name, run in runs.items() if run["cpu_us_per_request"]}
     ratio = h["p99_ms"] / r["p99_ms"] if h["p99_ms"] and r["p99_ms"] else None

@@ -94,12 +94,8 @@ def ramp_verdict(result: RampResult) -> verdict.Verdict:
 def error_words(lv: Level) -> str:
     """The level's errors by kind, most frequent first: '812 x 503, 40 x timeout'."""
     kinds = {**{f"status {k}": v for k, v in lv.errors.status.items()}, **lv.errors.transport}
-    if lv.dropped:
-        kinds["dropped by k6 (no free VU)"] = lv.dropped
-    elif lv.target_rps and lv.duration_s:  # oha holds an arrival until a connection is free
-        late = round(lv.target_rps * lv.duration_s) - lv.requests
-        if late > 0:
-            kinds["arrivals not answered in the step"] = late
+    if lv.dropped:  # k6: no free VU; oha: every connection busy until the deadline
+        kinds[f"arrivals never sent by {lv.tool}"] = lv.dropped
     top = sorted(kinds.items(), key=lambda kv: -kv[1])[:3]
     return ", ".join(f"{v} x {k}" for k, v in top if v)
 

@@ -130,7 +130,8 @@ def failure_verdict(failing: str, fixed: str, points: dict[str, list[Point]], be
     held = [p for p in x_points if p.load <= limit]
     fix_ok = bool(held) and all((p.availability or 0) >= AVAILABLE for p in held)
     fix_words = (f"{fixed} kept at least {AVAILABLE:.0%} at the same loads" if fix_ok
-                 else f"{fixed} fell to {_lowest(held)} as well" if held else f"{fixed} was not ramped")
+                 else f"{fixed} fell to {_lowest(held)} as well" if held
+                 else f"{fixed}'s steps were all bound by the load generator" if x_all else f"{fixed} was not ramped")
     if broke:
         what = (f"{failing}'s availability fell to {broke.availability:.0%} at {broke.load} {unit}, "
                 f"{broke.at_s:.0f} s into the ramp ({broke.errors or 'no answers'}"

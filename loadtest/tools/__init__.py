@@ -9,7 +9,15 @@ import os
 
 from ..errors import GeneratorError
 from .ab import AB
-from .base import OPEN_LOOP_RATE_TOLERANCE, Invocation, Load, Tool, ToolResult, open_loop_delivered
+from .base import (
+    OPEN_LOOP_DROP_TOLERANCE,
+    OPEN_LOOP_RATE_TOLERANCE,
+    Invocation,
+    Load,
+    Tool,
+    ToolResult,
+    open_loop_delivered,
+)
 from .k6 import K6
 from .locust import LOCUST
 from .oha import OHA
@@ -55,5 +63,5 @@ register(OHA_N)
 register(AB)
 register(LOCUST)
 
-__all__ = ["CLOSED_LOOP_CANDIDATES", "DEFAULT_OPEN_LOOP", "OPEN_LOOP_RATE_TOLERANCE", "TOOLS", "Invocation",
+__all__ = ["CLOSED_LOOP_CANDIDATES", "DEFAULT_OPEN_LOOP", "OPEN_LOOP_DROP_TOLERANCE", "OPEN_LOOP_RATE_TOLERANCE", "TOOLS", "Invocation",
            "Load", "Tool", "ToolResult", "get", "open_loop_delivered", "open_loop_tool", "register"]

@@ -56,15 +56,19 @@ class ToolResult:
 
 
 OPEN_LOOP_RATE_TOLERANCE = 0.02  # an open-loop level must deliver its target rate within 2 %
+OPEN_LOOP_DROP_TOLERANCE = 0.001  # and drop at most this share of its arrivals
 
 
 def open_loop_delivered(result: ToolResult, target_rps: float) -> bool:
     """An open-loop level measures the service only when the generator held the rate: it sent
-    at least 98 % of target x window and dropped no arrival. Otherwise the generator, not the
-    service, set the rate: the level is generator-bound."""
+    at least 98 % of target x window and dropped at most 0.1 % of the arrivals due (a handful
+    left at the deadline: oha misses a few ticks of the last millisecond at 6,000/s and more;
+    one k6 iteration in 400 is already too many). Otherwise the generator, not the service,
+    set the rate: the level is generator-bound."""
     window = result.duration_s
     delivered = window > 0 and result.sent / window >= (1 - OPEN_LOOP_RATE_TOLERANCE) * target_rps
-    return delivered and not result.dropped
+    due = result.arrivals or target_rps * window
+    return delivered and (result.dropped or 0) <= OPEN_LOOP_DROP_TOLERANCE * due
 
 
 class Tool(Protocol):

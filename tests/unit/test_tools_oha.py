@@ -89,6 +89,16 @@ def test_open_loop_delivered():
     assert tools.open_loop_delivered(r, 500) and not r.notes
 
 
+def test_a_few_arrivals_missed_at_the_deadline_still_hold_the_rate():
+    # oha -q 12672 for 10 s against go_stdlib: 4 of 126,720 arrivals not sent at the deadline
+    r = open_level("open_ok", 500, 10)
+    r.duration_s, r.arrivals, r.dropped = 10.0, 126_720, 4
+    r.status_codes = {"200": 126_716}
+    assert tools.open_loop_delivered(r, 12_672)
+    r.dropped = 200  # 0.16 %: the generator did not hold the rate
+    assert not tools.open_loop_delivered(r, 12_672)
+
+
 def test_open_loop_that_could_not_hold_its_rate_is_flagged():
     # -q 200 with 2 connections against a 50 ms delay: at most 40/s leave, the rest wait in
     # oha's queue (their latency counts from the arrival) and are never sent at the deadline
@@ -99,12 +109,14 @@ def test_open_loop_that_could_not_hold_its_rate_is_flagged():
     assert "322 never sent" in r.notes[0]
 
 
-def test_open_loop_rule_tolerates_two_percent_and_no_drop():
+def test_open_loop_rule_tolerates_two_percent_and_almost_no_drop():
     r = open_level("open_ok", 500, 10)
     assert tools.open_loop_delivered(r, 500 / 0.981)  # 98.1 % of the target sent
     assert not tools.open_loop_delivered(r, 500 / 0.97)
-    r.dropped = 1
+    r.dropped = 2  # of 1,000 due: 0.2 %
     assert not tools.open_loop_delivered(r, 500)
+    r.dropped = 1  # 0.1 %
+    assert tools.open_loop_delivered(r, 500)
 
 
 def test_open_loop_argv_corrects_latency():
