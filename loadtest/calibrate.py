@@ -175,8 +175,8 @@ def closed_loop_default(ceilings: dict) -> dict:
         best = max(valid, key=valid.get)
         figures = ", ".join(f"{n} {r:,.0f}/s" for n, r in sorted(valid.items()))
         return {"closed_loop_default": best, "closed_loop_default_basis": f"highest ceiling: {figures}"}
-    estimates = {n: estimated_ceiling(c) for n, c in candidates.items()
-                 if c.get("limited_by") == "target (lower bound)" and estimated_ceiling(c)}
+    estimates = {n: e for n, c in candidates.items()
+                 if c.get("limited_by") == "target (lower bound)" and (e := estimated_ceiling(c))}
     if not estimates:
         return {"closed_loop_default": None,
                 "closed_loop_default_basis": f"no ceiling of {' or '.join(tools.CLOSED_LOOP_CANDIDATES)} "
@@ -255,11 +255,10 @@ def open_loop_check(plan: CheckPlan, scenario: Scenario, target: Target, calibra
 def open_loop_figures(runs: dict, rate: float, harness: str = tools.DEFAULT_OPEN_LOOP,
                       reference: str = OPEN_LOOP_REFERENCE) -> dict:
     """The harness's open-loop p99 against the reference tool's at the same rate, whether each
-    delivered the rate (tools.open_loop_delivered: within 2 %, nothing dropped), and which
+    delivered the rate (tools.rate_held: within 2 %, at most 0.1 % dropped), and which
     tool was lightest (generator CPU per request)."""
     h, r = runs[harness], runs[reference]
-    delivered = {name: run["sent_rps"] >= (1 - tools.OPEN_LOOP_RATE_TOLERANCE) * rate
-                 and (run["dropped"] or 0) <= tools.OPEN_LOOP_DROP_TOLERANCE * (run["arrivals"] or rate)
+    delivered = {name: tools.rate_held(run["sent_rps"], rate, run["dropped"], run["arrivals"] or rate)
                  for name, run in runs.items()}
     costs = {name: run["cpu_us_per_request"] for name, run in runs.items() if run["cpu_us_per_request"]}
     ratio = h["p99_ms"] / r["p99_ms"] if h["p99_ms"] and r["p99_ms"] else None

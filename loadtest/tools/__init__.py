@@ -17,6 +17,7 @@ from .base import (
     Tool,
     ToolResult,
     open_loop_delivered,
+    rate_held,
 )
 from .k6 import K6
 from .locust import LOCUST
@@ -63,5 +64,19 @@ register(OHA_N)
 register(AB)
 register(LOCUST)
 
-__all__ = ["CLOSED_LOOP_CANDIDATES", "DEFAULT_OPEN_LOOP", "OPEN_LOOP_DROP_TOLERANCE", "OPEN_LOOP_RATE_TOLERANCE", "TOOLS", "Invocation",
-           "Load", "Tool", "ToolResult", "get", "open_loop_delivered", "open_loop_tool", "register"]
+__all__ = [
+    "CLOSED_LOOP_CANDIDATES",
+    "DEFAULT_OPEN_LOOP",
+    "OPEN_LOOP_DROP_TOLERANCE",
+    "OPEN_LOOP_RATE_TOLERANCE",
+    "TOOLS",
+    "Invocation",
+    "Load",
+    "Tool",
+    "ToolResult",
+    "get",
+    "open_loop_delivered",
+    "open_loop_tool",
+    "rate_held",
+    "register",
+]

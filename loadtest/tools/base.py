@@ -66,9 +66,15 @@ def open_loop_delivered(result: ToolResult, target_rps: float) -> bool:
     one k6 iteration in 400 is already too many). Otherwise the generator, not the service,
     set the rate: the level is generator-bound."""
     window = result.duration_s
-    delivered = window > 0 and result.sent / window >= (1 - OPEN_LOOP_RATE_TOLERANCE) * target_rps
-    due = result.arrivals or target_rps * window
-    return delivered and (result.dropped or 0) <= OPEN_LOOP_DROP_TOLERANCE * due
+    if window <= 0:
+        return False
+    return rate_held(result.sent / window, target_rps, result.dropped, result.arrivals or target_rps * window)
+
+
+def rate_held(sent_rps: float, target_rps: float, dropped: int | None, due: float) -> bool:
+    """The open-loop rule on plain figures (levels and calibration runs alike)."""
+    return (sent_rps >= (1 - OPEN_LOOP_RATE_TOLERANCE) * target_rps
+            and (dropped or 0) <= OPEN_LOOP_DROP_TOLERANCE * due)
 
 
 class Tool(Protocol):
