@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import shlex
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from . import variants
 from .config import BIN_DIR, ROOT, SERVICES_DIR, VENV_DIR
 from .errors import ManifestError
 
@@ -24,9 +25,11 @@ class Manifest:
     threads: int = 1  # request threads per worker (django's gthread); documentation
     contract: bool = True  # False for the external mock: not a service under test
     env: dict[str, str] = field(default_factory=dict)
+    bin: Path = BIN_DIR  # where its build puts binaries (a variant has its own)
+    variant: str = ""  # what the variant's patch changes; "" for the service itself
 
     def _fill(self, template: str, host: str = "127.0.0.1", port: int = 0) -> str:
-        return template.format(root=ROOT, bin=BIN_DIR, venv=VENV_DIR, host=host, port=port)
+        return template.format(root=ROOT, bin=self.bin, venv=VENV_DIR, host=host, port=port)
 
     def run_argv(self, host: str, port: int) -> list[str]:
         """The server's command line: exec'd directly, so its pid is the server's."""
@@ -40,6 +43,9 @@ class Manifest:
 
 
 def load(name: str) -> Manifest:
+    base, variant = variants.split(name)
+    if variant is not None:
+        return _load_variant(name, base, variant)
     path = SERVICES_DIR / name / "service.toml"
     if not path.exists():
         known = ", ".join(m.name for m in load_all()) or "none"
@@ -51,6 +57,10 @@ def load(name: str) -> Manifest:
         raise ManifestError(f"{path}: missing {', '.join(sorted(missing))}")
     if data["name"] != name:
         raise ManifestError(f"{path}: name {data['name']!r} differs from its folder {name!r}")
+    return _from_data(name, data)
+
+
+def _from_data(name: str, data: dict) -> Manifest:
     return Manifest(
         name=name,
         summary=data["summary"],
@@ -64,6 +74,19 @@ def load(name: str) -> Manifest:
         contract=bool(data.get("contract", True)),
         env={k: str(v) for k, v in data.get("env", {}).items()},
     )
+
+
+def _load_variant(name: str, base: str, variant: str) -> Manifest:
+    """The service's manifest as the variant's patch left it, run from the variant's folder."""
+    load(base)  # an unknown service fails as one
+    folder = variants.materialize(name)
+    with open(folder / "service.toml", "rb") as f:
+        data = tomllib.load(f)
+    plain = _from_data(base, data)
+    bin_dir = variants.bin_dir(name)
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    change = variants.description(base, variant)
+    return replace(plain, name=name, summary=f"{base} variant: {change}", cwd=folder, bin=bin_dir, variant=change)
 
 
 def load_all(include_mock: bool = False) -> list[Manifest]:

@@ -9,7 +9,7 @@ import random
 import re
 from dataclasses import asdict, dataclass, field
 
-from . import calibrate, manifest, tools
+from . import calibrate, manifest, tools, variants
 from .errors import UsageError
 from .scenarios import SCENARIOS
 
@@ -106,9 +106,11 @@ class SweepPlan:
 def from_args(args) -> SweepPlan:
     """Turn the sweep's argparse namespace into a plan; unknown names raise UsageError."""
     known = [m.name for m in manifest.load_all()]
-    services = args.services or known
+    services = variants.expand(args.services) or known
     for name in services:
         manifest.load(name)  # ManifestError with the list of known services
+        if variants.split(name)[1] and args.runtime != "native":
+            raise UsageError(f"{name}: variants run natively only (the compose file has no service for it)")
     quick = bool(args.quick)
     scenarios = args.scenario or (QUICK["scenarios"] if quick else list(SCENARIOS))
     for s in scenarios:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import jsonschema
 
-from . import binaries, config, machine, tools
+from . import binaries, config, machine, tools, variants
 from .config import RESULTS_DIR, ROOT
 from .errors import InfraError
 from .level import Level
@@ -81,9 +81,15 @@ def server_versions() -> dict:
 
 
 def service_version(name: str) -> dict:
-    """Which code was measured: the git tree of the service's folder, and whether it had edits."""
-    return {"git_tree": git("rev-parse", f"HEAD:services/{name}"),
-            "dirty": bool(git("status", "--porcelain", "--", f"services/{name}"))}
+    """Which code was measured: the git tree of the service's folder, and whether it had edits
+    (for a variant, the service's folder with the variant's patch)."""
+    base, variant = variants.split(name)
+    version = {"git_tree": git("rev-parse", f"HEAD:services/{base}"),
+               "dirty": bool(git("status", "--porcelain", "--", f"services/{base}"))}
+    if variant is not None:
+        version["patch"] = str(variants.patch_file(base, variant).relative_to(ROOT))
+        version["variant"] = variants.description(base, variant)
+    return version
 
 
 class ResultsFile:

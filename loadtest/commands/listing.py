@@ -1,11 +1,12 @@
-"""`list`: what the harness knows: services, scenarios, load tools, faults, runtimes."""
+"""`list`: what the harness knows: services and their variants, scenarios, load tools, faults,
+runtimes and the write-ups `reproduce` replays."""
 
 from __future__ import annotations
 
 import argparse
 from dataclasses import asdict
 
-from .. import manifest, runtime, tools
+from .. import manifest, reproduce, runtime, tools, variants
 from ..chaos.context import FULL
 from ..chaos.faults import FAULTS
 from ..chaos.table import template_values
@@ -13,21 +14,24 @@ from ..scenarios import SCENARIOS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("list", help="list services, scenarios, load tools, faults and runtimes")
+    p = sub.add_parser("list", help="list services, variants, scenarios, load tools, faults, runtimes, write-ups")
     p.set_defaults(func=cmd_list)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     sections = {
         "services": [(m.name, m.summary) for m in manifest.load_all()],
+        "variants": [(name, variants.description(*variants.split(name)))
+                     for m in manifest.load_all() for name in variants.names(m.name)],
         "scenarios": [(s.name, f"{s.method} {s.path}: {s.summary}") for s in SCENARIOS.values()],
         "tools": [(t.name, "closed and open loop" if t.open_loop else "closed loop")
                   for t in tools.TOOLS.values()],
         "faults": [(f.name, f.column.format(**template_values(asdict(FULL)))) for f in FAULTS.values()],
-        "runtimes": [(name, "") for name in runtime.RUNTIMES],
+        "runtimes": [(name, (cls.__doc__ or "").strip().split("\n")[0]) for name, cls in runtime.RUNTIMES.items()],
+        "write-ups": [(p.name, p.title) for p in reproduce.PROTOCOLS.values()],
     }
     for title, rows in sections.items():
         print(f"{title}:")
         for name, text in rows:
-            print(f"  {name:<16} {text}".rstrip())
+            print(f"  {name:<34} {text}".rstrip())
     return 0

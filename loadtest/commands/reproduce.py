@@ -36,9 +36,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--seed", type=int, help="seed of the measurement order (default: a random one, recorded)")
     s.add_argument("--skip-gate", action="store_true",
                    help="DEVELOPMENT ONLY: measure without the contract gate (recorded on the page)")
-    s.add_argument("--with", dest="with_dir", type=Path, metavar="DIR",
+    s.add_argument("--with", dest="with_dirs", type=Path, metavar="DIR", action="append", default=[],
                    help="also put on the page the write-ups saved in DIR (<write-up>.json of an earlier "
-                        "run) that this command does not measure, each with how it was measured")
+                        "run) that this command does not measure, each with how it was measured; "
+                        "repeatable (a later DIR wins); with no write-up named, only rewrite the page")
     s.add_argument("--page", default=str(PAGE), help="where to write the page")
     s.add_argument("--out", help="results directory (default: results/<UTC time>-reproduce)")
     s.add_argument("--dry-run", action="store_true", help="print the protocols and the expected time, then exit")
@@ -46,6 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def selected(args: argparse.Namespace) -> list[reproduce.Protocol]:
+    if not args.all and not args.writeups and args.with_dirs:
+        return []  # the page again from saved replays, nothing measured
     if args.all == bool(args.writeups):
         raise UsageError(f"name one or more write-ups ({', '.join(reproduce.PROTOCOLS)}) or --all")
     return list(reproduce.PROTOCOLS.values()) if args.all else [reproduce.get(n) for n in args.writeups]
@@ -73,11 +76,14 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     console.print(f"expected: about {human(total)} (seed {seed})")
     if args.dry_run:
         return 0
-    out = results.run_dir("reproduce", Path(args.out) if args.out else None)
     command = shlex.join(["loadtest", "reproduce", *sys.argv[2:]]) if sys.argv[1:2] == ["reproduce"] else "loadtest reproduce"
     started, opts = results.utc_now(), runner.Options(args.scale, args.rounds, seed, args.skip_gate)
+    earlier = kept_replays(args.with_dirs, protocols)
+    if not protocols:
+        write_page(Path(args.page), in_page_order(earlier), command, started, console)
+        return 0
+    out = results.run_dir("reproduce", Path(args.out) if args.out else None)
     measured_by = {"command": command, "started_at": started, "commit": results.git("rev-parse", "--short", "HEAD")}
-    earlier = kept_replays(args.with_dir, protocols)
     replays = []
     for p in protocols:
         replays.append(runner.run(p, opts, out, console))
@@ -97,15 +103,18 @@ def write_page(path: Path, replays: list[runner.Replay], command: str, started: 
         console.print(f"summary: {README}")
 
 
-def kept_replays(directory: Path | None, measured: list[reproduce.Protocol]) -> list[runner.Replay]:
-    """The replays saved in `directory` of the write-ups not measured now."""
-    if directory is None:
-        return []
+def kept_replays(directories: list[Path], measured: list[reproduce.Protocol]) -> list[runner.Replay]:
+    """The replays saved in `directories` of the write-ups not measured now; where several
+    directories hold one write-up, the last one given."""
     names = {p.name for p in measured}
-    files = [directory / f"{name}.json" for name in reproduce.PROTOCOLS if name not in names]
-    if not any(f.exists() for f in files):
-        raise UsageError(f"--with {directory}: no saved write-up (<write-up>.json) there")
-    return [saved.load(json.loads(f.read_text())) for f in files if f.exists()]
+    files: dict[str, Path] = {}
+    for directory in directories:
+        found = {name: directory / f"{name}.json" for name in reproduce.PROTOCOLS
+                 if name not in names and (directory / f"{name}.json").exists()}
+        if not found:
+            raise UsageError(f"--with {directory}: no saved write-up (<write-up>.json) there")
+        files.update(found)
+    return [saved.load(json.loads(f.read_text())) for f in files.values()]
 
 
 def in_page_order(replays: list[runner.Replay]) -> list[runner.Replay]:

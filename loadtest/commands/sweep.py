@@ -17,7 +17,9 @@ from ..scenarios import SCENARIOS
 def register(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("sweep", formatter_class=Formatter,
                        help="gate, then load every service level by level; write results/")
-    s.add_argument("services", nargs="*", help="services to measure (default: every manifest)")
+    s.add_argument("services", nargs="*",
+                   help="services to measure (default: every manifest); SERVICE~VARIANT is the service "
+                        "with services/SERVICE/variants/VARIANT.patch applied, SERVICE~all all of them")
     s.add_argument("--scenario", action="append", choices=list(SCENARIOS),
                    help="repeat for several (default: all)")
     s.add_argument("--tool", choices=list(tools.TOOLS),

@@ -16,7 +16,7 @@ from . import figures, verdict
 from .base import scaled_requests, step_seconds
 from .runner import RampResult, Replay, StepResult
 
-SWEEP_RUN = ROOT / "docs" / "results" / "2026-11-21-10s"  # README's committed sweep
+SWEEP_RUN = ROOT / "docs" / "results" / "2026-12-01-full"  # README's committed sweep
 README_START, README_END = "<!-- reproductions:start -->", "<!-- reproductions:end -->"
 RULES = ("A ratio claim **holds** when the faster rung wins with a 95 % interval above 1 and the "
          f"ratio is within a factor {verdict.SIZE_FACTOR:g} of the write-up's (for \"at least\" "
@@ -145,12 +145,15 @@ def sweep_block(scenarios: tuple[str, ...], steps) -> list[str]:
     path = SWEEP_RUN / "results.json"
     if not scenarios or not path.exists():
         return []
-    peaks = analysis.peaks(results.levels(json.loads(path.read_text())))
+    doc = json.loads(path.read_text())
+    peaks = analysis.peaks(results.levels(doc))
     services = list(dict.fromkeys(s for step in steps for s in step.services))
     rows = [[scenario, *[fmt_estimate(peaks[(scenario, s)].ok_rps) if (scenario, s) in peaks else "–"
                          for s in services]] for scenario in scenarios]
-    return [(f"*This project's own sweep* (peak successful req/s over 10..100 users, oha keep-alive, "
-            f"[{SWEEP_RUN.name}](results/{SWEEP_RUN.name}/report.md)):"), "",
+    plan = doc["run"]["options"]
+    return [(f"*This project's own sweep* (peak successful req/s over {min(plan['levels'])}..{max(plan['levels'])} "
+             f"users, median of {plan['rounds']} interleaved rounds [95 % interval], {plan['tool']} keep-alive, "
+             f"[{SWEEP_RUN.name}](results/{SWEEP_RUN.name}/report.md)):"), "",
             table(["scenario", *services], rows), ""]
 
 

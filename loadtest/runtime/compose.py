@@ -84,6 +84,8 @@ def wait_healthy(url: str, alive: Callable[[], bool], what: str, timeout: float 
 
 
 class ComposeRuntime:
+    """The compose stack's containers; CPU and memory from the Docker Engine API."""
+
     name = "compose"
 
     def __init__(self, engine: docker_engine.Engine | None = None):

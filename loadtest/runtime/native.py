@@ -13,6 +13,8 @@ from . import isolation
 
 
 class NativeRuntime:
+    """Each service from its manifest in its own 1-vCPU / 2 GiB cgroup; the servers on loopback."""
+
     name = "native"
 
     def __init__(self, placement: isolation.Placement | None = None):

@@ -22,5 +22,8 @@ def test_list_and_dry_run_exist(capsys):
     assert cli.run(["list"]) == 0
     out = capsys.readouterr().out
     assert "scenarios:" in out and "devices-post" in out and "faults:" in out
+    assert "fastapi_tuned~uvicorn" in out and "write-ups:" in out and "go-vs-fastapi" in out
     assert cli.run(["sweep", "go_stdlib", "--dry-run", "--seed", "1"]) == 0
     assert "expected:" in capsys.readouterr().out
+    assert cli.run(["sweep", "fastapi_tuned", "fastapi_tuned~all", "--dry-run", "--seed", "1"]) == 0
+    assert "fastapi_tuned~no-gc-freeze" in capsys.readouterr().out
