@@ -41,10 +41,10 @@ def names(base: str) -> list[str]:
     return [f"{base}{SEPARATOR}{p.stem}" for p in sorted((SERVICES_DIR / base / "variants").glob("*.patch"))]
 
 
-def expand(services: list[str]) -> list[str]:
+def expand(services: list[str] | None) -> list[str]:
     """`SERVICE~all` -> every variant of SERVICE, in order; other names as given."""
     out: list[str] = []
-    for name in services:
+    for name in services or []:
         base, variant = split(name)
         out.extend(names(base) if variant == "all" else [name])
     return out
