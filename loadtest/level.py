@@ -174,7 +174,8 @@ def build_level(r: RawLevel) -> Level:
         service_alive=r.service_alive, raw=r.raw, round=r.round,
         cpu_per_request_us=1e6 * usage / counts["ok"] if usage is not None and counts["ok"] else None,
         bound=classify(gen_bound, r.service_cpu, r.databases, r.host_cpu, r.cpu_count, r.upstream),
-        littles_law=None if r.target_rps else littles_law(r.users, counts["rps"], r.tool.latency_ms.get("mean")),
+        littles_law=None if r.target_rps or r.tool.latency_backfilled
+        else littles_law(r.users, counts["rps"], r.tool.latency_ms.get("mean")),
         idle_services_cpu_s=r.idle_services_cpu_s, **r.extra,
     )
 

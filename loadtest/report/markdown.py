@@ -227,8 +227,12 @@ def quality_notes(levels: list[Level]) -> list[str]:
         notes.append(f"- {len(steal)} of {len(levels)} levels lost more than {STEAL_LIMIT_PERCENT:g} % "
                      "of the CPU to the hypervisor (steal)")
     if little:
+        backfilled = sum(lv.tool == "wrk" for lv in little)
         notes.append(f"- {len(little)} closed-loop levels are more than 10 % off Little's law "
-                     "(throughput x mean latency vs users): time was lost outside the requests")
+                     "(throughput x mean latency vs users): time was lost outside the requests"
+                     + (f"; {backfilled} of them measured by wrk, whose mean includes the samples it "
+                        "back-fills for coordinated omission (runs since then leave wrk levels "
+                        "unchecked)" if backfilled else ""))
     if noisy:
         notes.append(f"- {len(noisy)} cells vary by more than 10 % between rounds (marked ~)")
     return [*notes, ""] if notes else []

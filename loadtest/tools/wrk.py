@@ -96,7 +96,7 @@ def parse(raw: str | bytes, expected_status: int, users: int | None = None) -> T
         notes.append(f"wrk drops the requests in flight at the deadline uncounted (up to {users})")
     return ToolResult(tool="wrk", duration_s=int(data["duration_us"]) / 1e6, status_codes=status,
                       transport_errors=transport, latency_ms=latency, aborted_at_deadline=int(aborted or 0),
-                      notes=notes)
+                      notes=notes, latency_backfilled=True)
 
 
 def banner_version(text: str) -> str | None:

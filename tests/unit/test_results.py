@@ -50,3 +50,12 @@ def test_levels_round_trip_through_the_document(tmp_path):
     doc = json.loads(document(tmp_path).path.read_text())
     typed = results.levels(doc)
     assert [lv.as_dict() for lv in typed] == doc["levels"]
+
+
+def test_schema_names_every_load_tool():
+    """A level measured by any registered tool validates (wrk's did not, once)."""
+    from loadtest import tools
+
+    schema = json.loads(results.SCHEMA_PATH.read_text())
+    level = schema["properties"]["levels"]["items"]["properties"]["tool"]
+    assert set(level["enum"]) == set(tools.TOOLS)

@@ -145,3 +145,13 @@ def test_the_script_runs_in_real_wrk_and_writes_what_the_parser_reads(tmp_path):
     run = run_against(_Ok, "wrk", Load(Scenario("probe", "GET", "/", 200), users=2, duration_s=1.0), tmp_path)
     assert run.result.status_codes.get("200", 0) > 0 and run.result.transport_errors == {}
     assert run.result.latency_ms["p50"] is not None and run.result.duration_s > 0
+
+
+def test_littles_law_is_not_checked_on_backfilled_latencies():
+    """wrk's mean includes the samples it back-fills for coordinated omission: a Little's-law
+    check on it would flag time the requests never took. oha's mean is checked."""
+    from .harness_samples import level
+
+    fixture = next(p.stem for p in FIXTURES.glob("*.json"))
+    assert level("go_stdlib", "devices-get", 10, f"wrk/{fixture}").littles_law is None
+    assert level("go_stdlib", "devices-get", 10, "oha/ok").littles_law is not None
