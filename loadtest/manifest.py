@@ -85,7 +85,7 @@ def _load_variant(name: str, base: str, variant: str) -> Manifest:
     plain = _from_data(base, data)
     bin_dir = variants.bin_dir(name)
     bin_dir.mkdir(parents=True, exist_ok=True)
-    change = variants.description(base, variant)
+    change = variants.description(name)
     return replace(plain, name=name, summary=f"{base} variant: {change}", cwd=folder, bin=bin_dir, variant=change)
 
 

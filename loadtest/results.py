@@ -88,7 +88,7 @@ def service_version(name: str) -> dict:
                "dirty": bool(git("status", "--porcelain", "--", f"services/{base}"))}
     if variant is not None:
         version["patch"] = str(variants.patch_file(base, variant).relative_to(ROOT))
-        version["variant"] = variants.description(base, variant)
+        version["variant"] = variants.description(name)
     return version
 
 

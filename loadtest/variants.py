@@ -50,9 +50,9 @@ def expand(services: list[str] | None) -> list[str]:
     return out
 
 
-def description(base: str, variant: str) -> str:
-    """The patch's first paragraph: what the variant changes."""
-    head = patch_file(base, variant).read_text().split("\ndiff --git", 1)[0]
+def description(name: str) -> str:
+    """The first paragraph of `<service>~<variant>`'s patch: what the variant changes."""
+    head = patch_file(*split(name)).read_text().split("\ndiff --git", 1)[0]
     return " ".join(head.strip().split("\n\n", 1)[0].split())
 
 

@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_list(args: argparse.Namespace) -> int:
     sections = {
         "services": [(m.name, m.summary) for m in manifest.load_all()],
-        "variants": [(name, variants.description(*variants.split(name)))
+        "variants": [(name, variants.description(name))
                      for m in manifest.load_all() for name in variants.names(m.name)],
         "scenarios": [(s.name, f"{s.method} {s.path}: {s.summary}") for s in SCENARIOS.values()],
         "tools": [(t.name, "closed and open loop" if t.open_loop else "closed loop")
