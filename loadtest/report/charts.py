@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from .. import analysis
+from .. import analysis, stats
 from ..level import Level
 from ..results import levels as typed_levels
 from ..stats import Estimate
@@ -238,7 +238,7 @@ def peak_cpu(levels: list[Level], scenarios: list[str], services: list[str]) -> 
         row = []
         for scenario in scenarios:
             p = peaks.get((scenario, service))
-            row.append(p.cell.estimate("cpu_per_request_us") if p and p.cell else Estimate(None, None, None, 0, None))
+            row.append(p.cell.estimate("cpu_per_request_us") if p and p.cell else stats.NONE)
         out[service] = row
     return out
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .. import analysis
+from .. import analysis, stats
 from ..level import Level
 from ..results import levels as typed_levels
 from ..stats import Estimate
@@ -103,7 +103,7 @@ def render(a: dict, b: dict) -> str:
               f"{moved['higher in B']} higher in B, {moved['lower in B']} lower in B, "
               f"{moved[ONE_ROUND]} with a single round "
               "(successful req/s; significant = the two 95 % intervals do not overlap)")
-    notes = [counts, f"A = {ra} ({_origin(a)})", f"B = {rb} ({_origin(b)})", *warnings(a, b)]
+    notes = [counts, f"{stats.METHOD_NOTE}.", f"A = {ra} ({_origin(a)})", f"B = {rb} ({_origin(b)})", *warnings(a, b)]
     peaks = peak_rows(la, lb)
     header = ["scenario", "service", "A", "B", "B/A", "change"]
     return "\n".join([

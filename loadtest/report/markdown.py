@@ -254,11 +254,11 @@ def peaks_table(levels: list[Level]) -> list[str]:
     if not grid:
         return []
     return ["## Peaks", "", ("Successful requests/s at each service's best closed-loop load: the "
-                             "median over rounds [95 % interval], (users, what limited it), and the "
+                             "median over rounds [95 % interval]*, (users, what limited it), and the "
                              "service's CPU per successful request in µs. Cells bounded by the load "
                              "generator are left out (all of them: †). ~ marks a noisy cell "
                              "(coefficient of variation over 10 %)."), "",
-            grid, ""]
+            grid, "", f"*{stats.METHOD_NOTE}.", ""]
 
 
 def peak_cell(p: analysis.Peak) -> str:

@@ -7,7 +7,7 @@ that compares the stacks."""
 
 from __future__ import annotations
 
-from .. import analysis
+from .. import analysis, stats
 from ..level import Level
 from ..results import levels as typed_levels
 from ..stats import Estimate
@@ -67,7 +67,8 @@ def render(docs: list[dict], pairs: list[tuple[str, str]]) -> str:
                    "per successful request in µs. † = every cell generator-bound."), "",
                   peaks_grid(levels), "",
                   "Ratios at each service's peak, round by round (median [95 % interval]):", "",
-                  table(header, rows) if rows else "_no pair measured in this run_", ""]
+                  table(header, rows) if rows else "_no pair measured in this run_", "",
+                  f"{stats.METHOD_NOTE}; significant = the interval excludes 1.", ""]
     if len({cpu_of(doc) for doc in docs}) > 1:
         lines += [("warning: the runs ran on different CPUs; ratios between stacks move with the "
                    "CPU, so compare them only within one CPU"), ""]

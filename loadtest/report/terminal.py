@@ -28,9 +28,9 @@ def summary_table(doc: dict) -> Table:
     """One row per scenario and service: the peak (analysis.peak) and what surrounds it."""
     levels = typed_levels(doc)
     t = Table(title=f"peaks — {doc['run']['id']}", caption=(
-        "successful req/s at the peak, median over rounds ± half its 95 % interval; µs of "
+        "successful req/s at the peak, median over rounds and its 95 % interval; µs of "
         "service CPU per request; errors over all levels; † generator-bound cells left out"))
-    for col in ("scenario", "service", "req/s", "±", "users", "µs/req", "p99 ms", "err", "bound"):
+    for col in ("scenario", "service", "req/s", "interval", "users", "µs/req", "p99 ms", "err", "bound"):
         t.add_column(col, justify="left" if col in ("scenario", "service", "bound") else "right",
                      no_wrap=True)
     for (scenario, service), p in analysis.peaks(levels).items():
@@ -40,7 +40,7 @@ def summary_table(doc: dict) -> Table:
             t.add_row(scenario, service, "†", "", "", "", "", str(errors), "generator")
             continue
         rps, cpu, p99 = p.ok_rps, p.cell.estimate("cpu_per_request_us"), p.cell.estimate("p99_ms")
-        spread = f"{50 * (rps.high - rps.low) / rps.median:.0f}%" if rps.n > 1 and rps.median else ""
+        spread = f"{rps.low:,.0f}–{rps.high:,.0f}" if rps.n > 1 and rps.low is not None else ""
         t.add_row(scenario, service, f"{rps.median:,.0f}", spread, str(p.cell.load),
                   "–" if cpu.median is None else f"{cpu.median:,.0f}",
                   "–" if p99.median is None else f"{p99.median:,.1f}", str(errors), p.cell.bound)
