@@ -10,7 +10,7 @@ highest covers the median 75 % of the time):
 - below that, a t-interval on the logarithms (scipy.stats.t), a 95 % interval for the median
   when round-to-round noise is log-normal, that is multiplicative, as a slower clock or steal
   time is. A sample that is zero or negative has no logarithm: then the t-interval is taken on
-  the values themselves."""
+  the values themselves, and kept at or above zero when none of them is negative."""
 
 from __future__ import annotations
 
@@ -93,4 +93,6 @@ def interval(values: list[float], confidence: float = CONFIDENCE) -> tuple[float
     low, high = scipy_stats.t.interval(confidence, len(values) - 1, loc=centre, scale=spread)
     if positive:
         return math.exp(low), math.exp(high), T_LOG
+    if min(values) >= 0:  # a figure that cannot be negative (a count, a share of a core)
+        low = max(low, 0.0)
     return float(low), float(high), T

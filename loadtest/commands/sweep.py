@@ -32,7 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                     f"{DEFAULTS['warmup']}; --quick {QUICK['warmup']})")
     s.add_argument("--pause", help=f"between levels (default {DEFAULTS['pause']}; --quick {QUICK['pause']})")
     s.add_argument("--rounds", type=int, help=f"rounds of interleaved cells (default {DEFAULTS['rounds']}; "
-                                              f"--quick {QUICK['rounds']})")
+                                              f"--quick {QUICK['rounds']}); from 6 the intervals assume "
+                                              "nothing about the noise (stats.py)")
     s.add_argument("--seed", type=int, help="seed of the measurement order (default: a random one, recorded)")
     s.add_argument("--quick", action="store_true",
                    help=f"a first look: {' and '.join(QUICK['scenarios'])}, {QUICK['levels']} users, "

@@ -58,8 +58,10 @@ def test_rounds_agreeing_in_direction_are_not_enough():
 
 
 def test_values_without_a_logarithm_take_the_interval_on_the_values():
-    e = stats.estimate([0.0, 1.0, 2.0])
-    assert e.method == stats.T and e.low < 0 and e.high > 2 and e.median == 1.0
+    e = stats.estimate([-1.0, 1.0, 2.0])
+    assert e.method == stats.T and e.low < -1 and e.high > 2 and e.median == 1.0
+    zero = stats.estimate([0.0, 1.0, 2.0])  # none negative: the interval stays at or above zero
+    assert zero.method == stats.T and zero.low == 0.0 and zero.high > 2
 
 
 def test_one_sample_or_identical_samples_have_no_spread():
