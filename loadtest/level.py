@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from .scenarios import SCENARIOS
-from .tools import ToolResult, open_loop_delivered
+from .tools import ToolResult, backfills_latency, open_loop_delivered
 
 GENERATOR_BOUND_CPU = 0.90  # of one core: the tool was saturated
 SERVICE_BUSY_CPU = 0.90  # of the service's quota: the service was saturated
@@ -174,7 +174,7 @@ def build_level(r: RawLevel) -> Level:
         service_alive=r.service_alive, raw=r.raw, round=r.round,
         cpu_per_request_us=1e6 * usage / counts["ok"] if usage is not None and counts["ok"] else None,
         bound=classify(gen_bound, r.service_cpu, r.databases, r.host_cpu, r.cpu_count, r.upstream),
-        littles_law=None if r.target_rps or r.tool.latency_backfilled
+        littles_law=None if r.target_rps or backfills_latency(r.tool.tool)
         else littles_law(r.users, counts["rps"], r.tool.latency_ms.get("mean")),
         idle_services_cpu_s=r.idle_services_cpu_s, **r.extra,
     )

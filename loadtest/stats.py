@@ -27,9 +27,18 @@ NOISY_CV = 0.10  # a cell whose samples vary more than this is flagged noisy
 ORDER = "order-statistic"
 T_LOG = "t on logs"
 T = "t"
-METHOD_NOTE = ("95 % interval: below 6 rounds a t-interval on the logarithms (round-to-round noise "
-               "taken as multiplicative), from 6 rounds the distribution-free order-statistic "
-               "interval of the median")
+
+
+def order_statistic_from(confidence: float = CONFIDENCE) -> int:
+    """The fewest samples whose widest order-statistic interval, lowest to highest, covers the
+    median with `confidence`: it misses when all fall on one side, 2 x 0.5^n of the time."""
+    return math.ceil(math.log2(2 / (1 - confidence)))
+
+
+ORDER_FROM = order_statistic_from()
+METHOD_NOTE = (f"95 % interval: below {ORDER_FROM} rounds a t-interval on the logarithms (round-to-round "
+               f"noise taken as multiplicative), from {ORDER_FROM} rounds the distribution-free "
+               "order-statistic interval of the median")
 
 
 @dataclass(frozen=True)
@@ -83,7 +92,7 @@ def estimate(values: Iterable[float | None], confidence: float = CONFIDENCE) -> 
 
 def interval(values: list[float], confidence: float = CONFIDENCE) -> tuple[float, float, str]:
     """A `confidence` interval for the median of two or more values that are not all equal."""
-    if 2 * 0.5 ** len(values) <= 1 - confidence:  # the widest order-statistic interval reaches it
+    if len(values) >= order_statistic_from(confidence):
         ci = scipy_stats.quantile_test(np.asarray(values), q=statistics.median(values)) \
             .confidence_interval(confidence_level=confidence)
         return float(ci.low), float(ci.high), ORDER

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from .. import plan, report, runtime, sweep, tools
+from .. import plan, report, runtime, stats, sweep, tools
 from ..help import Formatter
 from ..plan import DEFAULTS, QUICK, human
 from ..scenarios import SCENARIOS
@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                     f"{DEFAULTS['warmup']}; --quick {QUICK['warmup']})")
     s.add_argument("--pause", help=f"between levels (default {DEFAULTS['pause']}; --quick {QUICK['pause']})")
     s.add_argument("--rounds", type=int, help=f"rounds of interleaved cells (default {DEFAULTS['rounds']}; "
-                                              f"--quick {QUICK['rounds']}); from 6 the intervals assume "
+                                              f"--quick {QUICK['rounds']}); from {stats.ORDER_FROM} the intervals assume "
                                               "nothing about the noise (stats.py)")
     s.add_argument("--seed", type=int, help="seed of the measurement order (default: a random one, recorded)")
     s.add_argument("--quick", action="store_true",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .. import analysis, stats
+from .. import analysis, stats, tools
 from ..level import STEAL_LIMIT_PERCENT, Level
 from ..results import levels as typed_levels
 from ..stats import Estimate
@@ -227,7 +227,7 @@ def quality_notes(levels: list[Level]) -> list[str]:
         notes.append(f"- {len(steal)} of {len(levels)} levels lost more than {STEAL_LIMIT_PERCENT:g} % "
                      "of the CPU to the hypervisor (steal)")
     if little:
-        backfilled = sum(lv.tool == "wrk" for lv in little)
+        backfilled = sum(tools.backfills_latency(lv.tool) for lv in little)
         notes.append(f"- {len(little)} closed-loop levels are more than 10 % off Little's law "
                      "(throughput x mean latency vs users): time was lost outside the requests"
                      + (f"; {backfilled} of them measured by wrk, whose mean includes the samples it "

@@ -40,6 +40,13 @@ def register(tool: Tool) -> Tool:
     return tool
 
 
+def backfills_latency(name: str) -> bool:
+    """The tool back-fills latency samples for coordinated omission (wrk): its mean is then not
+    the mean time of the requests sent, so Little's law cannot check it. A tool says so with a
+    `latency_backfilled = True` attribute."""
+    return bool(getattr(TOOLS.get(name), "latency_backfilled", False))
+
+
 def get(name: str) -> Tool:
     try:
         return TOOLS[name]
@@ -74,6 +81,7 @@ __all__ = [
     "Load",
     "Tool",
     "ToolResult",
+    "backfills_latency",
     "get",
     "open_loop_delivered",
     "open_loop_tool",

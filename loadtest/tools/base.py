@@ -48,9 +48,6 @@ class ToolResult:
     dropped: int | None = None  # open loop: arrivals due in the window that were never sent
     arrivals: int | None = None  # open loop: arrivals due in the window (target x window)
     notes: list[str] = field(default_factory=list)
-    # True when the tool back-fills latency samples for coordinated omission (wrk): its mean is
-    # then no longer the mean time of the requests sent, and Little's law cannot check it.
-    latency_backfilled: bool = False
 
     @property
     def sent(self) -> int:

@@ -96,7 +96,7 @@ def parse(raw: str | bytes, expected_status: int, users: int | None = None) -> T
         notes.append(f"wrk drops the requests in flight at the deadline uncounted (up to {users})")
     return ToolResult(tool="wrk", duration_s=int(data["duration_us"]) / 1e6, status_codes=status,
                       transport_errors=transport, latency_ms=latency, aborted_at_deadline=int(aborted or 0),
-                      notes=notes, latency_backfilled=True)
+                      notes=notes)
 
 
 def banner_version(text: str) -> str | None:
@@ -111,6 +111,7 @@ class WrkTool:
     name = "wrk"
     min_duration_s = 1.0  # -d takes whole seconds
     open_loop = False  # wrk2's -R is not packaged; wrk itself has no constant-rate mode
+    latency_backfilled = True  # its histogram back-fills samples for coordinated omission
 
     @cache  # noqa: B019 -- one instance, one version per run
     def version(self) -> str | None:
