@@ -23,8 +23,8 @@ lint: setup
 
 # The report's page is checked in headless Chromium (Debian's package) when it is installed.
 test-unit: setup
-	@command -v chromium >/dev/null || [ "$$(id -u)" != 0 ] || { apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; } || \
+	@command -v chromium >/dev/null || [ "$$(id -u)" != 0 ] || { apt-get -o Acquire::Retries=5 update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get -o Acquire::Retries=5 install -y -qq --no-install-recommends chromium >/dev/null; } || \
 		echo "chromium could not be installed: the page check is skipped"
 	$(UV) pytest -q tests/unit
 

@@ -36,9 +36,9 @@ start() {
     if ! command -v dockerd >/dev/null || ! command -v containerd >/dev/null; then
         echo "installing Debian's docker.io (dockerd, containerd, runc)"
         export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
+        apt-get -o Acquire::Retries=5 update -qq
         # policy-rc.d or no systemd: the package's own service does not start; ours does below.
-        apt-get install -y -qq --no-install-recommends docker.io iptables >/dev/null
+        apt-get -o Acquire::Retries=5 install -y -qq --no-install-recommends docker.io iptables >/dev/null
     fi
     mkdir -p "$dir/data" "$dir/exec"
     # What dockerd and its containerd create outside .bench whatever their flags: a trust key

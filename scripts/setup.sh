@@ -59,7 +59,7 @@ if ((${#missing[@]} + need_postgres)); then
     echo "setup: missing packages; run: sudo apt-get install -y ${missing[*]}" >&2
     exit 1
   fi
-  apt-get update -qq
+  apt-get -o Acquire::Retries=5 update -qq
   if ((need_postgres)); then
     if ! pg=$(postgres_package); then
       echo "setup: apt offers no postgresql-15, -16 or -17; add a repository that does" \
@@ -70,7 +70,7 @@ if ((${#missing[@]} + need_postgres)); then
   fi
   echo "setup: installing ${missing[*]}"
   # Debian's maintainer scripts try to start the servers; we start our own on other ports.
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get -o Acquire::Retries=5 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # uv, pinned when we install it. Not with the system's pip: a fresh Debian has none, and

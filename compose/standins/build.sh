@@ -42,6 +42,26 @@ esac
 have() { [[ $force == false ]] && docker image inspect "$1" >/dev/null 2>&1; }
 say() { printf '\n== %s\n' "$*"; }
 
+# A step that reaches the network, run again after a failure (3 attempts, 30 s apart): apt and
+# uv retry each request a few times, but a longer outage should not fail the whole run.
+retry() {
+    local attempt
+    for attempt in 1 2 3; do
+        "$@" && return 0
+        [[ $attempt == 3 ]] && return 1
+        echo "$1 failed (attempt $attempt of 3); again in 30 s" >&2
+        sleep 30
+    done
+}
+
+# debootstrap into an empty $1 from mirror $2, its log in $work/debootstrap.log.
+bootstrap() {
+    rm -rf "$1"
+    mkdir -p "$1"
+    debootstrap --variant=minbase bookworm "$1" "$2" >"$work/debootstrap.log" 2>&1 ||
+        { tail -20 "$work/debootstrap.log" >&2; return 1; }
+}
+
 mirror() {
     if [[ -n ${DEBIAN_MIRROR:-} ]]; then echo "$DEBIAN_MIRROR"; return; fi
     local uri
@@ -59,15 +79,13 @@ build_debian() {
     have "$DEBIAN" && return
     command -v debootstrap >/dev/null || {
         export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq && apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
+        apt-get -o Acquire::Retries=5 update -qq &&
+            apt-get -o Acquire::Retries=5 install -y -qq --no-install-recommends debootstrap >/dev/null
     }
     local rootfs=$work/rootfs m
     m=$(mirror)
     say "$DEBIAN: debootstrap --variant=minbase bookworm from $m"
-    rm -rf "$rootfs"
-    mkdir -p "$rootfs"
-    debootstrap --variant=minbase bookworm "$rootfs" "$m" >"$work/debootstrap.log" 2>&1 ||
-        { tail -20 "$work/debootstrap.log" >&2; exit 1; }
+    retry bootstrap "$rootfs" "$m"
     cat >"$rootfs/etc/dpkg/dpkg.cfg.d/docker" <<'EOF'
 # As in the official slim images: no documentation or translations.
 path-exclude /usr/share/doc/*
@@ -126,7 +144,7 @@ build_from_tar() {  # image name, then tar arguments for the extra content
 build_python() {
     have "$PYTHON" && return
     say "$PYTHON: Debian's python3.11 on $DEBIAN"
-    docker build -q -t "$PYTHON" "$here/python" >/dev/null
+    retry docker build -q -t "$PYTHON" "$here/python" >/dev/null
 }
 
 build_uv() {
@@ -134,9 +152,9 @@ build_uv() {
     local version=${UV##*:} venv=$work/uv-venv
     say "$UV: uv $version from PyPI"
     uv venv --quiet --allow-existing --python 3.11 "$venv"
-    uv pip install --quiet --python "$venv/bin/python" "uv==$version"
+    retry uv pip install --quiet --python "$venv/bin/python" "uv==$version"
     [[ "$("$venv/bin/uv" --version)" == "uv $version "* ]]
-    build_from_tar "$UV" uv -C "$venv/bin" uv uvx
+    retry build_from_tar "$UV" uv -C "$venv/bin" uv uvx
 }
 
 build_golang() {
@@ -148,7 +166,7 @@ build_golang() {
     [[ $version == "go$want" || $version == "go$want".* ]] ||
         { echo "$GOLANG needs Go $want.x, $goroot has $version (set GOROOT_SRC)" >&2; exit 1; }
     say "$GOLANG: $version from $goroot"
-    build_from_tar "$GOLANG" golang -C "$(dirname "$goroot")" \
+    retry build_from_tar "$GOLANG" golang -C "$(dirname "$goroot")" \
         --transform "s,^$(basename "$goroot"),go," "$(basename "$goroot")"
 }
 
@@ -162,7 +180,7 @@ build_rust() {
     [[ $version == "rustc $want."* ]] ||
         { echo "$RUST needs rustc $want.x, $tc has $version (set RUST_TOOLCHAIN)" >&2; exit 1; }
     say "$RUST: $version from $tc (bin, lib, libexec, etc; no docs)"
-    build_from_tar "$RUST" rust -C "$(dirname "$tc")" \
+    retry build_from_tar "$RUST" rust -C "$(dirname "$tc")" \
         --transform "s,^$(basename "$tc"),toolchain," \
         "$(basename "$tc")/bin" "$(basename "$tc")/lib" "$(basename "$tc")/libexec" "$(basename "$tc")/etc"
 }
@@ -174,7 +192,7 @@ build_distroless() {
         [[ $variant == cc ]] && image=$CC
         have "$image" && continue
         say "$image: Debian bookworm's files for distroless/$variant"
-        docker build -q --build-arg "VARIANT=$variant" -t "$image" "$here/distroless" >/dev/null
+        retry docker build -q --build-arg "VARIANT=$variant" -t "$image" "$here/distroless" >/dev/null
     done
 }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 import time
 
 import httpx
@@ -64,6 +65,37 @@ def compose(*args: str, bench: bool = True, profiles=(), timeout: float = 600) -
                        stdin=subprocess.DEVNULL, check=False, env=compose_env())
     assert r.returncode == 0, f"{' '.join(argv)} failed ({r.returncode}):\n{(r.stdout + r.stderr)[-4000:]}"
     return r.stdout
+
+
+# What a build prints when the network failed, not the Dockerfile: uv, apt, cargo and the Go
+# toolchain each retry a request a few times, but an outage longer than their ~45 s still fails
+# the build. Such a build is run again; any other failure fails at once.
+TRANSIENT = re.compile(
+    r"operation timed out|timed out|Failed to fetch|Failed to download|Could not resolve"
+    r"|Temporary failure (in name resolution|resolving)|Connection (reset|refused)"
+    r"|TLS handshake timeout|i/o timeout|spurious network error|Unable to fetch some archives",
+    re.IGNORECASE)
+
+
+def compose_build(*services: str, attempts: int = 3, pause: float = 30,
+                  timeout: float = 1800) -> str:
+    """`docker compose build` of `services` under every profile, run again after a network
+    failure (up to `attempts`, `pause` s apart); the classic builder keeps the layers that
+    finished, so a second attempt repeats only the step that failed."""
+    argv = compose_argv("build", *services, profiles=SERVICES)
+    for attempt in range(1, attempts + 1):
+        r = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                           stdin=subprocess.DEVNULL, check=False, env=compose_env())
+        out = r.stdout + r.stderr
+        if r.returncode == 0:
+            return r.stdout
+        if attempt == attempts or not TRANSIENT.search(out):
+            raise AssertionError(f"{' '.join(argv)} failed ({r.returncode}) on attempt "
+                                 f"{attempt} of {attempts}:\n{out[-4000:]}")
+        print(f"\n{' '.join(services)}: the build hit a network failure (attempt {attempt} of "
+              f"{attempts}); again in {pause:.0f} s", file=sys.stderr)
+        time.sleep(pause)
+    raise AssertionError("unreachable")
 
 
 def docker(*args: str, timeout: float = 120) -> str:

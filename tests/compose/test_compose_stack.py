@@ -13,6 +13,7 @@ import os
 import socket
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import psycopg
@@ -28,8 +29,7 @@ from .conftest import (
     INFRA,
     SERVICES,
     compose,
-    compose_argv,
-    compose_env,
+    compose_build,
     docker,
     summary_counts,
     wait_healthz,
@@ -45,20 +45,11 @@ def built():
     Dockerfiles share (the Python images' first five steps, the Go images' first two) must be
     built once, by the first wave, or it exists twice and a later `compose build` (the
     harness's) may follow the copy that does not lead to its own image and rebuild."""
-    rust = subprocess.Popen(compose_argv("build", "rust_axum", profiles=SERVICES), cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            stdin=subprocess.DEVNULL, env=compose_env())
-    try:
-        compose("build", "fastapi_tuned", "go_stdlib", "postgres", "mysql", "memcached",
-                profiles=SERVICES, timeout=1800)
-        compose("build", "fastapi_naive", "fastapi_pooled", "django", "external_mock",
-                profiles=SERVICES, timeout=1800)
-        out, _ = rust.communicate(timeout=2400)
-    finally:
-        if rust.poll() is None:
-            rust.kill()
-            rust.wait()
-    assert rust.returncode == 0, f"build rust_axum failed:\n{out[-4000:]}"
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        rust = pool.submit(compose_build, "rust_axum", timeout=2400)
+        compose_build("fastapi_tuned", "go_stdlib", "postgres", "mysql", "memcached")
+        compose_build("fastapi_naive", "fastapi_pooled", "django", "external_mock")
+        rust.result(timeout=2400)
 
 
 @pytest.fixture(scope="module")
