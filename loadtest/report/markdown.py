@@ -38,6 +38,19 @@ def fmt_estimate(e: Estimate, digits: int = 0, suffix: str = "") -> str:
     return f"{fmt(e.median, digits)} [{fmt(e.low, digits)}–{fmt(e.high, digits)}]{suffix}{noisy}"
 
 
+def ratio_digits(e: Estimate) -> int:
+    """Two decimals, or up to four where two would print a significant interval as touching 1
+    (1.003 [1.001–1.004]x, never 1.00 [1.00–1.00]x called significant)."""
+    digits = 2
+    while digits < 4 and e.excludes(1.0) and fmt(1.0, digits) in (fmt(e.low, digits), fmt(e.high, digits)):
+        digits += 1
+    return digits
+
+
+def fmt_ratio(e: Estimate) -> str:
+    return fmt_estimate(e, ratio_digits(e), "x")
+
+
 def errors_cell(c: analysis.Cell) -> str:
     total = sum(lv.errors.total for lv in c.levels)
     if not total:

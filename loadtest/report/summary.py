@@ -12,7 +12,7 @@ from ..level import Level
 from ..results import levels as typed_levels
 from ..stats import Estimate
 from .compare import cpu_of
-from .markdown import fmt_estimate, peaks_grid, table
+from .markdown import fmt_ratio, peaks_grid, table
 
 DEFAULT_RATIOS = ("go_stdlib/fastapi_tuned", "fastapi_tuned/fastapi_naive", "rust_axum/go_stdlib")
 
@@ -44,8 +44,8 @@ def ratio_rows(levels: list[Level], pairs: list[tuple[str, str]]) -> list[list[s
             kind = ("stack comparison" if analysis.stack_comparison(peaks, scenario, numerator, denominator)
                     else f"not both service-bound ({_bounds(peaks, scenario, numerator, denominator)}): "
                          "compare CPU per request")
-            rows.append([f"{numerator} / {denominator}", scenario, fmt_estimate(rps, 2, "x"),
-                         significance(rps), fmt_estimate(cpu, 2, "x"), significance(cpu), kind])
+            rows.append([f"{numerator} / {denominator}", scenario, fmt_ratio(rps),
+                         significance(rps), fmt_ratio(cpu), significance(cpu), kind])
     return rows
 
 

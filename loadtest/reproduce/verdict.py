@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..report.markdown import ratio_digits
 from ..stats import Estimate
 
 HOLDS = "holds"
@@ -48,9 +49,10 @@ def _loses(e: Estimate) -> bool:
 
 
 def _interval(e: Estimate) -> str:
+    d = ratio_digits(e)
     if e.n < 2 or e.low is None:
-        return f"{e.median:.2f}x (one sample)"
-    return f"{e.median:.2f}x [{e.low:.2f}, {e.high:.2f}]"
+        return f"{e.median:.{d}f}x (one sample)"
+    return f"{e.median:.{d}f}x [{e.low:.{d}f}, {e.high:.{d}f}]"
 
 
 def ratio_verdict(kind: str, claimed: float, found: Estimate, fast: str, slow: str,

@@ -10,6 +10,7 @@ from loadtest import analysis, report, results
 from loadtest.probes import HostCpu
 from loadtest.report import compare, html, markdown, summary, terminal
 from loadtest.report.markdown import busy_warning
+from loadtest.stats import Estimate
 
 from .harness_samples import document
 
@@ -134,6 +135,17 @@ def test_summary_gives_each_run_its_ratios_with_significance(tmp_path):
     assert first[2] == second[2]  # scale moves both services: the same ratio in both runs
     assert first[3] == "significant"
     assert summary.parse_ratio("a/b") == ("a", "b")
+
+
+def test_a_significant_ratio_is_never_printed_as_touching_one():
+    tiny = Estimate(median=1.0034, low=1.0012, high=1.0041, n=6, cv=0.001)
+    assert markdown.fmt_ratio(tiny) == "1.003 [1.001–1.004]x"
+    assert summary.significance(tiny) == "significant"
+    # Two decimals whenever they tell the interval from 1, or the ratio is not significant.
+    assert markdown.fmt_ratio(Estimate(2.5, 2.31, 2.72, n=3, cv=0.08)) == "2.50 [2.31–2.72]x"
+    assert markdown.fmt_ratio(Estimate(1.002, 0.998, 1.004, n=3, cv=0.003)) == "1.00 [1.00–1.00]x"
+    assert markdown.fmt_ratio(Estimate(1.0003, 1.0002, 1.0004, n=3, cv=0.0001)) == "1.0003 [1.0002–1.0004]x"
+    assert markdown.fmt_ratio(Estimate(1.3, 1.3, 1.3, n=1, cv=None)) == "1.30x"
 
 
 def test_rounds_give_intervals_and_round_by_round_ratios(tmp_path):
