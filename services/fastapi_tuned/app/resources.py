@@ -92,6 +92,29 @@ async def postgres(r: Resources) -> AsyncIterator[asyncpg.Connection]:
             raise
 
 
+@asynccontextmanager
+async def mysql(r: Resources) -> AsyncIterator[asyncmy.Connection]:
+    """A pooled MariaDB connection for one request.
+
+    Awaited and released by hand, not `async with pool.acquire()`: on Python 3.11,
+    asyncio.wait_for inside asyncmy's connect swallows a cancellation (our deadline) that
+    meets the server's reply, so the checkout can finish inside the cancellation; asyncmy's
+    context then forgets the connection it handed out, and its exit raises KeyError (a 500)
+    and leaks the connection. `await` keeps whatever the checkout returned.
+
+    A connection left in an unknown state by an exception or a cancellation (maybe in the
+    middle of a transaction) is closed, never reused: InnoDB rolls back what was not
+    committed, and the pool drops it."""
+    conn = await r.mysql.acquire()
+    try:
+        yield conn
+    except BaseException:
+        conn.close()
+        raise
+    finally:
+        r.mysql.release(conn)
+
+
 async def close_resources(r: Resources) -> None:
     await r.http.close()
     await r.memcache.close()

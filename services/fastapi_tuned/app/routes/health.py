@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ..resources import Resources, postgres, resources_of
+from ..resources import Resources, mysql, postgres, resources_of
 
 router = APIRouter(tags=["operations"])
 
@@ -17,7 +17,7 @@ async def _postgres_ping(r: Resources) -> None:
 
 
 async def _mysql_ping(r: Resources) -> None:
-    async with r.mysql.acquire() as conn, conn.cursor() as cur:
+    async with mysql(r) as conn, conn.cursor() as cur:
         await cur.execute("SELECT 1")
 
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from ..body import read_limited_body
 from ..errors import DependencyError
 from ..metrics import timed
-from ..resources import resources_of
+from ..resources import mysql, resources_of
 
 router = APIRouter(prefix="/api/io-mix", tags=["io-mix"])
 
@@ -90,15 +90,9 @@ async def io_mix(request: Request) -> dict[str, int]:
     totals = [0, 0, 0]
     # One deadline for the whole workload: asyncmy bounds each connect and read, but has no
     # timeout for waiting on its pool, and eight transactions are some forty round trips.
-    async with timed("mix", "mysql", timeout=r.settings.db_timeout_seconds), r.mysql.acquire() as conn:
-        try:
-            for _ in range(TRANSACTIONS):
-                for i, n in enumerate(await retry_deadlocks(lambda: one_transaction(conn))):
-                    totals[i] += n
-        except BaseException:
-            # Unknown state (maybe mid-transaction): never hand it back to the pool.
-            # Closing the connection makes InnoDB roll back what was not committed.
-            conn.close()
-            raise
+    async with timed("mix", "mysql", timeout=r.settings.db_timeout_seconds), mysql(r) as conn:
+        for _ in range(TRANSACTIONS):
+            for i, n in enumerate(await retry_deadlocks(lambda: one_transaction(conn))):
+                totals[i] += n
     return {"transactions": TRANSACTIONS, "rows_created": totals[0], "rows_updated": totals[1],
             "rows_deleted": totals[2], "file_operations": file_round_trip()}
