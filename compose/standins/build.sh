@@ -154,7 +154,7 @@ build_uv() {
     uv venv --quiet --allow-existing --python 3.11 "$venv"
     retry uv pip install --quiet --python "$venv/bin/python" "uv==$version"
     [[ "$("$venv/bin/uv" --version)" == "uv $version "* ]]
-    retry build_from_tar "$UV" uv -C "$venv/bin" uv uvx
+    build_from_tar "$UV" uv -C "$venv/bin" uv uvx
 }
 
 build_golang() {

@@ -58,11 +58,15 @@ def compose_env() -> dict[str, str]:
     return {**os.environ, **published_ports_env()}
 
 
+def run_compose(argv: list[str], timeout: float) -> subprocess.CompletedProcess:
+    return subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL, check=False, env=compose_env())
+
+
 def compose(*args: str, bench: bool = True, profiles=(), timeout: float = 600) -> str:
     """Run compose_argv() from the root; its output, or a failure with the output's tail."""
     argv = compose_argv(*args, bench=bench, profiles=profiles)
-    r = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                       stdin=subprocess.DEVNULL, check=False, env=compose_env())
+    r = run_compose(argv, timeout)
     assert r.returncode == 0, f"{' '.join(argv)} failed ({r.returncode}):\n{(r.stdout + r.stderr)[-4000:]}"
     return r.stdout
 
@@ -71,7 +75,7 @@ def compose(*args: str, bench: bool = True, profiles=(), timeout: float = 600) -
 # toolchain each retry a request a few times, but an outage longer than their ~45 s still fails
 # the build. Such a build is run again; any other failure fails at once.
 TRANSIENT = re.compile(
-    r"operation timed out|timed out|Failed to fetch|Failed to download|Could not resolve"
+    r"timed out|Failed to fetch|Failed to download|Could not resolve"
     r"|Temporary failure (in name resolution|resolving)|Connection (reset|refused)"
     r"|TLS handshake timeout|i/o timeout|spurious network error|Unable to fetch some archives",
     re.IGNORECASE)
@@ -84,8 +88,7 @@ def compose_build(*services: str, attempts: int = 3, pause: float = 30,
     finished, so a second attempt repeats only the step that failed."""
     argv = compose_argv("build", *services, profiles=SERVICES)
     for attempt in range(1, attempts + 1):
-        r = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                           stdin=subprocess.DEVNULL, check=False, env=compose_env())
+        r = run_compose(argv, timeout)
         out = r.stdout + r.stderr
         if r.returncode == 0:
             return r.stdout
