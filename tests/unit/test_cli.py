@@ -27,3 +27,22 @@ def test_list_and_dry_run_exist(capsys):
     assert "expected:" in capsys.readouterr().out
     assert cli.run(["sweep", "fastapi_tuned", "fastapi_tuned~all", "--dry-run", "--seed", "1"]) == 0
     assert "fastapi_tuned~no-gc-freeze" in capsys.readouterr().out
+
+
+def test_version_names_the_package_and_the_commit(capsys):
+    import pytest
+
+    with pytest.raises(SystemExit) as exit_:
+        cli.run(["--version"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("loadtest 0.") and "commit " in out  # tests run in a checkout
+
+
+def test_exit_codes_are_one_table_printed_in_the_help():
+    from loadtest import errors
+
+    assert errors.exit_code(errors.UsageError("x")) == errors.ManifestError.exit_code == 2
+    assert errors.exit_code(errors.InfraError("x")) == errors.exit_code(errors.GeneratorError("x")) == 3
+    epilog = cli.build_parser().epilog
+    assert all(f"  {code:<4} " in epilog for code, _ in errors.EXIT_CODES)

@@ -270,8 +270,8 @@ def test_only_a_local_socket(monkeypatch):
         docker_engine.connect()
 
 
-def test_sweep_exits_2_before_writing_anything(tmp_path):
-    """The real command line: no engine is an InfraError (exit 2), and no results directory."""
+def test_sweep_exits_3_before_writing_anything(tmp_path):
+    """The real command line: no engine is an InfraError (exit 3, environment), and no results directory."""
     from loadtest.config import ROOT
 
     out = tmp_path / "run"
@@ -279,5 +279,5 @@ def test_sweep_exits_2_before_writing_anything(tmp_path):
     r = subprocess.run([sys.executable, "-m", "loadtest", "sweep", "--runtime", "compose",
                         "go_stdlib", "--out", str(out)], cwd=ROOT, env=env, capture_output=True,
                        text=True, timeout=120, check=False)
-    assert r.returncode == 2, r.stderr
+    assert r.returncode == 3, r.stderr
     assert "no Docker engine" in r.stderr and not out.exists()
