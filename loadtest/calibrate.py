@@ -35,6 +35,7 @@ calibration.json (each section is replaced when its check runs again, the others
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import time
@@ -42,8 +43,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from . import generator, infra, manifest, results, service, tools
+from . import generator, infra, manifest, results, runtime, tools
+from .bench import Bench
 from .config import RESULTS_DIR
+from .errors import InfraError
 from .level import GENERATOR_BOUND_CPU, SERVICE_BUSY_CPU, accounting, generator_bound
 from .runtime import isolation
 from .scenarios import SCENARIOS, Scenario
@@ -76,11 +79,14 @@ class CheckPlan:
 
 @dataclass
 class Target:
-    """A server in its cgroup box, as the generator runs see it."""
+    """A server started by a Bench in its box, as the generator runs see it."""
 
-    base_url: str
-    box: isolation.ServiceBox
-    pid: int
+    handle: runtime.Handle
+    placement: isolation.Placement
+
+    @property
+    def base_url(self) -> str:
+        return self.handle.base_url
 
 
 # --- running one tool against a boxed target ------------------------------------------------
@@ -88,10 +94,10 @@ def run_tool(name: str, load: Load, base_url: str, target: Target, label: str,
              ceiling_rps: float | None = None) -> dict:
     """One pinned run of a tool; its figures (RUN in the module's docstring)."""
     RAW_DIR.mkdir(parents=True, exist_ok=True)
-    c0, t0 = target.box.cpu(target.pid), time.monotonic()
+    c0, t0 = target.handle.cpu(), time.monotonic()
     run = generator.run(name, load, base_url, RAW_DIR / f"{label}.{name}.json",
-                        target.box.placement.generator_cpus, RAW_DIR)
-    c1, elapsed = target.box.cpu(target.pid), time.monotonic() - t0
+                        target.placement.generator_cpus, RAW_DIR)
+    c1, elapsed = target.handle.cpu(), time.monotonic() - t0
     target_cpu = (c1.usage_ns - c0.usage_ns) / 1e9 / elapsed if c0 and c1 else None
     return run_figures(run.result, load, run.cpu_s, run.cpu_of_core, target_cpu, ceiling_rps)
 
@@ -123,21 +129,15 @@ def limited_by(target_cpu: float | None, cpu_of_core: float) -> str:
 # --- 1. ceilings ----------------------------------------------------------------------------
 @contextmanager
 def boxed(name: str, extra_env: dict[str, str] | None = None) -> Iterator[Target]:
-    """A service (the mock, or a benchmarked one) started in its 1-vCPU box, stopped after."""
-    placement = isolation.placement()
-    box = isolation.ServiceBox(f"calibrate-{name}", placement)
+    """A service (the mock, or a benchmarked one) built and started in its 1-vCPU box by a
+    Bench, as a sweep starts it but without its contract gate; stopped after."""
+    rt = runtime.make("native")
     m = manifest.load(name)
-    service.build(m)
-    box.create()
-    try:
-        running = service.start(m, extra_env=extra_env, prefix=box.prefix())
-        try:
-            box.attach(running.pid)
-            yield Target(running.base_url, box, running.pid)
-        finally:
-            running.stop()
-    finally:
-        box.cleanup()
+    m = dataclasses.replace(m, env={**m.env, **(extra_env or {})})
+    with Bench(rt, RAW_DIR) as bench:
+        if not bench.prepare(m, scenarios=(), gate=False):
+            raise InfraError(bench.failures[-1])
+        yield Target(bench.handles[name], rt.placement)
 
 
 def measure(users: int, duration_s: float, tool_names: list[str], console=None) -> dict:
@@ -145,7 +145,7 @@ def measure(users: int, duration_s: float, tool_names: list[str], console=None) 
     out = {"measured_at": results.utc_now(), "target": "external_mock, delay 0, 1 vCPU cgroup",
            "tools": {}}
     with boxed("external_mock", {"DELAY_MS": "0"}) as target:
-        out["placement"] = target.box.placement.as_dict()
+        out["placement"] = target.placement.as_dict()
         for name in tool_names:
             say(console, f"ceiling of {name}: {users} users, {duration_s:g} s ...")
             out["tools"][name] = _ceiling(name, users, duration_s, target)

@@ -10,15 +10,15 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from . import calibrate, manifest, tools, variants
+from .bench import GATE_ESTIMATE_S, START_OVERHEAD_S
 from .errors import UsageError
 from .scenarios import SCENARIOS
 
 OPEN_LOOP_FRACTIONS = (0.25, 0.50, 0.75, 0.90)
 DEFAULT_TOOL = "oha"  # the closed loop's tool until `loadtest calibrate` finds a better one
 # Estimates of the time around the measurements, from the sweeps on this project's machines
-# (docs/results/2026-12-01-reduced-*: gates of 6 to 11 s, 7.33 s between the starts of 7 s levels).
-START_OVERHEAD_S = 3.0  # start + health check of a service
-GATE_ESTIMATE_S = 15.0  # one contract-suite run per service, against a build just made
+# (docs/results/2026-12-01-reduced-*: gates of 6 to 11 s, 7.33 s between the starts of 7 s
+# levels); the gate's and a start's are bench.py's.
 LEVEL_OVERHEAD_S = 0.35  # probes, hooks and the results file around each level
 # The reference protocol (all services and scenarios, 3 interleaved rounds, under 90 minutes on
 # two cores), and --quick (a first look of a few minutes).

@@ -1,25 +1,22 @@
 """Run one protocol: build (and gate) its rungs, start them together, warm up, then measure
 every step in seeded interleaved rounds (the sweep's approach, loadtest/schedule.py's
 randomized multiple interleaved trials), then replay its claimed failures with bounded ramps.
-Each measurement is one build_level() (level.py), so every figure carries its bound."""
+The rungs live on a Bench (bench.py), as a sweep's services do; each measurement is one
+build_level() (level.py), so every figure carries its bound."""
 
 from __future__ import annotations
 
 import dataclasses
 import os
-import random
-import secrets
 import time
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import databases, generator, manifest, runtime, schedule
+from .. import databases, manifest, runtime, schedule, tools
+from ..bench import Bench
 from ..config import settings
-from ..errors import GeneratorError, InfraError
 from ..level import Level
-from ..measure import measure_level
-from ..scenarios import SCENARIOS, LevelContext
+from ..scenarios import SCENARIOS
 from ..tools import Load
 from .base import (
     PAUSE_S,
@@ -32,9 +29,6 @@ from .base import (
     step_seconds,
 )
 
-SETTLE_LIMIT_S = 60.0  # longest wait for a rung to finish work abandoned by the last tool
-SETTLE_IDLE = 0.10  # of its quota: the rung is idle again
-
 
 @dataclass
 class Options:
@@ -42,7 +36,7 @@ class Options:
     rounds: int | None = None  # None: the protocol's
     seed: int = 0
     skip_gate: bool = False
-    gated: dict[str, str] = field(default_factory=dict)  # service -> gate status, shared by --all
+    gated: dict[str, dict] = field(default_factory=dict)  # service -> gate result, shared by --all
 
 
 @dataclass
@@ -80,158 +74,86 @@ class Replay:
 class Ctx:
     protocol: Protocol
     opts: Options
-    rt: runtime.Runtime
-    workdir: Path
-    prefix: str  # marks the rows this replay inserts
-    console: object
-    handles: dict[str, runtime.Handle] = field(default_factory=dict)
-    keys: dict[str, str] = field(default_factory=dict)
-    failures: list[str] = field(default_factory=list)
+    bench: Bench
 
 
 def run(protocol: Protocol, opts: Options, workdir: Path, console) -> Replay:
     rt = runtime.make("native")
-    ctx = Ctx(protocol, opts, rt, workdir, f"wsb-{secrets.token_hex(4)}-", console)
+    bench = Bench(rt, workdir, console, skip_gate=opts.skip_gate, gated=opts.gated)
+    ctx = Ctx(protocol, opts, bench)
     t0, rounds = time.monotonic(), opts.rounds or protocol.rounds
-    with rt.servers(protocol.services()), ExitStack() as stack:
+    with rt.servers(protocol.services()), bench:
         set_connection_limit(-1)  # a replay interrupted mid-ramp may have left its limit
-        _start_rungs(ctx, stack)
+        _start_rungs(ctx)
         _warm_up(ctx)
         steps = _measure_steps(ctx, rounds)
         ramps = [_ramp(ctx, r, steps) for r in protocol.ramps]
-    gate = {s: opts.gated.get(s, "not run") for s in protocol.services()}
+    gate = {s: opts.gated[s]["status"] if s in opts.gated else "not run" for s in protocol.services()}
     return Replay(protocol, steps, ramps, time.monotonic() - t0, rounds, opts.seed, opts.scale,
-                  rt.placement.as_dict(), gate, ctx.failures)
+                  rt.placement.as_dict(), gate, bench.failures)
 
 
-def _start_rungs(ctx: Ctx, stack: ExitStack) -> None:
+def _start_rungs(ctx: Ctx) -> None:
     """Build, gate (once per service per command) and start every rung with its knobs."""
-    scenarios = {s.scenario for s in ctx.protocol.steps} | {r.scenario for r in ctx.protocol.ramps}
-    for name in scenarios:
-        SCENARIOS[name].before_run(_hooks(ctx, "none"))
+    scenarios = list(dict.fromkeys([s.scenario for s in ctx.protocol.steps] +
+                                   [r.scenario for r in ctx.protocol.ramps]))
+    ctx.bench.before_run(scenarios)
     for rung in ctx.protocol.rungs:
         m = manifest.load(rung.service)
         m = dataclasses.replace(m, env={**m.env, **rung.env})  # the manifest's env wins over the contract's
-        try:
-            ctx.rt.build(m)
-            if not _gate(ctx, m):
-                continue
-            key = ctx.keys[m.name] = ctx.rt.mock_key(m)
-            for name in scenarios:
-                stack.callback(SCENARIOS[name].after_scenario, _hooks(ctx, key))
-                SCENARIOS[name].before_scenario(_hooks(ctx, key))
-            handle = ctx.rt.start(m, key)
-            stack.callback(handle.stop)
-            ctx.handles[m.name] = handle
-        except (InfraError, GeneratorError) as e:
-            _fail(ctx, m.name, str(e))
-
-
-def _gate(ctx: Ctx, m: manifest.Manifest) -> bool:
-    gated = ctx.opts.gated
-    if m.name not in gated:
-        ctx.console.print(f"{m.name}: contract gate{' skipped' if ctx.opts.skip_gate else ''}")
-        gated[m.name] = ctx.rt.gate(m, skip=ctx.opts.skip_gate)["status"]
-    if gated[m.name] == "failed":
-        _fail(ctx, m.name, "contract suite failed: not measured")
-    return gated[m.name] != "failed"
-
-
-def _fail(ctx: Ctx, service: str, error: str) -> None:
-    ctx.failures.append(f"{service}: {error[-600:]}")
-    ctx.console.print(f"[red]{service}: {error[-600:]}[/]")
-    ctx.handles.pop(service, None)
-
-
-def _hooks(ctx: Ctx, key: str) -> LevelContext:
-    return LevelContext(mock_key=key, firmware_prefix=ctx.prefix, workdir=ctx.workdir)
+        ctx.bench.prepare(m, scenarios)
 
 
 def _warm_up(ctx: Ctx) -> None:
-    """A short oha run per rung and step: pools filled, code paths hot. Light (at most 10
-    users, fib at most 25) so that no warm-up leaves a long queue behind it."""
+    """A short run of the step's own tool per rung and step: pools filled, code paths hot.
+    Light (at most 10 users, fib at most 25) so that no warm-up leaves a long queue behind it."""
     for step in ctx.protocol.steps:
         for service in step.services:
-            if service not in ctx.handles:
-                continue
             load = Load(SCENARIOS[step.scenario], min(step.users[0], 10), max(1.0, WARMUP_S * ctx.opts.scale),
-                        keepalive=step.keepalive, fib_n=min(step.fib_n, 25), firmware_prefix=ctx.prefix)
-            raw = ctx.workdir / "raw" / f"{ctx.protocol.name}.{step.name}.{service}.warmup.oha.json"
-            try:
-                generator.run("oha", load, ctx.handles[service].base_url, raw,
-                              ctx.rt.placement.generator_cpus, ctx.workdir)
-            except GeneratorError as e:
-                _fail(ctx, service, f"{step.name} warm-up: {e}")
+                        keepalive=step.keepalive, fib_n=min(step.fib_n, 25),
+                        firmware_prefix=ctx.bench.firmware_prefix)
+            ctx.bench.warm_up(service, step.tool, load, f"{ctx.protocol.name}.{step.name}")
 
 
 def visits(steps: tuple[Step, ...], n_rounds: int, seed: int) -> list[list[schedule.Visit]]:
     """Every (step, rung, users) once per round, each round in an order drawn from the seed."""
-    rng = random.Random(seed)
-    cells = [(s.name, service, users) for s in steps for service in s.services for users in s.users]
-    out = []
-    for r in range(1, n_rounds + 1):
-        order = cells[:]
-        rng.shuffle(order)
-        out.append([schedule.Visit(r, step, service, users) for step, service, users in order])
-    return out
+    cells = [schedule.Visit(0, s.scenario, service, users, step=s.name)
+             for s in steps for service in s.services for users in s.users]
+    return schedule.shuffled(cells, n_rounds, seed)
 
 
 def _measure_steps(ctx: Ctx, n_rounds: int) -> list[StepResult]:
     by_name = {s.name: StepResult(s, []) for s in ctx.protocol.steps}
     for visit in (v for rnd in visits(ctx.protocol.steps, n_rounds, ctx.opts.seed) for v in rnd):
-        if visit.service not in ctx.handles:
+        if visit.service not in ctx.bench.handles:
             continue
-        step = by_name[visit.scenario].step
+        step = by_name[visit.step].step
         duration, requests = step_seconds(step, ctx.opts.scale), scaled_requests(step, ctx.opts.scale)
         load = CountedLoad(SCENARIOS[step.scenario], visit.users, duration, keepalive=step.keepalive,
-                           fib_n=step.fib_n, firmware_prefix=ctx.prefix, requests=requests)
+                           fib_n=step.fib_n, firmware_prefix=ctx.bench.firmware_prefix, requests=requests)
         name = f"{ctx.protocol.name}.{step.name}.{visit.service}.u{visit.users}.r{visit.round}.{step.tool}"
-        ctx.console.print(f"round {visit.round}: {step.name} {visit.service} {visit.users} users")
-        level = _measure_safely(ctx, visit.service, step.tool, load, name, visit.round)
+        ctx.bench.console.print(f"round {visit.round}: {step.name} {visit.service} {visit.users} users")
+        level = measure(ctx, visit.service, step.tool, load, name, visit.round)
         if level is not None:
             by_name[step.name].levels.append(level)
     return list(by_name.values())
 
 
-def _measure_safely(ctx: Ctx, service: str, tool: str, load: Load, name: str, rnd: int) -> Level | None:
-    try:
-        level = measure(ctx, service, tool, load, name, rnd)
-    except (InfraError, GeneratorError) as e:
-        _fail(ctx, service, f"{name}: {e}")
-        return None
-    if not level.service_alive:
-        _fail(ctx, service, f"{name}: the service died; see {ctx.handles[service].log}")
-    _settle(ctx.handles.get(service))
+def measure(ctx: Ctx, service: str, tool: str, load: Load, name: str, rnd: int) -> Level | None:
+    """One level, as the sweep takes it (bench.py), then the rung left to settle: a tool stopped
+    at its time bound (ab -t) abandons requests the service still computes (fib), which would
+    otherwise land on the next measurement."""
+    raw = ctx.bench.workdir / "raw" / f"{name}.{tools.get(tool).raw_suffix}"
+    level = ctx.bench.visit(service, tool, load, raw, rnd, settle=True)
     time.sleep(PAUSE_S)
     return level
-
-
-def measure(ctx: Ctx, service: str, tool: str, load: Load, name: str, rnd: int) -> Level:
-    """One level, as the sweep takes it (measure.measure_level)."""
-    raw = ctx.workdir / "raw" / f"{name}.{'txt' if tool == 'ab' else 'json'}"
-    return measure_level(ctx.rt, ctx.handles[service], service, tool, load, raw, ctx.workdir,
-                         _hooks(ctx, ctx.keys[service]), rnd)
-
-
-def _settle(handle, limit_s: float = SETTLE_LIMIT_S) -> None:
-    """Wait until the rung is idle: a tool stopped at its time bound (ab -t) abandons requests
-    the service still computes (fib), which would otherwise land on the next measurement."""
-    if handle is None:
-        return
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        c0, t0 = handle.cpu(), time.monotonic()
-        time.sleep(0.5)
-        figures = handle.cpu_figures(c0, handle.cpu(), time.monotonic() - t0)
-        if (figures.get("percent_of_quota") or 0) < 100 * SETTLE_IDLE:
-            return
 
 
 def _ramp(ctx: Ctx, ramp: Ramp, steps: list[StepResult]) -> RampResult:
     result = RampResult(ramp, {}, {}, {}, {})
     with connection_limit(ramp.pg_connection_limit, result.notes):
         for service in dict.fromkeys((ramp.failing, ramp.fixed)):
-            if service in ctx.handles:
+            if service in ctx.bench.handles:
                 _ramp_one(ctx, ramp, service, ramp_loads(ramp, steps, ctx.opts.scale), result)
             else:
                 result.notes.append(f"{service} was not running: not ramped")
@@ -258,15 +180,16 @@ def _ramp_one(ctx: Ctx, ramp: Ramp, service: str, loads: list[int], result: Ramp
     for key in ("levels", "offered", "at_s", "log_hits"):
         getattr(result, key)[service] = []
     for i, load_value in enumerate(loads, 1):
-        at_s, log_from = time.monotonic() - t0, _log_size(ctx.handles.get(service))
+        at_s, log_from = time.monotonic() - t0, _log_size(ctx.bench.handles.get(service))
         scenario = SCENARIOS[ramp.scenario]
-        load = (Load(scenario, ramp.vus, duration, rate=load_value, firmware_prefix=ctx.prefix)
-                if ramp.open_loop else Load(scenario, load_value, duration, firmware_prefix=ctx.prefix))
-        ctx.console.print(f"ramp {ramp.name}: {service} at {load_value} {'req/s' if ramp.open_loop else 'users'}")
-        level = _measure_safely(ctx, service, ramp.tool, load, f"{ctx.protocol.name}.{ramp.name}.{service}.s{i}", i)
+        prefix = ctx.bench.firmware_prefix
+        load = (Load(scenario, ramp.vus, duration, rate=load_value, firmware_prefix=prefix)
+                if ramp.open_loop else Load(scenario, load_value, duration, firmware_prefix=prefix))
+        ctx.bench.console.print(f"ramp {ramp.name}: {service} at {load_value} {'req/s' if ramp.open_loop else 'users'}")
+        level = measure(ctx, service, ramp.tool, load, f"{ctx.protocol.name}.{ramp.name}.{service}.s{i}", i)
         if level is None:
             return
-        hits = _log_hits(ctx.handles.get(service), log_from, ramp.log_pattern)
+        hits = _log_hits(ctx.bench.handles.get(service), log_from, ramp.log_pattern)
         for key, value in (("levels", level), ("offered", load_value), ("at_s", at_s), ("log_hits", hits)):
             getattr(result, key)[service].append(value)
         avail = availability(level, load_value if ramp.open_loop else None)

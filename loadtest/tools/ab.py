@@ -81,6 +81,7 @@ class AbTool:
     name = "ab"
     min_duration_s = 1.0
     open_loop = False
+    raw_suffix = "txt"  # of its raw output file
 
     def version(self) -> str | None:
         return version_line(binary, "-V")

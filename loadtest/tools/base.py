@@ -81,6 +81,7 @@ class Tool(Protocol):
     name: str
     min_duration_s: float  # shortest level the tool can run
     open_loop: bool  # holds a constant arrival rate and counts the arrivals it dropped
+    raw_suffix: str  # the file extension of its raw output (json, txt)
 
     def version(self) -> str | None: ...
     def invocation(self, load: Load, base_url: str, raw_path: Path, workdir: Path) -> Invocation: ...

@@ -122,6 +122,7 @@ class K6Tool:
     name = "k6"
     min_duration_s = 1.0
     open_loop = True
+    raw_suffix = "json"  # of its raw output file
 
     def version(self) -> str | None:
         return version_line(binary, "version")

@@ -60,6 +60,7 @@ class LocustTool:
     name = "locust"
     min_duration_s = 1.0
     open_loop = False
+    raw_suffix = "json"  # of its raw output file
 
     def version(self) -> str | None:
         return version_line(binary, "--version")

@@ -113,6 +113,7 @@ class OhaTool:
     name = "oha"
     min_duration_s = 0.0
     open_loop = True
+    raw_suffix = "json"  # of its raw output file
 
     def version(self) -> str | None:
         return version_line(binary, "--version")

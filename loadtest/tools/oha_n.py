@@ -23,6 +23,7 @@ class OhaCountTool:
     name = "oha-n"
     min_duration_s = 0.0
     open_loop = False
+    raw_suffix = "json"  # of its raw output file
 
     @cache  # noqa: B019 -- one instance, one version per run
     def version(self) -> str | None:

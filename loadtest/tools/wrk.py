@@ -111,6 +111,7 @@ class WrkTool:
     name = "wrk"
     min_duration_s = 1.0  # -d takes whole seconds
     open_loop = False  # wrk2's -R is not packaged; wrk itself has no constant-rate mode
+    raw_suffix = "json"  # of its raw output file
     latency_backfilled = True  # its histogram back-fills samples for coordinated omission
 
     @cache  # noqa: B019 -- one instance, one version per run
