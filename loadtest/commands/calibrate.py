@@ -9,7 +9,8 @@ from rich.console import Console
 from .. import calibrate, manifest, tools
 from ..errors import UsageError
 from ..help import Formatter
-from ..plan import parse_duration
+from ..plan import human, parse_duration
+from . import options
 
 DESCRIPTION = """\
 Checks of the load generators themselves, written to results/calibration.json (each check
@@ -28,12 +29,13 @@ quiet machine; the sweep reads the ceilings to flag generator-bound levels.
 def register(sub: argparse._SubParsersAction) -> None:
     c = sub.add_parser("calibrate", formatter_class=Formatter, description=DESCRIPTION,
                        help="check the load generators: ceilings, wrk/oha agreement, open loop")
-    c.add_argument("--checks", nargs="+", choices=calibrate.CHECKS, default=list(calibrate.CHECKS),
-                   help="which checks to run")
+    options.add_list(c, "--check", dest="checks", names=calibrate.CHECKS, default=list(calibrate.CHECKS),
+                     aliases=("--checks",), help=f"which checks to run (always in this order): "
+                                                 f"{', '.join(calibrate.CHECKS)} (default: all)")
     c.add_argument("--users", type=int, default=64, help="ceilings: concurrent connections of each tool")
     c.add_argument("--duration", default="5s", help="ceilings: how long each tool runs")
-    c.add_argument("--tools", nargs="+", choices=list(tools.TOOLS), default=list(tools.TOOLS),
-                   help="ceilings: which tools")
+    options.add_list(c, "--tool", dest="tools", names=tools.TOOLS, default=list(tools.TOOLS), aliases=("--tools",),
+                     help=f"ceilings: which load tools, of: {', '.join(tools.TOOLS)} (default: all)")
     c.add_argument("--service", default=calibrate.CheckPlan.service,
                    help="agreement, open-loop: the service measured (built and started in its 1-vCPU box)")
     c.add_argument("--scenario", choices=calibrate.CHECK_SCENARIOS, default=calibrate.CheckPlan.scenario,
@@ -46,6 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="open-loop: connections of the closed-loop peak run, and of the open-loop runs")
     c.add_argument("--fraction", type=float, default=calibrate.CheckPlan.fraction,
                    help="open-loop: the arrival rate as a fraction of the closed-loop peak")
+    options.add_dry_run(c)
     c.set_defaults(func=cmd_calibrate)
 
 
@@ -53,6 +56,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     console = Console()
     if not 0 < args.fraction < 1:
         raise UsageError(f"--fraction {args.fraction}: a fraction of the peak, between 0 and 1")
+    if args.dry_run:
+        print_dry_run(args)
+        return 0
     previous = calibrate.load()
     data = {}
     if "ceilings" in args.checks:
@@ -67,6 +73,28 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     calibrate.save(calibrate.merge(previous, data))
     console.print(f"saved {calibrate.CALIBRATION_FILE}")
     return 0
+
+
+def print_dry_run(args: argparse.Namespace) -> None:
+    """The checks in the order they run and the time their load takes (builds and starts aside)."""
+    each, total = parse_duration(args.check_duration), 0.0
+    if "ceilings" in args.checks:
+        seconds = len(args.tools) * parse_duration(args.duration)
+        total += seconds
+        print(f"ceilings:  {', '.join(args.tools)} against the trivial mock, {args.users} users, "
+                      f"{args.duration} each: {human(seconds)}")
+    if {"agreement", "open-loop"} & set(args.checks):
+        manifest.load(args.service)  # an unknown service is a usage error here too
+    if "agreement" in args.checks:
+        total += 2 * each
+        print(f"agreement: wrk then oha on {args.service} {args.scenario}, {args.agreement_users} "
+                      f"users, {args.check_duration} each: {human(2 * each)}")
+    if "open-loop" in args.checks:
+        total += 3 * each
+        print(f"open-loop: oha peak at {args.peak_users} users, then oha and k6 at "
+                      f"{args.fraction:.0%} of it, {args.check_duration} each: {human(3 * each)}")
+    print(f"expected:  about {human(total)} of load, plus building and starting what it needs; "
+                  f"writes {calibrate.CALIBRATION_FILE}")
 
 
 def _print_ceilings(console: Console, data: dict) -> None:

@@ -20,6 +20,7 @@ from ..help import Formatter
 from ..plan import human
 from ..reproduce import page, runner, saved
 from ..reproduce.base import GATE_S
+from . import options
 
 PAGE = ROOT / "docs" / "reproductions.md"
 README = ROOT / "README.md"
@@ -28,7 +29,7 @@ README = ROOT / "README.md"
 def register(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("reproduce", formatter_class=Formatter,
                        help="replay public write-ups with their own protocols; write docs/reproductions.md")
-    s.add_argument("writeups", nargs="*", metavar="write-up", help=f"one or more of: {', '.join(reproduce.PROTOCOLS)}")
+    s.add_argument("writeups", nargs="*", metavar="write-up", action=options.ListAction, help=f"one or more of: {', '.join(reproduce.PROTOCOLS)}")
     s.add_argument("--all", action="store_true", help="every write-up, in the page's order")
     s.add_argument("--rounds", type=int, help="interleaved rounds (default: each protocol's, 3)")
     s.add_argument("--scale", type=float, default=1.0,
@@ -36,13 +37,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--seed", type=int, help="seed of the measurement order (default: a random one, recorded)")
     s.add_argument("--skip-gate", action="store_true",
                    help="DEVELOPMENT ONLY: measure without the contract gate (recorded on the page)")
-    s.add_argument("--with", dest="with_dirs", type=Path, metavar="DIR", action="append", default=[],
-                   help="also put on the page the write-ups saved in DIR (<write-up>.json of an earlier "
-                        "run) that this command does not measure, each with how it was measured; "
-                        "repeatable (a later DIR wins); with no write-up named, only rewrite the page")
+    options.add_list(s, "--with", dest="with_dirs", convert=Path, default=[], metavar="DIR",
+                     help="also put on the page the write-ups saved in DIR (<write-up>.json of an earlier "
+                          "run) that this command does not measure, each with how it was measured (a "
+                          "later DIR wins; default: none); with no write-up named, only rewrite the page")
     s.add_argument("--page", default=str(PAGE), help="where to write the page")
-    s.add_argument("--out", help="results directory (default: results/<UTC time>-reproduce)")
-    s.add_argument("--dry-run", action="store_true", help="print the protocols and the expected time, then exit")
+    options.add_out(s, "<write-up>.json and raw outputs of each replay (default: results/<UTC time>-reproduce)")
+    options.add_dry_run(s)
     s.set_defaults(func=cmd_reproduce)
 
 
@@ -66,7 +67,8 @@ def _with_rounds(p: reproduce.Protocol, rounds: int | None) -> reproduce.Protoco
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
-    protocols, console = selected(args), Console()
+    protocols = selected(args)
+    console = Console(soft_wrap=True) if args.dry_run else Console()  # a plan is never cut or wrapped
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 2**31)
     total = expected_seconds(protocols, args.scale, not args.skip_gate, args.rounds)
     for p in protocols:
@@ -82,7 +84,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     if not protocols:
         write_page(Path(args.page), in_page_order(earlier), command, started, console)
         return 0
-    out = results.run_dir("reproduce", Path(args.out) if args.out else None)
+    out = results.run_dir("reproduce", args.out)
     measured_by = {"command": command, "started_at": started, "commit": results.git("rev-parse", "--short", "HEAD")}
     replays = []
     for p in protocols:

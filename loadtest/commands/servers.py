@@ -12,6 +12,7 @@ import threading
 from .. import infra, manifest, procs, service
 from ..config import run_dir, service_env, settings
 from ..help import Formatter
+from . import options
 
 HELP = Formatter
 
@@ -33,11 +34,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     u.set_defaults(func=cmd_up)
 
     b = sub.add_parser("build", help="build services from their manifests (default: all)")
-    b.add_argument("services", nargs="*", help="services to build (default: all, and the mock)")
+    b.add_argument("services", nargs="*", action=options.ListAction, help="services to build (default: all, and the mock)")
     b.set_defaults(func=cmd_build)
 
     c = sub.add_parser("check", help="run services' own unit tests and linters (default: all)")
-    c.add_argument("services", nargs="*", help="services to check (default: all, and the mock)")
+    c.add_argument("services", nargs="*", action=options.ListAction, help="services to check (default: all, and the mock)")
     c.set_defaults(func=cmd_check)
 
     d = sub.add_parser("down", help="stop detached services and every server")

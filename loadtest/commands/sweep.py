@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from rich.console import Console
 
@@ -12,16 +11,18 @@ from .. import plan, report, runtime, stats, sweep, tools
 from ..help import Formatter
 from ..plan import DEFAULTS, QUICK, human
 from ..scenarios import SCENARIOS
+from . import options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("sweep", formatter_class=Formatter,
                        help="gate, then load every service level by level; write results/")
-    s.add_argument("services", nargs="*",
+    s.add_argument("services", nargs="*", action=options.ListAction,
                    help="services to measure (default: every manifest); SERVICE~VARIANT is the service "
                         "with services/SERVICE/variants/VARIANT.patch applied, SERVICE~all all of them")
-    s.add_argument("--scenario", action="append", choices=list(SCENARIOS),
-                   help="repeat for several (default: all)")
+    options.add_list(s, "--scenario", dest="scenario", names=SCENARIOS,
+                     help=f"scenarios to measure, one of: {', '.join(SCENARIOS)} (default: all; "
+                          f"--quick {' and '.join(QUICK['scenarios'])})")
     s.add_argument("--tool", choices=list(tools.TOOLS),
                    help="closed-loop generator (default: the one `loadtest calibrate` found with the "
                         "highest ceiling on this machine, else oha)")
@@ -49,29 +50,30 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="native: each service in its own cgroup, servers on loopback; compose: the "
                         "compose stack, CPU and memory from the Docker Engine API")
     s.add_argument("--label", default="sweep", help="the end of the results directory's name")
-    s.add_argument("--out", help="results directory (default: results/<UTC time>-<label>)")
-    s.add_argument("--dry-run", action="store_true", help="print the plan and its expected time, then exit")
+    options.add_out(s, "the run's results.json, reports and raw outputs (default: results/<UTC time>-<label>)")
+    options.add_dry_run(s)
     s.set_defaults(func=cmd_sweep)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     p = plan.from_args(args)
-    console = Console()
     if args.dry_run:
-        print_dry_run(p, console)
+        print_dry_run(p)
         return 0
-    rf = sweep.run(p, args.label, Path(args.out) if args.out else None, ["loadtest", *sys.argv[1:]], console)
+    console = Console()
+    rf = sweep.run(p, args.label, args.out, ["loadtest", *sys.argv[1:]], console)
     report.print_summary(rf.doc, console)
     console.print(f"results: {rf.path}\nreport:  {rf.dir / 'report.md'}\n         {rf.dir / 'report.html'}")
     failed = [n for n, s in rf.doc["services"].items() if s["status"] != "measured"]
     return 1 if failed else 0
 
 
-def print_dry_run(p: plan.SweepPlan, console) -> None:
-    console.print(f"services:  {', '.join(p.services)}")
-    console.print(f"scenarios: {', '.join(p.scenarios)}")
-    console.print(f"levels:    {p.levels} users{' + open loop at ' + str(p.open_loop_fractions) + ' of each peak' if p.open_loop else ''}")
-    console.print(f"each:      {p.duration_s:g} s, warm-up {p.warmup_s:g} s, pause {p.pause_s:g} s; "
+def print_dry_run(p: plan.SweepPlan) -> None:
+    """Plain lines, never wrapped or cut: a script may read them."""
+    print(f"services:  {', '.join(p.services)}")
+    print(f"scenarios: {', '.join(p.scenarios)}")
+    print(f"levels:    {p.levels} users{' + open loop at ' + str(p.open_loop_fractions) + ' of each peak' if p.open_loop else ''}")
+    print(f"each:      {p.duration_s:g} s, warm-up {p.warmup_s:g} s, pause {p.pause_s:g} s; "
                   f"tools {', '.join(p.tools())}; runtime {p.runtime}; keep-alive {'on' if p.keepalive else 'off'}")
-    console.print(f"rounds:    {p.rounds}, order seed {p.seed}; {p.cells_per_round()} cells per round")
-    console.print(f"expected:  about {human(p.expected_seconds())}")
+    print(f"rounds:    {p.rounds}, order seed {p.seed}; {p.cells_per_round()} cells per round")
+    print(f"expected:  about {human(p.expected_seconds())}")
