@@ -1,13 +1,34 @@
 """fastapi_naive: FastAPI as the tutorials write it. See README.md."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from tortoise.contrib.fastapi import RegisterTortoise
 
 from app.api.main import api_router
 from app.api.routes import health, metrics
 from app.core.body_limit import BodySizeLimitMiddleware
+from app.core.config import Settings
 from app.core.errors import DATABASE_ERRORS, database_unavailable
+from app.db import create_postgres_engine, tortoise_config
 
-app = FastAPI(title="fastapi_naive")
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings = Settings()
+    engine = create_postgres_engine(settings)
+    app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+
+    async with RegisterTortoise(app, config=tortoise_config(settings)):
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+
+app = FastAPI(title="fastapi_naive", lifespan=lifespan)
 app.add_middleware(BodySizeLimitMiddleware, max_bytes=65536)
 for error in DATABASE_ERRORS:
     app.add_exception_handler(error, database_unavailable)

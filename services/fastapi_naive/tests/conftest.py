@@ -1,3 +1,5 @@
+from collections.abc import Iterator
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -15,7 +17,8 @@ def contract_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def client() -> TestClient:
+def client() -> Iterator[TestClient]:
     from app.main import app
 
-    return TestClient(app)
+    with TestClient(app) as client:  # runs the lifespan: pools are lazy, nothing connects
+        yield client

@@ -1,13 +1,19 @@
-"""Per-request dependencies: each request builds its own settings and clients."""
+"""Dependencies: each request builds its own settings and clients; its database sessions come
+from the lifespan's engines (app/main.py), which hold no connections."""
 
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 import httpx
-from fastapi import Depends
-from pymemcache.client.base import Client as MemcacheClient
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.cache import MemcacheClient
 from app.core.config import Settings
+
+logger = logging.getLogger(__name__)
 
 
 def get_settings() -> Settings:
@@ -18,18 +24,34 @@ def get_settings() -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    session = request.app.state.sessionmaker()
+    try:
+        yield session
+    finally:
+        await close_session(session)
+
+
+async def close_session(session: AsyncSession) -> None:
+    """Closing rolls back on the connection; with PostgreSQL hung that times out after the
+    answer was decided. Log it and drop the connection instead of failing the request."""
+    try:
+        await session.close()
+    except Exception as e:  # the request's answer must not be lost to its clean-up
+        logger.warning("postgres: closing a session failed, connection discarded: %s", e)
+        with contextlib.suppress(Exception):  # already broken: nothing more to do
+            await session.invalidate()
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
 async def get_memcache(settings: SettingsDep) -> AsyncIterator[MemcacheClient]:
-    # A synchronous client, used from async endpoints: every call blocks the event loop,
-    # for at most the timeouts below.
-    client = MemcacheClient(
-        settings.memcached_server,
-        connect_timeout=settings.memcached_timeout_seconds,
-        timeout=settings.memcached_timeout_seconds,
-    )
+    client = MemcacheClient(*settings.memcached_server, pool_size=1)  # a client per request
     try:
         yield client
     finally:
-        client.close()
+        await client.close()
 
 
 MemcacheDep = Annotated[MemcacheClient, Depends(get_memcache)]

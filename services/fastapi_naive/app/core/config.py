@@ -12,7 +12,10 @@ class Settings(BaseSettings):
     cache_ttl_seconds: int = 20
     external_timeout_seconds: float = 2.0
     # Not part of the contract: bounds that keep a dead dependency from hanging a request.
-    db_timeout_seconds: float = 3.0  # each connect, and each query or transaction
+    db_acquire_timeout_seconds: float = 1.0  # PostgreSQL: connecting
+    db_statement_timeout_seconds: float = 1.5  # PostgreSQL: each statement
+    db_timeout_seconds: float = 3.0  # MySQL: each connect; all of io-mix's transactions
+    health_timeout_seconds: float = 1.5  # each check of /healthz
     memcached_timeout_seconds: float = 1.0
 
     @property

@@ -2,16 +2,18 @@
 
 import logging
 
-import psycopg
 import pymysql
 from fastapi import Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
+from tortoise.exceptions import BaseORMException
 
 logger = logging.getLogger(__name__)
 
-# psycopg: PostgreSQL; pymysql.err: what aiomysql raises; OSError: refused or reset
-# connections and TimeoutError (from asyncio.timeout around every database call).
-DATABASE_ERRORS = (psycopg.Error, pymysql.err.Error, OSError)
+# SQLAlchemy wraps asyncpg's errors; Tortoise wraps most
+# aiomysql errors, pymysql.err is the rest; OSError: refused or reset connections, and
+# TimeoutError (asyncpg's timeouts, asyncio.timeout around every MySQL transaction).
+DATABASE_ERRORS = (SQLAlchemyError, BaseORMException, pymysql.err.Error, OSError)
 
 
 async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:

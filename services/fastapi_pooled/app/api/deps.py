@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 
 
 def get_settings() -> Settings:
-    # Unchanged from fastapi_naive: this rung fixes the connections, nothing else.
+    # No lru_cache: the environment is read again on every request.
     return Settings()
 
 

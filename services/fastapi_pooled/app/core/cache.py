@@ -1,4 +1,4 @@
-"""The shared memcached client: aiomcache, with two fixes to how it treats a connection.
+"""The memcached client: aiomcache, with two fixes to how it treats a connection.
 
 - aiomcache 0.8.2 spins forever, blocking the event loop, when memcached closes a connection
   in the middle of a command: readline() returns b"" at EOF and the read loop never ends

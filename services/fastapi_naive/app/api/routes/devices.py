@@ -5,11 +5,11 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Response
 
-from app.api.deps import MemcacheDep, SettingsDep
+from app.api.deps import MemcacheDep, SessionDep, SettingsDep
 from app.core.json_body import StrictJSONRoute
-from app.db import connect_postgres
 from app.metrics import observe
 from app.models import DeviceIn, DeviceOut
+from app.orm.postgres import Device
 
 router = APIRouter(prefix="/devices", tags=["devices"], route_class=StrictJSONRoute)
 logger = logging.getLogger(__name__)
@@ -42,11 +42,6 @@ DEVICES = [
     ),
 ]
 
-INSERT_DEVICE = """
-    INSERT INTO devices (uuid, mac, firmware, created_at, updated_at)
-    VALUES (%s, %s, %s, %s, %s) RETURNING id
-"""
-
 
 @router.get("", response_model=list[DeviceOut])
 async def list_devices() -> list[DeviceOut]:
@@ -54,34 +49,27 @@ async def list_devices() -> list[DeviceOut]:
 
 
 @router.post("", status_code=201, response_model=DeviceOut)
-async def create_device(device: DeviceIn, settings: SettingsDep, memcache: MemcacheDep) -> Response:
-    device_uuid = uuid.uuid4()
+async def create_device(
+    device: DeviceIn, settings: SettingsDep, session: SessionDep, memcache: MemcacheDep
+) -> Response:
     now = datetime.now(UTC)
     now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # stored as sent: ms
-    with observe("insert", "postgres"):
-        async with asyncio.timeout(settings.db_timeout_seconds):
-            async with await connect_postgres(settings) as conn:
-                cursor = await conn.execute(
-                    INSERT_DEVICE, (device_uuid, device.mac, device.firmware, now, now)
-                )
-                (device_id,) = await cursor.fetchone()
-
-    created = DeviceOut(
-        id=device_id,
-        uuid=device_uuid,
-        mac=device.mac,
-        firmware=device.firmware,
-        created_at=now,
-        updated_at=now,
+    row = Device(
+        uuid=uuid.uuid4(), mac=device.mac, firmware=device.firmware, created_at=now, updated_at=now
     )
-    body = created.model_dump_json().encode()
+    with observe("insert", "postgres"):
+        session.add(row)
+        await session.commit()  # INSERT ... RETURNING id
+
+    body = DeviceOut.model_validate(row, from_attributes=True).model_dump_json().encode()
     # The cache gets the exact bytes of the response. The database is the source of
     # truth: a memcached failure is counted and logged, and the device is still created.
     try:
         with observe("set", "memcache"):
-            stored = memcache.set(
-                f"device:{device_uuid}", body, expire=settings.cache_ttl_seconds, noreply=False
-            )
+            async with asyncio.timeout(settings.memcached_timeout_seconds):
+                stored = await memcache.set(
+                    f"device:{row.uuid}".encode(), body, exptime=settings.cache_ttl_seconds
+                )
             if not stored:
                 raise RuntimeError("memcached did not store the key")
     except Exception as exc:

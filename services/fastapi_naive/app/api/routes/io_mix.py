@@ -5,15 +5,17 @@ import random
 import uuid
 from collections.abc import Awaitable, Callable
 
-import aiomysql
 import pymysql
+import tortoise.exceptions
 from fastapi import APIRouter
 from pymysql.constants import ER
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
 
 from app.api.deps import SettingsDep
-from app.db import connect_mysql
 from app.metrics import observe
 from app.models import IoMixOut
+from app.orm.mysql import MixItem
 from app.utils import temp_file_roundtrip
 
 router = APIRouter(tags=["io-mix"])
@@ -22,38 +24,36 @@ TRANSACTIONS = 8
 ATTEMPTS = 3  # runs of one transaction that InnoDB keeps choosing as a deadlock victim
 
 
-async def mix_transaction(conn: aiomysql.Connection) -> tuple[int, int, int]:
+async def mix_transaction() -> tuple[int, int, int]:
     """One transaction: insert 10 rows, count them, update 5, delete 10. Returns the row
-    counts the server reported; rolls back on any error."""
+    counts the server reported; in_transaction() rolls back on any error."""
     batch = str(uuid.uuid4())
-    await conn.begin()
-    try:
-        async with conn.cursor() as cur:
-            created = await cur.executemany(
-                "INSERT INTO mix_items (batch, name, value) VALUES (%s, %s, %s)",
-                [(batch, f"item-{k}", k) for k in range(10)],
-            )
-            await cur.execute("SELECT COUNT(*) FROM mix_items WHERE batch = %s", (batch,))
-            (count,) = await cur.fetchone()
-            if count != 10:
-                raise RuntimeError(f"batch {batch} has {count} rows, expected 10")
-            # LIMIT: touch only this batch's rows, so concurrent requests never deadlock on
-            # the next index entry (CONTRACT.md).
-            updated = await cur.execute(
-                "UPDATE mix_items SET value = value + 1 WHERE batch = %s AND value < 5 LIMIT 5",
-                (batch,),
-            )
-            deleted = await cur.execute("DELETE FROM mix_items WHERE batch = %s LIMIT 10", (batch,))
-        await conn.commit()
-    except Exception:
-        await conn.rollback()
-        raise
+    async with in_transaction() as conn:
+        await MixItem.bulk_create(
+            [MixItem(batch=batch, name=f"item-{k}", value=k) for k in range(10)], using_db=conn
+        )
+        # bulk_create returns no row count: the count of the batch is the rows created.
+        created = await MixItem.filter(batch=batch).using_db(conn).count()
+        if created != 10:
+            raise RuntimeError(f"batch {batch} has {created} rows, expected 10")
+        # LIMIT: touch only this batch's rows, so concurrent requests never deadlock on
+        # the next index entry (CONTRACT.md).
+        updated = await (
+            MixItem.filter(batch=batch, value__lt=5)
+            .using_db(conn)
+            .limit(5)
+            .update(value=F("value") + 1)
+        )
+        deleted = await MixItem.filter(batch=batch).using_db(conn).limit(10).delete()
     return created, updated, deleted
 
 
 def is_deadlock(exc: Exception) -> bool:
     """MySQL error 1213: InnoDB chose this transaction as a deadlock victim and rolled all of
     it back. Not 1205 (lock wait timeout), which rolls back only the statement."""
+    # Tortoise wraps the driver's error as its first argument; a failed COMMIT is not wrapped.
+    if isinstance(exc, tortoise.exceptions.OperationalError) and exc.args:
+        exc = exc.args[0]
     return isinstance(exc, pymysql.err.OperationalError) and exc.args[0] == ER.LOCK_DEADLOCK
 
 
@@ -77,15 +77,13 @@ async def retry_deadlocks(
 @router.post("/io-mix", response_model=IoMixOut)
 async def io_mix(settings: SettingsDep) -> IoMixOut:
     created = updated = deleted = 0
+    # aiomysql has no query timeout: one deadline for the whole workload (pool waits and
+    # deadlock retries included), so that a hung MySQL is answered in bounded time.
     with observe("mix", "mysql"):
-        conn = await connect_mysql(settings)  # a new connection for this request
-        try:
+        async with asyncio.timeout(settings.db_timeout_seconds):
             for _ in range(TRANSACTIONS):
-                async with asyncio.timeout(settings.db_timeout_seconds):
-                    c, u, d = await retry_deadlocks(lambda: mix_transaction(conn))
+                c, u, d = await retry_deadlocks(mix_transaction)
                 created, updated, deleted = created + c, updated + u, deleted + d
-        finally:
-            await conn.ensure_closed()
     return IoMixOut(
         transactions=TRANSACTIONS,
         rows_created=created,
