@@ -4,8 +4,10 @@ per service, and the ratios between services taken round by round.
 
 A cell's figures are Estimates (stats.py): the median over rounds and its interval. The peak of
 a service on a scenario is the closed-loop cell with the highest median of successful requests/s
-among the cells no round of which the load generator bounded. A ratio between two services is
-computed within each round (same machine state) at each one's peak load, then summarised."""
+among the cells no round of which the load generator bounded; where it bounded every cell, the
+highest of those (a floor, which its bound says). A ratio between two cells is computed within
+each round (same machine state), then summarised. Sweeps, replays and every exporter ask here:
+no other module picks a peak, a median round or a ratio."""
 
 from __future__ import annotations
 
@@ -13,8 +15,9 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from . import stats
+from . import stats, variants
 from .level import Level
+from .scenarios import SCENARIOS
 from .stats import Estimate
 
 
@@ -71,12 +74,31 @@ def closed(levels: Iterable[Level]) -> list[Level]:
     return [lv for lv in levels if lv.mode == "closed"]
 
 
+def scenario_key(name: str) -> tuple:
+    """Scenarios in their registry's order (scenarios/__init__.py); unknown ones after, by name."""
+    order = list(SCENARIOS)
+    return (order.index(name), "") if name in order else (len(order), name)
+
+
+def service_key(name: str) -> tuple:
+    """Services in their registry's order (the services/ folders, by name), each variant right
+    after its service, by the variant's name."""
+    base, variant = variants.split(name)
+    return (base, variant is not None, variant or "")
+
+
+def cell_key(c: Cell) -> tuple:
+    return (scenario_key(c.scenario), service_key(c.service), c.mode, c.load)
+
+
 def cells(levels: Iterable[Level]) -> list[Cell]:
-    """Every measured cell, in the order the cells were first measured."""
+    """Every measured cell, in one stable order (scenario, service, mode, load) whatever order
+    the run measured them in: two runs of different seeds print the same tables."""
     groups: dict[tuple, list[Level]] = {}
     for lv in levels:
         groups.setdefault((lv.scenario, lv.service, lv.mode, lv.load), []).append(lv)
-    return [Cell(*key, tuple(sorted(group, key=lambda lv: lv.round))) for key, group in groups.items()]
+    found = [Cell(*key, tuple(sorted(group, key=lambda lv: lv.round))) for key, group in groups.items()]
+    return sorted(found, key=cell_key)
 
 
 @dataclass(frozen=True)
@@ -94,20 +116,25 @@ class Peak:
     @property
     def level(self) -> Level | None:
         """The peak cell's median round (for figures that are not estimated)."""
-        if not self.cell:
-            return None
-        ordered = sorted(self.cell.levels, key=lambda lv: lv.ok_rps or 0)
-        return ordered[(len(ordered) - 1) // 2]
+        return median_round(self.cell) if self.cell else None
+
+
+def median_round(cell: Cell) -> Level:
+    """The cell's round of median successful requests/s (the lower one of an even count)."""
+    ordered = sorted(cell.levels, key=lambda lv: lv.ok_rps or 0)
+    return ordered[(len(ordered) - 1) // 2]
 
 
 def peak(group: list[Cell]) -> Cell | None:
-    """The definition of a peak, over one service's closed-loop cells of one scenario."""
-    usable = [c for c in group if c.mode == "closed" and not c.generator_bound and c.ok_rps.median is not None]
-    return max(usable, key=lambda c: c.ok_rps.median, default=None)
+    """The definition of a peak, over one service's closed-loop cells of one scenario: the best
+    median among the cells the generator never bounded, else among the bounded ones (a floor)."""
+    usable = [c for c in group if c.mode == "closed" and c.ok_rps.median is not None]
+    unbounded = [c for c in usable if not c.generator_bound]
+    return max(unbounded or usable, key=lambda c: c.ok_rps.median, default=None)
 
 
 def peaks(levels: Iterable[Level]) -> dict[tuple[str, str], Peak]:
-    """{(scenario, service): Peak}, in the order the cells were measured."""
+    """{(scenario, service): Peak}, in the stable order of cells()."""
     groups: dict[tuple[str, str], list[Cell]] = {}
     for c in cells(closed(levels)):
         groups.setdefault((c.scenario, c.service), []).append(c)
@@ -117,13 +144,18 @@ def peaks(levels: Iterable[Level]) -> dict[tuple[str, str], Peak]:
 
 def ratio(peaks_: dict[tuple[str, str], Peak], scenario: str, numerator: str, denominator: str,
           figure: str = "ok_rps") -> Estimate:
-    """numerator / denominator of a figure at each one's peak, round by round, summarised."""
+    """numerator / denominator of a figure at each one's peak (cell_ratio)."""
     a, b = peaks_.get((scenario, numerator)), peaks_.get((scenario, denominator))
-    if not a or not b or not a.cell or not b.cell:
+    return cell_ratio(a.cell if a else None, b.cell if b else None, figure)
+
+
+def cell_ratio(a: Cell | None, b: Cell | None, figure: str = "ok_rps") -> Estimate:
+    """a / b of a figure within each round (same machine state), then summarised."""
+    if a is None or b is None:
         return stats.NONE
     values = []
-    for lv_a in a.cell.levels:
-        lv_b = b.cell.in_round(lv_a.round)
+    for lv_a in a.levels:
+        lv_b = b.in_round(lv_a.round)
         x = FIGURES[figure](lv_a)
         y = FIGURES[figure](lv_b) if lv_b else None
         values.append(x / y if x is not None and y else None)
@@ -137,8 +169,10 @@ def stack_comparison(peaks_: dict[tuple[str, str], Peak], scenario: str, a: str,
 
 
 def scenarios_of(levels: Iterable[Level]) -> list[str]:
-    return list(dict.fromkeys(lv.scenario for lv in levels))
+    """The scenarios measured, in their registry's order."""
+    return sorted({lv.scenario for lv in levels}, key=scenario_key)
 
 
 def services_of(levels: Iterable[Level]) -> list[str]:
-    return list(dict.fromkeys(lv.service for lv in levels))
+    """The services measured, in their registry's order."""
+    return sorted({lv.service for lv in levels}, key=service_key)

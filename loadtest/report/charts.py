@@ -78,7 +78,8 @@ def series(by_service: dict[str, dict[int, analysis.Cell]], figure: str) -> list
 def service_colors(services: Iterable[str]) -> dict[str, str]:
     """One colour per service, the same in every chart of a run (SVG and HTML alike)."""
     palette = [to_hex(c) for c in colormaps["tab10"].colors]
-    return {s: palette[i % len(palette)] for i, s in enumerate(dict.fromkeys(services))}
+    ordered = sorted(set(services), key=analysis.service_key)  # the same colours whatever the run's order
+    return {s: palette[i % len(palette)] for i, s in enumerate(ordered)}
 
 
 def wide(values: Iterable[float | None]) -> bool:

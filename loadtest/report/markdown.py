@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 
 from .. import analysis, stats, tools
+from ..formatting import fmt, fmt_estimate, fmt_ratio, ratio_digits  # noqa: F401 -- exporters format with these
 from ..level import STEAL_LIMIT_PERCENT, Level
 from ..results import levels as typed_levels
-from ..stats import Estimate
 
 MIB = 1024 * 1024
 BOUND_MARK = " †"
@@ -20,35 +20,6 @@ def index(levels: list[Level], mode: str = "closed") -> dict:
         if c.mode == mode:
             out[c.scenario][c.service][c.load] = c
     return out
-
-
-def fmt(value, digits: int = 0, suffix: str = "") -> str:
-    if value is None:
-        return "–"
-    return f"{value:,.{digits}f}{suffix}"
-
-
-def fmt_estimate(e: Estimate, digits: int = 0, suffix: str = "") -> str:
-    """The median, and its interval when there is more than one sample: 4,210 [4,100–4,300]."""
-    if e.median is None:
-        return "–"
-    if e.n < 2:
-        return fmt(e.median, digits, suffix)
-    noisy = " ~" if e.noisy else ""
-    return f"{fmt(e.median, digits)} [{fmt(e.low, digits)}–{fmt(e.high, digits)}]{suffix}{noisy}"
-
-
-def ratio_digits(e: Estimate) -> int:
-    """Two decimals, or up to four where two would print a significant interval as touching 1
-    (1.003 [1.001–1.004]x, never 1.00 [1.00–1.00]x called significant)."""
-    digits = 2
-    while digits < 4 and e.excludes(1.0) and fmt(1.0, digits) in (fmt(e.low, digits), fmt(e.high, digits)):
-        digits += 1
-    return digits
-
-
-def fmt_ratio(e: Estimate) -> str:
-    return fmt_estimate(e, ratio_digits(e), "x")
 
 
 def errors_cell(c: analysis.Cell) -> str:
@@ -100,14 +71,9 @@ def closed_tables(by_service: dict) -> list[str]:
     return out
 
 
-def _median_round(c: analysis.Cell) -> Level:
-    ordered = sorted(c.levels, key=lambda lv: lv.ok_rps or 0)
-    return ordered[(len(ordered) - 1) // 2]
-
-
 def resources_table(by_service: dict) -> list[str]:
     """At each service's highest level (its median round): shared servers' CPU and connections held."""
-    top = {s: _median_round(cells[max(cells)]) for s, cells in by_service.items()}
+    top = {s: analysis.median_round(cells[max(cells)]) for s, cells in by_service.items()}
     # Both runtimes run MariaDB 10.11; compose names its service `mysql` (the contract's MYSQL_URL).
     sql = "mysql" if any("mysql" in lv.databases or "mysql" in lv.db_connections
                          for lv in top.values()) else "mariadb"
@@ -268,24 +234,26 @@ def peaks_table(levels: list[Level]) -> list[str]:
         return []
     return ["## Peaks", "", ("Successful requests/s at each service's best closed-loop load: the "
                              "median over rounds [95 % interval]*, (users, what limited it), and the "
-                             "service's CPU per successful request in µs. Cells bounded by the load "
-                             "generator are left out (all of them: †). ~ marks a noisy cell "
+                             "service's CPU per successful request in µs. A cell the load generator "
+                             "bounded counts only where it bounded every cell of the service: its "
+                             "figure is then a floor, marked †. ~ marks a noisy cell "
                              "(coefficient of variation over 10 %)."), "",
             grid, "", f"*{stats.METHOD_NOTE}.", ""]
 
 
 def peak_cell(p: analysis.Peak) -> str:
     if p.cell is None:
-        return "†"
+        return "–"
     cpu = p.cell.estimate("cpu_per_request_us")
-    return f"{fmt_estimate(p.ok_rps)} ({p.cell.load}, {p.cell.bound}); {fmt_estimate(cpu)} µs"
+    floor = BOUND_MARK if p.cell.generator_bound else ""
+    return f"{fmt_estimate(p.ok_rps)}{floor} ({p.cell.load}, {p.cell.bound}); {fmt_estimate(cpu)} µs"
 
 
 def render(doc: dict) -> str:
     levels = typed_levels(doc)
     lines = header(doc) + peaks_table(levels)
     closed, opened = index(levels, "closed"), index(levels, "open")
-    for scenario in dict.fromkeys(lv.scenario for lv in levels):
+    for scenario in analysis.scenarios_of(levels):
         lines += [f"## {scenario}", ""]
         if scenario in closed:
             lines += closed_tables(closed[scenario])

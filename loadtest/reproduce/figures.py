@@ -1,7 +1,6 @@
 """From a replay's levels to the figures the page shows and the verdict rules read: per step
-and rung the best cell (the users level with the highest median of successful requests/s, as
-the write-ups reported their peaks), its estimates and bound; the ratio round by round; the
-ramp points. Pure functions of Level values (analysis.py's cells and stats.py's estimates)."""
+and rung its peak (analysis.peak, as a sweep's), its estimates and bound; the ratio round by
+round (analysis.cell_ratio); the ramp points. Pure functions of Level values."""
 
 from __future__ import annotations
 
@@ -36,28 +35,15 @@ class RungFigures:
 
 
 def best_cell(levels: list[Level], service: str) -> Cell | None:
-    """The rung's peak over the step's users levels, generator-bound ones included (a floor
-    the bound column flags): the write-ups reported their peaks whatever bounded them."""
-    cells = [c for c in analysis.cells(levels) if c.service == service and c.ok_rps.median is not None]
-    return max(cells, key=lambda c: c.ok_rps.median, default=None)
+    """The rung's peak over the step's users levels (analysis.peak)."""
+    p = next((p for (_, s), p in analysis.peaks(levels).items() if s == service), None)
+    return p.cell if p else None
 
 
 def rung_figures(result: StepResult, service: str) -> RungFigures:
     own = [lv for lv in result.levels if lv.service == service]
     attempts = sum(lv.ok + lv.errors.total for lv in own)
     return RungFigures(service, best_cell(result.levels, service), sum(lv.errors.total for lv in own), attempts)
-
-
-def ratio(fast: Cell | None, slow: Cell | None, figure: str = "ok_rps") -> Estimate:
-    """fast / slow of a figure, within each round (same machine state), then summarised."""
-    if fast is None or slow is None:
-        return stats.NONE
-    values = []
-    for a in fast.levels:
-        b = slow.in_round(a.round)
-        x, y = analysis.FIGURES[figure](a), analysis.FIGURES[figure](b) if b else None
-        values.append(x / y if x is not None and y else None)
-    return stats.estimate(values)
 
 
 def p99_at(result: StepResult, service: str, users: int) -> Estimate:
@@ -68,7 +54,7 @@ def p99_at(result: StepResult, service: str, users: int) -> Estimate:
 def step_verdict(result: StepResult) -> tuple[Estimate, verdict.Verdict]:
     s: Step = result.step
     fast, slow = rung_figures(result, s.fast), rung_figures(result, s.slow)
-    found = ratio(fast.cell, slow.cell)
+    found = analysis.cell_ratio(fast.cell, slow.cell)
     bounds = {s.fast: fast.bound, s.slow: slow.bound}
     return found, verdict.ratio_verdict(s.kind, s.claimed_ratio, found, s.fast, s.slow, bounds)
 

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import databases, manifest, runtime, schedule, tools
+from .. import analysis, databases, manifest, runtime, schedule, tools
 from ..bench import Bench
 from ..config import settings
 from ..level import Level
@@ -161,13 +161,13 @@ def _ramp(ctx: Ctx, ramp: Ramp, steps: list[StepResult]) -> RampResult:
 
 
 def ramp_loads(ramp: Ramp, steps: list[StepResult], scale: float) -> list[int]:
-    """Open loop: ramp.loads are percentages of the failing rung's measured peak on the ramp's
-    scenario (so the ramp overloads it on any machine); closed loop: users, scaled."""
+    """Open loop: ramp.loads are percentages of the failing rung's peak (analysis.peak) on the
+    ramp's scenario (so the ramp overloads it on any machine); closed loop: users, scaled."""
     if not ramp.open_loop:
         return [max(1, round(u * min(1.0, scale))) for u in ramp.loads]
-    peaks = [lv.ok_rps or 0 for s in steps if s.step.scenario == ramp.scenario
-             for lv in s.levels if lv.service == ramp.failing]
-    peak = max(peaks, default=0) or 1000.0
+    levels = [lv for s in steps if s.step.scenario == ramp.scenario for lv in s.levels]
+    found = analysis.peaks(levels).get((ramp.scenario, ramp.failing))
+    peak = (found.ok_rps.median if found else None) or 1000.0
     return [max(1, round(peak * pct / 100)) for pct in ramp.loads]
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..report.markdown import ratio_digits
+from ..formatting import ratio_digits
 from ..stats import Estimate
 
 HOLDS = "holds"
