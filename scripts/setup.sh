@@ -88,13 +88,39 @@ if ! command -v uv >/dev/null; then
   command -v uv >/dev/null || { echo "setup: uv installed but not on PATH" >&2; exit 1; }
   echo "setup: uv is $(command -v uv); add its directory to PATH to run \`uv run loadtest\` by hand"
 fi
-uv sync --frozen --quiet
+# Python: 3.11 where the machine has it (the committed results were made with it); elsewhere the
+# system python3 when pyproject.toml's requires-python (3.11 to 3.13) admits it: Debian 13
+# ships 3.13 only. uv downloads no interpreter (PyPI is the only Python registry it needs).
+if uv python find --no-python-downloads 3.11 >/dev/null 2>&1; then
+  python=3.11
+elif python3 -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))' 2>/dev/null; then
+  python=$(command -v python3)
+  echo "setup: no Python 3.11 here; using $python ($(python3 -V)); results record the interpreter"
+else
+  echo "setup: needs Python 3.11, 3.12 or 3.13 (pyproject.toml's requires-python); python3 is" \
+       "$(python3 -V 2>&1 || echo missing): install python3.11 and run setup again" >&2
+  exit 1
+fi
+uv sync --frozen --quiet --all-groups --python "$python" --no-python-downloads
+
+# Go: the services' go.mod files name the version they need (go_stdlib: 1.26). An older go
+# (Debian 13's golang-go is 1.24, and Debian sets GOTOOLCHAIN=local) cannot build them.
+for mod in services/*/go.mod; do
+  if ! out=$(cd "$(dirname "$mod")" && go list -m 2>&1); then
+    echo "setup: $mod needs Go $(sed -n 's/^go //p' "$mod") and \`go\` here cannot build it: ${out##*$'\n'}." \
+         "Install Go from https://go.dev/dl, or let go fetch the toolchain from the module proxy:" \
+         "\`go env -w GOTOOLCHAIN=auto\`" >&2
+    exit 1
+  fi
+done
 
 # Toxiproxy for the network faults of `loadtest chaos`: `go install` of the version pinned in
 # loadtest/chaos/toxiproxy.py (the one place it is written) into .bench/bin; no prebuilt binary.
 uv run --frozen python -m loadtest.chaos.toxiproxy install
 
 if ! oha --version 2>/dev/null | grep -q "$OHA_VERSION"; then
+  command -v cargo >/dev/null || { echo "setup: oha $OHA_VERSION is built with cargo, which is" \
+    "missing: install Rust with rustup (https://rustup.rs) and run setup again" >&2; exit 1; }
   echo "setup: building oha $OHA_VERSION (a few minutes on 2 cores)"
   cargo install --locked --quiet oha --version "$OHA_VERSION"
 fi
