@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shlex
+import shutil
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,7 +31,7 @@ class Manifest:
     variant: str = ""  # what the variant's patch changes; "" for the service itself
 
     def _fill(self, template: str, host: str = "127.0.0.1", port: int = 0) -> str:
-        return template.format(root=ROOT, bin=self.bin, venv=VENV_DIR, host=host, port=port)
+        return template.format(root=ROOT, bin=self.bin, venv=VENV_DIR, host=host, port=port, uv=shlex.quote(uv_binary()))
 
     def run_argv(self, host: str, port: int) -> list[str]:
         """The server's command line: exec'd directly, so its pid is the server's."""
@@ -40,6 +42,11 @@ class Manifest:
 
     def test_argv(self) -> list[str]:
         return ["bash", "-ec", self._fill(self.test)] if self.test else []
+
+
+def uv_binary() -> str:
+    """The uv that runs the harness (`uv run` says which in $UV), else the one on PATH."""
+    return os.environ.get("UV") or shutil.which("uv") or "uv"
 
 
 def load(name: str) -> Manifest:

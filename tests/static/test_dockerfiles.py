@@ -85,7 +85,7 @@ def test_sets_the_manifest_env_and_binds_all_interfaces(image):
 
 @pytest.mark.parametrize("name", PYTHON_SERVICES)
 def test_python_images_install_only_their_group(name):
-    # The project's default-groups = "all": a plain `uv sync` would install every group.
+    # A plain `uv sync` installs the default group (dev) too: an image takes its own group only.
     assert manifest(name)["language"] == "python"
     text = (ROOT / "services" / name / "Dockerfile").read_text()
     assert f"uv sync --frozen --only-group {name}\n" in text
