@@ -31,6 +31,10 @@ CPU_QUOTA_US = 100_000  # 1 vCPU: quota == period
 CPU_PERIOD_US = 100_000
 MEMORY_LIMIT = 2 * 1024**3
 V1_CONTROLLERS = ("cpu", "cpuacct", "cpuset", "memory")
+V2_CONTROLLERS = ("cpu", "cpuset", "memory")
+# The controllers this process turned on in the root's cgroup.subtree_control (they were off
+# when it created the shared parent group); turned off again when that group goes.
+_V2_ENABLED_AT_ROOT: set[str] = set()
 
 
 @dataclass
@@ -166,9 +170,7 @@ class ServiceBox:
             self.peak_resettable = True
         elif self.mode == "cgroup-v2":
             parent = CGROUP_ROOT / "webstack-bench"
-            parent.mkdir(exist_ok=True)
-            _write(CGROUP_ROOT / "cgroup.subtree_control", "+cpu +cpuset +memory")
-            _write(parent / "cgroup.subtree_control", "+cpu +cpuset +memory")
+            _v2_enable(CGROUP_ROOT, parent)
             d = parent / self.name
             d.mkdir(exist_ok=True)
             _write(d / "cpu.max", f"{CPU_QUOTA_US} {CPU_PERIOD_US}")
@@ -277,7 +279,31 @@ class ServiceBox:
                 d.parent.rmdir()
             except OSError:
                 pass
+            else:
+                if self.mode == "cgroup-v2":
+                    _v2_release(CGROUP_ROOT)
         self.dirs = {}
+
+
+def _v2_enable(root: Path, parent: Path) -> None:
+    """Hand cpu, cpuset and memory down from the root to our shared parent group, remembering
+    which of them the root did not hand down before, so that _v2_release can undo it."""
+    if not parent.exists():
+        before = set((root / "cgroup.subtree_control").read_text().split())
+        _V2_ENABLED_AT_ROOT.update(c for c in V2_CONTROLLERS if c not in before)
+    _write(root / "cgroup.subtree_control", " ".join(f"+{c}" for c in V2_CONTROLLERS))
+    parent.mkdir(exist_ok=True)
+    _write(parent / "cgroup.subtree_control", " ".join(f"+{c}" for c in V2_CONTROLLERS))
+
+
+def _v2_release(root: Path) -> None:
+    """Once the shared parent group is gone: the root's subtree_control as we found it."""
+    if _V2_ENABLED_AT_ROOT:
+        try:
+            _write(root / "cgroup.subtree_control", " ".join(f"-{c}" for c in sorted(_V2_ENABLED_AT_ROOT)))
+        except OSError:  # another group uses them meanwhile: leave them on
+            pass
+        _V2_ENABLED_AT_ROOT.clear()
 
 
 def _kill_leftovers(d: Path) -> None:
