@@ -50,7 +50,7 @@ class Bench:
     workdir: Path  # raw/ outputs go under it
     console: object | None = None  # rich Console; None: silent
     skip_gate: bool = False
-    external_delay_ms: int | None = None  # the upstream's delay, for the scenarios that use it
+    params: dict[str, int] = field(default_factory=dict)  # the scenarios' parameters (scenarios/)
     firmware_prefix: str = field(default_factory=lambda: f"wsb-{secrets.token_hex(4)}-")  # marks inserted rows
     record: Callable[..., None] = _no_record  # record(service, **fields): the run document's services
     progress: object = field(default_factory=NoProgress)  # step(text), advance(seconds)
@@ -69,7 +69,7 @@ class Bench:
     # --- the services ------------------------------------------------------------------------
     def hooks(self, mock_key: str = "none") -> LevelContext:
         return LevelContext(mock_key=mock_key, firmware_prefix=self.firmware_prefix, workdir=self.workdir,
-                            external_delay_ms=self.external_delay_ms)
+                            params=self.params)
 
     def before_run(self, scenarios: Iterable[str]) -> dict:
         """Each scenario's once-per-run preparation (an empty devices table, say); its fields."""

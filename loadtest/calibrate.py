@@ -43,7 +43,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from . import generator, infra, manifest, results, runtime, tools
+from . import generator, infra, manifest, results, runtime, scenarios, tools
 from .bench import Bench
 from .config import RESULTS_DIR
 from .errors import InfraError
@@ -60,9 +60,8 @@ CHECKS = ("ceilings", "agreement", "open-loop")
 CHECK_SCENARIOS = [n for n, s in SCENARIOS.items() if s.method == "GET" and not s.upstream]
 # The mock answers GET /external/{key}; this scenario is just that request.
 TRIVIAL = Scenario("calibrate", "GET", "/external/calibrate?delay_ms=0", 200)
-AGREEMENT_TOLERANCE = 0.10  # wrk vs oha successful requests/s on an unbounded level
+AGREEMENT_TOLERANCE = 0.10  # tools.AGREEMENT's two successful requests/s on an unbounded level
 OPEN_LOOP_P99_LIMIT = 2.0  # the harness's open-loop p99 vs the reference tool's
-OPEN_LOOP_REFERENCE = "k6"  # wrk2 is not packaged: k6's constant-arrival-rate is the other
 
 
 @dataclass
@@ -70,7 +69,7 @@ class CheckPlan:
     """The agreement and open-loop checks: which service and scenario, how long, how hard."""
 
     service: str = "go_stdlib"
-    scenario: str = "users"
+    scenario: str = scenarios.CHECK
     duration_s: float = 3.0
     agreement_users: int = 10
     peak_users: int = 50
@@ -217,35 +216,36 @@ def service_checks(plan: CheckPlan, checks: list[str], calibration: dict | None,
 
 def agreement(plan: CheckPlan, scenario: Scenario, target: Target, calibration: dict | None) -> dict:
     runs = {}
-    for name in ("wrk", "oha"):
+    for name in tools.AGREEMENT:
         load = Load(scenario, plan.agreement_users, plan.duration_s)
         runs[name] = run_tool(name, load, target.base_url, target, f"agreement.{plan.agreement_users}",
                               ceiling(calibration, name))
     return {"measured_at": results.utc_now(), "service": plan.service, "scenario": plan.scenario,
             "users": plan.agreement_users, "duration_s": plan.duration_s, "runs": runs,
-            **agreement_figures(runs["wrk"], runs["oha"])}
+            **agreement_figures(*(runs[name] for name in tools.AGREEMENT))}
 
 
-def agreement_figures(wrk_run: dict, oha_run: dict) -> dict:
-    """wrk/oha successful requests/s; they agree within 10 % (null when a tool bounded its
-    run, or one run had no success: then the comparison says nothing about the tools)."""
-    bound = [r["tool"] for r in (wrk_run, oha_run) if r["generator_bound"]]
-    ratio = wrk_run["ok_rps"] / oha_run["ok_rps"] if wrk_run["ok_rps"] and oha_run["ok_rps"] else None
+def agreement_figures(first: dict, second: dict) -> dict:
+    """first/second successful requests/s; they agree within 10 % (null when a tool bounded
+    its run, or one run had no success: then the comparison says nothing about the tools)."""
+    bound = [r["tool"] for r in (first, second) if r["generator_bound"]]
+    ratio = first["ok_rps"] / second["ok_rps"] if first["ok_rps"] and second["ok_rps"] else None
     agree = None if bound or ratio is None else abs(ratio - 1) <= AGREEMENT_TOLERANCE
     return {"ratio": ratio, "tolerance": AGREEMENT_TOLERANCE, "generator_bound": bound, "agree": agree}
 
 
 def open_loop_check(plan: CheckPlan, scenario: Scenario, target: Target, calibration: dict | None) -> dict:
     """The closed-loop peak (oha, peak_users), then the same rate from oha and from k6."""
-    peak = run_tool("oha", Load(scenario, plan.peak_users, plan.duration_s), target.base_url, target,
-                    f"open-peak.{plan.peak_users}", ceiling(calibration, "oha"))
+    closed_tool = tools.DEFAULT_CLOSED_LOOP
+    peak = run_tool(closed_tool, Load(scenario, plan.peak_users, plan.duration_s), target.base_url, target,
+                    f"open-peak.{plan.peak_users}", ceiling(calibration, closed_tool))
     rate = plan.fraction * (peak["ok_rps"] or 0)
     out = {"measured_at": results.utc_now(), "service": plan.service, "scenario": plan.scenario,
            "duration_s": plan.duration_s, "fraction": plan.fraction, "peak": peak, "rate": rate}
     if rate < 1:
         return {**out, "runs": {}, "within": None, "note": "no closed-loop peak: nothing to compare"}
     runs = {}
-    for name in (tools.DEFAULT_OPEN_LOOP, OPEN_LOOP_REFERENCE):
+    for name in (tools.DEFAULT_OPEN_LOOP, tools.OPEN_LOOP_REFERENCE):
         load = Load(scenario, plan.peak_users, plan.duration_s, rate=rate)
         runs[name] = run_tool(name, load, target.base_url, target, f"open.{rate:.0f}",
                               ceiling(calibration, name))
@@ -253,7 +253,7 @@ def open_loop_check(plan: CheckPlan, scenario: Scenario, target: Target, calibra
 
 
 def open_loop_figures(runs: dict, rate: float, harness: str = tools.DEFAULT_OPEN_LOOP,
-                      reference: str = OPEN_LOOP_REFERENCE) -> dict:
+                      reference: str = tools.OPEN_LOOP_REFERENCE) -> dict:
     """The harness's open-loop p99 against the reference tool's at the same rate, whether each
     delivered the rate (tools.rate_held: within 2 %, at most 0.1 % dropped), and which
     tool was lightest (generator CPU per request)."""

@@ -95,7 +95,7 @@ class Level(_Open):
     databases: dict[str, dict] = {}
     host_cpu: dict | None = None
     db_connections: dict[str, dict] = {}
-    devices_post: dict | None = None
+    check: dict | None = None  # the scenario's own check of the level (scenarios/, after_level)
     service_alive: bool = True
     raw: str = ""
     round: int = 1
@@ -103,6 +103,14 @@ class Level(_Open):
     bound: str = "unknown"  # what limited the level: one of BOUNDS
     littles_law: dict | None = None  # users vs throughput x mean latency
     idle_services_cpu_s: float | None = None  # the other services' CPU during the level
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_of_older_runs(cls, data):
+        """Runs of schema 2 stored devices-post's check as `devices_post`."""
+        if isinstance(data, dict) and "devices_post" in data and "check" not in data:
+            data = {k: v for k, v in data.items() if k != "devices_post"} | {"check": data["devices_post"]}
+        return data
 
     @model_validator(mode="after")
     def _derive_for_older_runs(self) -> Level:
@@ -143,7 +151,7 @@ class RawLevel:
     databases: dict = field(default_factory=dict)
     host_cpu: dict | None = None
     db_connections: dict = field(default_factory=dict)
-    extra: dict = field(default_factory=dict)  # the scenario's after_level fields
+    check: dict | None = None  # the scenario's after_level check
     notes: list[str] = field(default_factory=list)
     service_alive: bool = True
     raw: str = ""
@@ -176,7 +184,7 @@ def build_level(r: RawLevel) -> Level:
         bound=classify(gen_bound, r.service_cpu, r.databases, r.host_cpu, r.cpu_count, r.upstream),
         littles_law=None if r.target_rps or backfills_latency(r.tool.tool)
         else littles_law(r.users, counts["rps"], r.tool.latency_ms.get("mean")),
-        idle_services_cpu_s=r.idle_services_cpu_s, **r.extra,
+        idle_services_cpu_s=r.idle_services_cpu_s, check=r.check,
     )
 
 

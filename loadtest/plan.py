@@ -12,10 +12,10 @@ from dataclasses import asdict, dataclass, field
 from . import calibrate, manifest, tools, variants
 from .bench import GATE_ESTIMATE_S, START_OVERHEAD_S
 from .errors import UsageError
+from .scenarios import QUICK as QUICK_SCENARIOS
 from .scenarios import SCENARIOS
 
 OPEN_LOOP_FRACTIONS = (0.25, 0.50, 0.75, 0.90)
-DEFAULT_TOOL = "oha"  # the closed loop's tool until `loadtest calibrate` finds a better one
 # Estimates of the time around the measurements, from the sweeps on this project's machines
 # (docs/results/2026-12-01-reduced-*: gates of 6 to 11 s, 7.33 s between the starts of 7 s
 # levels); the gate's and a start's are bench.py's.
@@ -23,7 +23,7 @@ LEVEL_OVERHEAD_S = 0.35  # probes, hooks and the results file around each level
 # The reference protocol (all services and scenarios, 3 interleaved rounds, under 90 minutes on
 # two cores), and --quick (a first look of a few minutes).
 DEFAULTS = {"levels": "10,25,50,75,100", "duration": "6s", "warmup": "3s", "pause": "1s", "rounds": 3}
-QUICK = {"scenarios": ["devices-get", "fib"], "levels": "10,50,100", "duration": "2s",
+QUICK = {"scenarios": list(QUICK_SCENARIOS), "levels": "10,50,100", "duration": "2s",
          "warmup": "1s", "pause": "0.5s", "rounds": 2}
 
 
@@ -61,11 +61,10 @@ class SweepPlan:
     duration_s: float
     warmup_s: float
     pause_s: float
-    tool: str = "oha"
+    tool: str = tools.DEFAULT_CLOSED_LOOP
     open_loop: bool = False
     keepalive: bool = True
-    fib_n: int = 25
-    external_delay_ms: int = 500
+    params: dict[str, int] = field(default_factory=dict)  # the scenarios' parameters (scenarios/)
     skip_gate: bool = False
     quick: bool = False
     runtime: str = "native"  # or "compose": see loadtest/runtime/
@@ -119,7 +118,7 @@ def from_args(args) -> SweepPlan:
 
     # The closed loop runs the tool `loadtest calibrate` found with the highest ceiling here.
     calibrated = calibrate.closed_loop_tool(calibrate.load())
-    default_tool = calibrated or DEFAULT_TOOL
+    default_tool = calibrated or tools.DEFAULT_CLOSED_LOOP
     basis = "given" if args.tool else ("calibration" if calibrated else "default")
 
     def pick(name: str) -> str:
@@ -130,7 +129,7 @@ def from_args(args) -> SweepPlan:
         services=services, scenarios=scenarios, levels=parse_levels(pick("levels")),
         duration_s=parse_duration(pick("duration")), warmup_s=parse_duration(pick("warmup")),
         pause_s=parse_duration(pick("pause")), tool=args.tool or default_tool, open_loop=args.open_loop,
-        keepalive=not args.no_keepalive, fib_n=args.fib_n, external_delay_ms=args.external_delay,
+        keepalive=not args.no_keepalive, params=scenario_params(args, scenarios),
         skip_gate=args.skip_gate, quick=quick, runtime=args.runtime, tool_basis=basis,
         rounds=args.rounds if args.rounds is not None else (QUICK if quick else DEFAULTS)["rounds"],
         seed=args.seed if args.seed is not None else random.SystemRandom().randrange(2**31),
@@ -142,6 +141,11 @@ def from_args(args) -> SweepPlan:
         raise UsageError(f"{', '.join(plan.tools())} runs levels of at least {shortest:g} s: use "
                          f"--duration {shortest:g}s or more")
     return plan
+
+
+def scenario_params(args, scenarios: list[str]) -> dict[str, int]:
+    """The parameters of the scenarios a run measures, from their flags (scenarios/)."""
+    return {p.name: getattr(args, p.name, p.default) for s in scenarios for p in SCENARIOS[s].params}
 
 
 def human(seconds: float) -> str:

@@ -20,7 +20,7 @@ from .config import RESULTS_DIR, ROOT
 from .errors import InfraError
 from .level import Level
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA_PATH = Path(__file__).with_name("results.schema.json")
 
 

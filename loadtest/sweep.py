@@ -46,7 +46,7 @@ def run(plan: SweepPlan, label: str, out: Path | None, argv: list[str], console,
     rf.save()
     report.print_plan(plan, rt.placement, rf, console)
     with rt.servers(plan.services), Progress(console, plan.expected_seconds()) as progress:
-        bench = Bench(rt, rf.dir, console, skip_gate=plan.skip_gate, external_delay_ms=plan.external_delay_ms,
+        bench = Bench(rt, rf.dir, console, skip_gate=plan.skip_gate, params=plan.params,
                       record=rf.set_service, progress=progress)
         ctx = Context(plan, rt, rf, rf.doc["calibration"], bench, progress, console)
         try:
@@ -130,7 +130,7 @@ def _open_targets(ctx: Context) -> dict[tuple[str, str], list[float]]:
 def _load(ctx: Context, scenario: str, users: int, duration: float, rate: float | None = None) -> Load:
     plan = ctx.plan
     return Load(SCENARIOS[scenario], users, duration, rate=rate, keepalive=plan.keepalive,
-                fib_n=plan.fib_n, firmware_prefix=ctx.bench.firmware_prefix)
+                params=plan.params, firmware_prefix=ctx.bench.firmware_prefix)
 
 
 def measure(ctx: Context, visit: schedule.Visit) -> Level | None:

@@ -82,7 +82,7 @@ class BackgroundLoad:
 
     async def _worker(self, client: httpx.AsyncClient, deadline: float) -> None:
         scenario: Scenario = SCENARIOS[self.shape]
-        path = scenario.path.format(fib_n=25)
+        path = scenario.request_path()
         while not self._stop.is_set() and time.monotonic() < deadline:
             n = next(self._counter)
             if n >= self.max_requests:

@@ -42,8 +42,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--open-loop", action="store_true",
                    help="also constant arrival rate at 25/50/75/90%% of the closed-loop peak")
     s.add_argument("--no-keepalive", action="store_true", help="a new connection per request")
-    s.add_argument("--fib-n", type=int, default=25, help="n of GET /api/fib/{n}")
-    s.add_argument("--external-delay", type=int, default=500, help="upstream delay in ms (fetch-external)")
+    for scenario in SCENARIOS.values():  # each scenario's own settings, e.g. --fib-n
+        for param in scenario.params:
+            s.add_argument(param.flag, dest=param.name, type=int, default=param.default,
+                           help=f"{param.help} ({scenario.name}; default: %(default)s)")
     s.add_argument("--skip-gate", action="store_true",
                    help="DEVELOPMENT ONLY: measure without the contract gate (recorded in results)")
     s.add_argument("--runtime", choices=list(runtime.RUNTIMES), default="native",

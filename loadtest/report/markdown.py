@@ -8,6 +8,7 @@ from .. import analysis, stats, tools
 from ..formatting import fmt, fmt_estimate, fmt_ratio, ratio_digits  # noqa: F401 -- exporters format with these
 from ..level import STEAL_LIMIT_PERCENT, Level
 from ..results import levels as typed_levels
+from ..scenarios import SCENARIOS
 
 MIB = 1024 * 1024
 BOUND_MARK = " †"
@@ -93,25 +94,22 @@ def resources_table(by_service: dict) -> list[str]:
     return [title, "", table(header, rows), ""]
 
 
-def devices_table(by_service: dict) -> list[str]:
-    rows = []
-    for s, cells in by_service.items():
-        for u, c in cells.items():
-            for lv in c.levels:
-                d = lv.devices_post
-                if d:
-                    rows.append([s, str(u), str(lv.round), str(d["status_201"]), str(d["in_flight_at_deadline"]),
-                                 fmt(d["rows_inserted"]), f"{d['cache_found']}/{d['cache_checked']}",
-                                 {True: "yes", False: "**NO**"}.get(d["consistent"], "–"),
-                                 d.get("error") or ""])
+def check_table(scenario_name: str, by_service: dict) -> list[str]:
+    """The scenario's own check of every level (its after_level), in the columns it names."""
+    scenario = SCENARIOS.get(scenario_name)
+    rows = [[s, str(u), str(lv.round), *scenario.check_cells(lv.check)]
+            for s, cells in by_service.items() for u, c in cells.items() for lv in c.levels
+            if lv.check and scenario]
     if not rows:
         return []
-    title = ("**Data check**: 201 responses vs rows inserted vs memcached keys found (rows may "
-             "exceed the 201s by requests aborted at the deadline; keys are looked up for rows "
-             "younger than the cache TTL)")
-    return [title, "",
-            table(["service", "users", "round", "201", "in flight", "rows", "cache found/checked",
-                   "consistent", "probe error"], rows), ""]
+    return [scenario.check_title(), "", table(["service", "users", "round", *scenario.check_header()], rows), ""]
+
+
+def run_params(options: dict) -> dict[str, int]:
+    """The scenarios' parameters a run recorded (before schema 3, at the top of its options)."""
+    if "params" in options:
+        return options["params"]
+    return {p.name: options[p.name] for s in SCENARIOS.values() for p in s.params if p.name in options}
 
 
 def open_table(by_service: dict) -> list[str]:
@@ -158,8 +156,8 @@ def header(doc: dict) -> list[str]:
         *(f"- note: {n}" for n in pl.get("notes", [])),
         f"- tools: {tools}; generator ceiling (calibration): {cal_text}",
         f"- levels {opts['levels']} users, {opts['duration_s']:g} s each after a {opts['warmup_s']:g} s "
-        f"warm-up, {opts['pause_s']:g} s pause; keep-alive {'on' if opts['keepalive'] else 'off'}; "
-        f"fib n={opts['fib_n']}; external delay {opts['external_delay_ms']} ms"
+        f"warm-up, {opts['pause_s']:g} s pause; keep-alive {'on' if opts['keepalive'] else 'off'}"
+        + "".join(f"; {k}={v}" for k, v in run_params(opts).items())
         + ("; **contract gate skipped (development run)**" if opts.get("skip_gate") else ""),
         "", "† = generator-bound level: the load generator, not the service, was the limit.", "",
     ]
@@ -258,7 +256,7 @@ def render(doc: dict) -> str:
         if scenario in closed:
             lines += closed_tables(closed[scenario])
             lines += resources_table(closed[scenario])
-            lines += devices_table(closed[scenario])
+            lines += check_table(scenario, closed[scenario])
         if scenario in opened:
             lines += open_table(opened[scenario])
     return "\n".join(lines).rstrip() + "\n"

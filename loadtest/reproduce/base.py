@@ -53,7 +53,7 @@ class Step:
     duration_s: float = 10.0  # the window, or the time bound of a count-bounded step
     requests: int | None = None  # count-bounded (oha -n, ab -n)
     keepalive: bool = True
-    fib_n: int = 25
+    params: dict[str, int] = field(default_factory=dict)  # the scenario's parameters (scenarios/)
     claimed: dict[str, str] = field(default_factory=dict)  # service -> the write-up's figures, as text
     p99_at: int | None = None  # users at which the write-up's p99 is compared
     expected_s: dict[str, float] = field(default_factory=dict)  # service -> a count-bounded measurement's usual time

@@ -23,7 +23,7 @@ PROTOCOL = Protocol(
     ),
     steps=(
         Step("fib", "fib", "ab", ("go_stdlib", "fastapi_pooled"), "go_stdlib", "fastapi_pooled", 1.0,
-             kind="direction", users=(100,), duration_s=60.0, requests=1000, keepalive=False, fib_n=30,
+             kind="direction", users=(100,), duration_s=60.0, requests=1000, keepalive=False, params={"fib_n": 30},
              expected_s={"fastapi_pooled": 80, "go_stdlib": 8},
              claimed={"fastapi_pooled": "loses (qualitative)", "go_stdlib": "wins (qualitative)"}),
         Step("io", "fetch-external", "ab", ("go_stdlib", "fastapi_pooled"), "go_stdlib",

@@ -12,8 +12,9 @@ from pathlib import Path
 from .. import analysis, results, stats
 from ..config import ROOT
 from ..report.markdown import fmt, fmt_estimate, table
+from ..scenarios import SCENARIOS
 from . import figures, verdict
-from .base import scaled_requests, step_seconds
+from .base import Step, scaled_requests, step_seconds
 from .runner import RampResult, Replay, StepResult
 
 SWEEP_RUN = ROOT / "docs" / "results" / "2026-12-01-full"  # README's committed sweep
@@ -109,7 +110,7 @@ def step_block(result: StepResult, scale: float) -> list[str]:
     requests, seconds = scaled_requests(s, scale), step_seconds(s, scale)
     knobs = (f"{s.tool}, {', '.join(map(str, s.users))} users, "
              f"{f'{requests:,} requests (at most {seconds:g} s)' if requests else f'{seconds:g} s'} per round, "
-             f"keep-alive {'on' if s.keepalive else 'off'}{f', fib({s.fib_n})' if s.scenario == 'fib' else ''}")
+             f"keep-alive {'on' if s.keepalive else 'off'}{params_words(s)}")
     lines = [f"*{s.name}* ({s.scenario}; {knobs}):", "",
              table(["rung", "write-up", "req/s", "p50 ms", "p99 ms", "peak MiB", "errors", "at users", "bound"], rows),
              "", (f"{s.fast} / {s.slow}: write-up {_claimed(s) if s.kind != 'at_least' else f'at least {s.claimed_ratio:.3g}x'}; "
@@ -170,3 +171,9 @@ def update_readme(readme: Path, replays: list[Replay], page_link: str) -> bool:
     block = f"{README_START}\n{summary_table(replays, page_link)}\n{README_END}"
     readme.write_text(head + block + tail)
     return True
+
+
+def params_words(s: Step) -> str:
+    """The step's scenario parameters, as `, fib_n=30` (nothing for a scenario without any)."""
+    values = SCENARIOS[s.scenario].values(s.params)
+    return "".join(f", {k}={v}" for k, v in values.items())

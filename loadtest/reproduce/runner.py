@@ -106,11 +106,12 @@ def _start_rungs(ctx: Ctx) -> None:
 
 def _warm_up(ctx: Ctx) -> None:
     """A short run of the step's own tool per rung and step: pools filled, code paths hot.
-    Light (at most 10 users, fib at most 25) so that no warm-up leaves a long queue behind it."""
+    Light (at most 10 users, the scenario's default parameters) so that no warm-up leaves a
+    long queue behind it."""
     for step in ctx.protocol.steps:
         for service in step.services:
             load = Load(SCENARIOS[step.scenario], min(step.users[0], 10), max(1.0, WARMUP_S * ctx.opts.scale),
-                        keepalive=step.keepalive, fib_n=min(step.fib_n, 25),
+                        keepalive=step.keepalive,
                         firmware_prefix=ctx.bench.firmware_prefix)
             ctx.bench.warm_up(service, step.tool, load, f"{ctx.protocol.name}.{step.name}")
 
@@ -130,7 +131,7 @@ def _measure_steps(ctx: Ctx, n_rounds: int) -> list[StepResult]:
         step = by_name[visit.step].step
         duration, requests = step_seconds(step, ctx.opts.scale), scaled_requests(step, ctx.opts.scale)
         load = CountedLoad(SCENARIOS[step.scenario], visit.users, duration, keepalive=step.keepalive,
-                           fib_n=step.fib_n, firmware_prefix=ctx.bench.firmware_prefix, requests=requests)
+                           params=step.params, firmware_prefix=ctx.bench.firmware_prefix, requests=requests)
         name = f"{ctx.protocol.name}.{step.name}.{visit.service}.u{visit.users}.r{visit.round}.{step.tool}"
         ctx.bench.console.print(f"round {visit.round}: {step.name} {visit.service} {visit.users} users")
         level = measure(ctx, visit.service, step.tool, load, name, visit.round)

@@ -27,4 +27,10 @@ def register(scenario: Scenario) -> Scenario:
 for _s in (DEVICES_GET, DEVICES_POST, USERS, FIB, FETCH_EXTERNAL, IO_MIX):
     register(_s)
 
-__all__ = ["SCENARIOS", "LevelContext", "Scenario", "register"]
+# Roles, named here so that no other module names a scenario: the scenarios of `sweep --quick`
+# (a first look of a few minutes), and the one `loadtest calibrate` checks its tools on (a read
+# with no hooks that a real service answers from its database).
+QUICK = (DEVICES_GET.name, FIB.name)
+CHECK = USERS.name
+
+__all__ = ["CHECK", "QUICK", "SCENARIOS", "LevelContext", "Scenario", "register"]

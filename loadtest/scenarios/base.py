@@ -1,34 +1,72 @@
-"""What a scenario is: a request shape and its success status, plus hooks (all optional)."""
+"""What a scenario is: a request shape and its success status, its parameters, plus hooks
+(all optional). Everything the harness knows of one scenario lives in its module."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Param:
+    """A setting of a scenario: its name in a run's options and in the path's {placeholders},
+    its default, its command-line flag and what it means."""
+
+    name: str
+    default: int
+    flag: str
+    help: str
 
 
 @dataclass
 class LevelContext:
     """What a scenario's hooks may use: the service's key on the external mock, the marker of
-    the rows this run inserts, the run's directory, and the sweep's options."""
+    the rows this run inserts, the run's directory, and the run's scenario parameters."""
 
     mock_key: str
     firmware_prefix: str
     workdir: Path
-    external_delay_ms: int = 500
+    params: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Scenario:
     name: str
     method: str
-    path: str  # may contain {fib_n}
+    path: str  # may contain {placeholders} of its params
     expected_status: int
     summary: str = ""
     body: str = ""  # a literal JSON body sent with every request ("" for none)
     upstream: bool = False  # waits on an upstream by design: its throughput is the upstream's
+    params: tuple[Param, ...] = ()
 
-    def url(self, base_url: str, fib_n: int = 25) -> str:
-        return base_url + self.path.format(fib_n=fib_n)
+    def values(self, params: Mapping[str, int] | None = None) -> dict[str, int]:
+        """This scenario's parameters: the given values over the defaults."""
+        given = params or {}
+        return {p.name: int(given.get(p.name, p.default)) for p in self.params}
+
+    def request_path(self, params: Mapping[str, int] | None = None) -> str:
+        """The request's path with its parameters filled in (a load tool sends just this)."""
+        return self.path.format(**self.values(params))
+
+    def url(self, base_url: str, params: Mapping[str, int] | None = None) -> str:
+        return base_url + self.request_path(params)
+
+    def describe(self, params: Mapping[str, int] | None = None) -> str:
+        """The name with its parameters, as reports print it: `fib (fib_n=25)`."""
+        values = self.values(params)
+        return f"{self.name} ({', '.join(f'{k}={v}' for k, v in values.items())})" if values else self.name
+
+    # --- how reports show the per-level check (after_level's `check`); none by default ---
+    def check_title(self) -> str:
+        return ""
+
+    def check_header(self) -> list[str]:
+        return []
+
+    def check_cells(self, check: dict) -> list[str]:
+        return []
 
     def body_file(self, workdir: Path, firmware_prefix: str) -> Path | None:
         """A file of distinct bodies, one per line, when every request needs its own (oha -Z
@@ -51,9 +89,10 @@ class Scenario:
         """Before each level; what it returns is given to after_level."""
         return None
 
-    def after_level(self, ctx: LevelContext, state: object, counts: dict) -> dict:
-        """After each level, with its status counts: extra fields of the level record."""
-        return {}
+    def after_level(self, ctx: LevelContext, state: object, counts: dict) -> dict | None:
+        """After each level, with its status counts: the level's `check` (what the scenario
+        verified in the data), or None."""
+        return None
 
     def after_scenario(self, ctx: LevelContext) -> None:
         """After each service's scenario, even a failed one (clean-up)."""

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .. import databases
 from ..config import settings
+from ..formatting import fmt
 from .base import LevelContext, Scenario
 
 BODIES_IN_FILE = 10_000
@@ -56,7 +57,20 @@ class DevicesPost(Scenario):
         check = verify(int(state), ctx.firmware_prefix, counts["status_codes"].get("201", 0),
                        counts["aborted_at_deadline"])
         delete_rows(ctx.firmware_prefix)
-        return {"devices_post": check}
+        return check
+
+    def check_title(self) -> str:
+        return ("**Data check**: 201 responses vs rows inserted vs memcached keys found (rows may "
+                "exceed the 201s by requests aborted at the deadline; keys are looked up for rows "
+                "younger than the cache TTL)")
+
+    def check_header(self) -> list[str]:
+        return ["201", "in flight", "rows", "cache found/checked", "consistent", "probe error"]
+
+    def check_cells(self, d: dict) -> list[str]:
+        return [str(d["status_201"]), str(d["in_flight_at_deadline"]), fmt(d["rows_inserted"]),
+                f"{d['cache_found']}/{d['cache_checked']}",
+                {True: "yes", False: "**NO**"}.get(d["consistent"], "–"), d.get("error") or ""]
 
     def after_scenario(self, ctx: LevelContext) -> None:
         delete_rows(ctx.firmware_prefix)

@@ -4,16 +4,18 @@ service has its own key on the external mock, set to --external-delay before its
 from __future__ import annotations
 
 from .. import mock
-from .base import LevelContext, Scenario
+from .base import LevelContext, Param, Scenario
 
 
 class FetchExternal(Scenario):
     def before_scenario(self, ctx: LevelContext) -> None:
-        mock.configure(ctx.mock_key, delay_ms=ctx.external_delay_ms)
+        mock.configure(ctx.mock_key, delay_ms=self.values(ctx.params)["external_delay_ms"])
 
     def after_scenario(self, ctx: LevelContext) -> None:
         mock.reset(ctx.mock_key)
 
 
 FETCH_EXTERNAL = FetchExternal("fetch-external", "GET", "/api/fetch-external", 200, upstream=True,
-                               summary="call a slow upstream (the external mock), I/O-bound")
+                               summary="call a slow upstream (the external mock), I/O-bound",
+                               params=(Param("external_delay_ms", 500, "--external-delay",
+                                             "the upstream's delay in ms"),))

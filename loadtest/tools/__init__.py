@@ -30,8 +30,15 @@ TOOLS: dict[str, Tool] = {}
 # than k6's JavaScript VUs); k6 stays for those who script with it. BENCH_OPEN_LOOP_TOOL or
 # open_loop_tool(name) overrides it.
 DEFAULT_OPEN_LOOP = "oha"
+# The closed loop's tool until `loadtest calibrate` finds the one with the highest ceiling here.
+DEFAULT_CLOSED_LOOP = "oha"
 # The closed loop's tools that `loadtest calibrate` compares for the highest ceiling.
 CLOSED_LOOP_CANDIDATES = ("oha", "wrk")
+# The two closed-loop tools whose figures `loadtest calibrate` checks against each other
+# (ratio first / second), and the open loop's reference beside the harness's own (wrk2, the
+# other constant-rate closed-loop tool people use, is not packaged).
+AGREEMENT = ("wrk", "oha")
+OPEN_LOOP_REFERENCE = "k6"
 
 
 def register(tool: Tool) -> Tool:
@@ -72,10 +79,13 @@ register(AB)
 register(LOCUST)
 
 __all__ = [
+    "AGREEMENT",
     "CLOSED_LOOP_CANDIDATES",
+    "DEFAULT_CLOSED_LOOP",
     "DEFAULT_OPEN_LOOP",
     "OPEN_LOOP_DROP_TOLERANCE",
     "OPEN_LOOP_RATE_TOLERANCE",
+    "OPEN_LOOP_REFERENCE",
     "TOOLS",
     "Invocation",
     "Load",

@@ -90,7 +90,7 @@ class AbTool:
         s = load.scenario
         if s.method != "GET":
             raise FileNotFoundError(f"ab adapter: GET scenarios only, not {s.name}")
-        cmd = argv(s.url(base_url, load.fib_n), load.users, load.duration_s,
+        cmd = argv(s.url(base_url, load.params), load.users, load.duration_s,
                    getattr(load, "requests", None), load.keepalive)
         return Invocation(cmd, stdout=raw_path)
 

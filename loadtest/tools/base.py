@@ -21,7 +21,7 @@ class Load:
     duration_s: float
     rate: float | None = None  # open loop: arrivals per second
     keepalive: bool = True
-    fib_n: int = 25
+    params: dict[str, int] = field(default_factory=dict)  # the scenario's parameters (its defaults else)
     firmware_prefix: str = "wsb-"  # marks the rows a run inserts
 
     @property

@@ -40,11 +40,11 @@ def binary() -> str:
 
 
 def env(base_url: str, scenario: str, users: int, duration_s: float, summary_path: Path,
-        fib_n: int = 25, keepalive: bool = True, rate: float | None = None,
+        keepalive: bool = True, rate: float | None = None,
         max_vus: int | None = None, firmware_prefix: str = "k6-") -> dict[str, str]:
     """The script's parameters (the k6 operator sets the same variables)."""
     e = {"BASE_URL": base_url, "SCENARIO": scenario, "VUS": str(users),
-         "DURATION": f"{duration_s:g}s", "FIB_N": str(fib_n), "SUMMARY_PATH": str(summary_path),
+         "DURATION": f"{duration_s:g}s", "SUMMARY_PATH": str(summary_path),
          "NO_KEEPALIVE": "0" if keepalive else "1", "MODE": "open" if rate else "closed",
          "FIRMWARE_PREFIX": firmware_prefix}
     if rate:
@@ -56,7 +56,7 @@ def env(base_url: str, scenario: str, users: int, duration_s: float, summary_pat
 def request_env(load: Load, workdir: Path) -> dict[str, str]:
     """The request as the scenario defines it (method, path, body or a file of bodies)."""
     s = load.scenario
-    e = {"METHOD": s.method, "URL_PATH": s.path.format(fib_n=load.fib_n),
+    e = {"METHOD": s.method, "URL_PATH": s.request_path(load.params),
          "EXPECTED_STATUS": str(s.expected_status)}
     bodies = s.body_file(workdir, load.firmware_prefix)
     if bodies is not None:
@@ -129,7 +129,7 @@ class K6Tool:
 
     def invocation(self, load: Load, base_url: str, raw_path: Path, workdir: Path) -> Invocation:
         variables = env(base_url, load.scenario.name, load.users, load.duration_s, raw_path,
-                        load.fib_n, load.keepalive, load.rate, load.max_vus if load.rate else None,
+                        load.keepalive, load.rate, load.max_vus if load.rate else None,
                         load.firmware_prefix)
         variables.update(request_env(load, workdir))
         return Invocation(argv(), stdout=raw_path.with_suffix(".stdout"),

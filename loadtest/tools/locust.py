@@ -39,7 +39,7 @@ def argv(base_url: str, users: int, duration_s: float, csv_prefix: Path) -> list
 def env(load: Load, summary_path: Path) -> dict[str, str]:
     s = load.scenario
     body = s.request_body(load.firmware_prefix, 0)
-    return {"LOCUST_METHOD": s.method, "LOCUST_PATH": s.path.format(fib_n=load.fib_n),
+    return {"LOCUST_METHOD": s.method, "LOCUST_PATH": s.request_path(load.params),
             "LOCUST_BODY": json.dumps(body) if body else "", "LOCUST_EXPECTED": str(s.expected_status),
             "SUMMARY_PATH": str(summary_path)}
 

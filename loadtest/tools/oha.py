@@ -121,7 +121,7 @@ class OhaTool:
     def invocation(self, load: Load, base_url: str, raw_path: Path, workdir: Path) -> Invocation:
         s = load.scenario
         lines = s.body_file(workdir, load.firmware_prefix)
-        cmd = argv(s.url(base_url, load.fib_n), load.users, load.duration_s, s.method, body=s.body,
+        cmd = argv(s.url(base_url, load.params), load.users, load.duration_s, s.method, body=s.body,
                    body_lines=lines, keepalive=load.keepalive, rate=load.rate)
         return Invocation(cmd, stdout=raw_path)
 

@@ -34,7 +34,7 @@ class OhaCountTool:
         if s.method != "GET":
             raise FileNotFoundError(f"oha-n adapter: GET scenarios only, not {s.name}")
         requests = getattr(load, "requests", None) or load.users
-        return Invocation(argv(s.url(base_url, load.fib_n), load.users, requests, load.keepalive),
+        return Invocation(argv(s.url(base_url, load.params), load.users, requests, load.keepalive),
                           stdout=raw_path)
 
     def parse(self, raw: bytes, load: Load) -> ToolResult:

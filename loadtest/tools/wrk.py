@@ -128,7 +128,7 @@ class WrkTool:
             raise ValueError("wrk has no open loop: use oha or k6 for constant-rate levels")
         s = load.scenario
         lines = s.body_file(workdir, load.firmware_prefix)
-        cmd = argv(s.url(base_url, load.fib_n), load.users, load.duration_s, load.keepalive,
+        cmd = argv(s.url(base_url, load.params), load.users, load.duration_s, load.keepalive,
                    json_body=bool(lines or s.body))
         variables = env(raw_path, s.method, s.body, lines)
         return Invocation(cmd, stdout=raw_path.with_suffix(".stdout"), env=variables)

@@ -66,7 +66,7 @@ def test_numbers_are_sane(run_dir):
         assert (run_dir / lv["raw"]).exists(), where
         assert lv["cpu_per_request_us"] > 0 and lv["bound"], where
         if lv["scenario"] == "devices-post":
-            assert lv["devices_post"]["consistent"], f"{where}: {lv['devices_post']}"
+            assert lv["check"]["consistent"], f"{where}: {lv['check']}"
 
 
 def test_rounds_give_intervals(run_dir):

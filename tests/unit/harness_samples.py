@@ -24,12 +24,12 @@ def level(service: str, scenario: str, users: int, fixture: str, rate: float | N
     load = Load(SCENARIOS[scenario], users, 1.0, rate=rate)
     parsed = tool.parse((FIXTURES / f"{fixture}.json").read_bytes(), load)
     parsed.duration_s /= scale  # the same counts in a shorter window: `scale` times the rate
-    extra = {}
+    check = None
     if scenario == "devices-post":
         n = parsed.status_codes.get("201", 0)
-        extra["devices_post"] = {"status_201": n, "in_flight_at_deadline": parsed.aborted_at_deadline,
-                                 "rows_inserted": n, "consistent": True, "cache_checked": n,
-                                 "cache_found": n, "error": None}
+        check = {"status_201": n, "in_flight_at_deadline": parsed.aborted_at_deadline,
+                 "rows_inserted": n, "consistent": True, "cache_checked": n,
+                 "cache_found": n, "error": None}
     return build_level(RawLevel(
         service=service, scenario=scenario, users=users, started_at="2026-11-21T05:00:00Z",
         expected_status=SCENARIOS[scenario].expected_status, tool=parsed,
@@ -43,7 +43,7 @@ def level(service: str, scenario: str, users: int, fixture: str, rate: float | N
         db_connections={"postgres": {"max": 10, "mean": 9.5, "samples": 3},
                         "mariadb": {"max": 0, "mean": 0.0, "samples": 3}},
         host_cpu={"busy_cores": 1.5, "benchmark_cores": 1.5, "other_cores": 0.0},
-        extra=extra, raw=f"raw/{service}.{scenario}.{users}.json", round=round_))
+        check=check, raw=f"raw/{service}.{scenario}.{users}.json", round=round_))
 
 
 def document(tmp: Path, label: str = "sample", scale: float = 1.0, rounds: int = 1) -> results.ResultsFile:
@@ -53,7 +53,7 @@ def document(tmp: Path, label: str = "sample", scale: float = 1.0, rounds: int =
     rf = results.ResultsFile.new(
         tmp, run={"id": tmp.name, "label": label, "command": ["loadtest", "sweep"],
                   "options": {"levels": [10, 20], "duration_s": 1.0, "warmup_s": 0.0, "pause_s": 0.0,
-                              "keepalive": True, "fib_n": 25, "external_delay_ms": 500,
+                              "keepalive": True, "params": {"fib_n": 25, "external_delay_ms": 500},
                               "skip_gate": False, "tool": "oha", "rounds": rounds}},
         environment=results.environment(PLACEMENT.as_dict(), ["oha"]),
     )

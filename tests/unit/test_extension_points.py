@@ -52,6 +52,7 @@ class UrllibTool:
     name = "urllib-loop"
     min_duration_s = 0.0
     open_loop = False
+    raw_suffix = "json"
 
     def version(self) -> str:
         return f"python {sys.version.split()[0]}"
@@ -173,6 +174,6 @@ def test_a_new_scenario_and_tool_run_through_the_sweep(tmp_path, hello_server, r
     level = levels[0]
     assert (level.scenario, level.tool, level.users, level.ok) == ("hello", "urllib-loop", 2, 10)
     assert level.errors.total == 0 and level.ok_rps > 0
-    assert level.model_extra["hello_checked"] == 10  # the scenario's own check, in the level
+    assert level.check == {"hello_checked": 10}  # the scenario's own check, in the level
     assert rf.doc["run"]["status"] == "complete" and rf.doc["environment"]["tools"]["urllib-loop"]
     assert "## hello" in (rf.dir / "report.md").read_text()

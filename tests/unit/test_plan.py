@@ -27,7 +27,7 @@ def test_parse_duration():
 def args(**kw):
     base = {"services": ["go_stdlib"], "scenario": None, "tool": None, "levels": None,
             "duration": None, "warmup": None, "pause": None, "quick": False, "open_loop": False,
-            "no_keepalive": False, "fib_n": 25, "external_delay": 500, "skip_gate": False,
+            "no_keepalive": False, "fib_n": 25, "external_delay_ms": 500, "skip_gate": False,
             "runtime": "native", "rounds": None, "seed": None}
     return argparse.Namespace(**{**base, **kw})
 

@@ -46,7 +46,7 @@ def test_ab_rejects_other_text():
 
 def test_ab_command_line_bounds_time_then_count(monkeypatch):
     monkeypatch.setattr(ab, "binary", lambda: "ab")
-    load = CountedLoad(SCENARIOS["fib"], 100, 60, keepalive=False, fib_n=30, requests=1000)
+    load = CountedLoad(SCENARIOS["fib"], 100, 60, keepalive=False, params={"fib_n": 30}, requests=1000)
     inv = get("ab").invocation(load, "http://h:1", Path("/tmp/x.txt"), Path("/tmp"))
     argv = inv.argv
     assert argv[-1] == "http://h:1/api/fib/30" and "-k" not in argv

@@ -116,10 +116,10 @@ def test_script_is_cheap_and_has_thresholds():
 
 
 def test_env_carries_scenario_parameters(tmp_path):
-    e = k6.env("http://x", "fib", 20, 10, tmp_path / "s.json", fib_n=30, keepalive=False, rate=120.4,
+    e = k6.env("http://x", "fib", 20, 10, tmp_path / "s.json", keepalive=False, rate=120.4,
                max_vus=80)
     assert e["MODE"] == "open" and e["RATE"] == "120" and e["MAX_VUS"] == "80"
-    assert e["FIB_N"] == "30" and e["NO_KEEPALIVE"] == "1" and e["DURATION"] == "10s"
+    assert e["NO_KEEPALIVE"] == "1" and e["DURATION"] == "10s"
     assert e["SUMMARY_PATH"] == str(tmp_path / "s.json")
     assert k6.env("http://x", "fib", 20, 10, tmp_path / "s.json")["MODE"] == "closed"
 
