@@ -107,9 +107,8 @@ def _print_ceilings(console: Console, data: dict) -> None:
 
 def _print_checks(console: Console, data: dict) -> None:
     if a := data.get("agreement"):
-        w, o = a["runs"]["wrk"], a["runs"]["oha"]
-        console.print(f"agreement: wrk {w['ok_rps'] or 0:,.0f} req/s, oha {o['ok_rps'] or 0:,.0f} req/s, "
-                      f"ratio {_num(a['ratio'])} -> agree: {a['agree']}"
+        rates = ", ".join(f"{name} {run['ok_rps'] or 0:,.0f} req/s" for name, run in a["runs"].items())
+        console.print(f"agreement: {rates}, ratio {_num(a['ratio'])} -> agree: {a['agree']}"
                       + (f" (generator-bound: {', '.join(a['generator_bound'])})" if a["generator_bound"] else ""))
     if o := data.get("open_loop"):
         console.print(f"open loop at {o['rate']:,.0f}/s ({o['fraction']:.0%} of {o['peak']['ok_rps'] or 0:,.0f}):")
