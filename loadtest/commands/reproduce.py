@@ -1,5 +1,6 @@
-"""`reproduce`: replay public write-ups with their own protocols and write docs/reproductions.md
-(loadtest/reproduce/)."""
+"""`reproduce`: replay public write-ups with their own protocols and write their page,
+reproductions.md, into the run's folder (loadtest/reproduce/); `--publish` also rewrites the
+committed docs/reproductions.md and README's table, as a reference run does."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ README = ROOT / "README.md"
 
 def register(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("reproduce", formatter_class=Formatter,
-                       help="replay public write-ups with their own protocols; write docs/reproductions.md")
+                       help="replay public write-ups with their own protocols; write their page")
     s.add_argument("writeups", nargs="*", metavar="write-up", action=options.ListAction, help=f"one or more of: {', '.join(reproduce.PROTOCOLS)}")
     s.add_argument("--all", action="store_true", help="every write-up, in the page's order")
     s.add_argument("--rounds", type=int, help="interleaved rounds (default: each protocol's, 3)")
@@ -41,8 +42,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="also put on the page the write-ups saved in DIR (<write-up>.json of an earlier "
                           "run) that this command does not measure, each with how it was measured (a "
                           "later DIR wins; default: none); with no write-up named, only rewrite the page")
-    s.add_argument("--page", default=str(PAGE), help="where to write the page")
-    options.add_out(s, "<write-up>.json and raw outputs of each replay (default: results/<UTC time>-reproduce)")
+    s.add_argument("--publish", action="store_true",
+                   help="also rewrite the committed docs/reproductions.md and README's table from this "
+                        "page (a reference run on a quiet machine; default: off, the page stays in --out)")
+    options.add_out(s, "reproductions.md, <write-up>.json and raw outputs of each replay "
+                       "(default: results/<UTC time>-reproduce)")
     options.add_dry_run(s)
     s.set_defaults(func=cmd_reproduce)
 
@@ -81,10 +85,10 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     command = shlex.join(["loadtest", "reproduce", *sys.argv[2:]]) if sys.argv[1:2] == ["reproduce"] else "loadtest reproduce"
     started, opts = results.utc_now(), runner.Options(args.scale, args.rounds, seed, args.skip_gate)
     earlier = kept_replays(args.with_dirs, protocols)
-    if not protocols:
-        write_page(Path(args.page), in_page_order(earlier), command, started, console)
-        return 0
     out = results.run_dir("reproduce", args.out)
+    if not protocols:
+        write_page(out, in_page_order(earlier), command, started, console, args.publish)
+        return 0
     measured_by = {"command": command, "started_at": started, "commit": results.git("rev-parse", "--short", "HEAD")}
     replays = []
     for p in protocols:
@@ -92,16 +96,20 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         replays[-1].measured_by = measured_by
         (out / f"{p.name}.json").write_text(json.dumps(saved.dump(replays[-1], measured_by), indent=1))
         # after each: a long run keeps what it did
-        write_page(Path(args.page), in_page_order([*replays, *earlier]), command, started, console)
+        write_page(out, in_page_order([*replays, *earlier]), command, started, console, args.publish)
     failed = [f for r in replays for f in r.failures]
     return 1 if failed else 0
 
 
-def write_page(path: Path, replays: list[runner.Replay], command: str, started: str, console) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page.render(replays, command, started))
-    console.print(f"page: {path}")
-    if path.resolve() == PAGE.resolve() and page.update_readme(README, replays, "docs/reproductions.md"):
+def write_page(out: Path, replays: list[runner.Replay], command: str, started: str, console,
+               publish: bool = False) -> None:
+    """The page in the run's folder; published, also the committed page and README's table."""
+    text = page.render(replays, command, started)
+    for path in (out / PAGE.name, *([PAGE] if publish else [])):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        console.print(f"page: {path}")
+    if publish and page.update_readme(README, replays, "docs/reproductions.md"):
         console.print(f"summary: {README}")
 
 

@@ -39,7 +39,7 @@ def replay(tmp_path_factory):
     out = tmp_path_factory.mktemp("reproduce")
     try:
         code = cli.run(["reproduce", NAME, "--scale", "0.1", "--rounds", "2", "--seed", "7",
-                        "--skip-gate", "--page", str(out / "reproductions.md"), "--out", str(out / "run")])
+                        "--skip-gate", "--out", str(out / "run")])
     finally:
         reproduce.PROTOCOLS.pop(NAME)
     return code, out
@@ -60,7 +60,7 @@ def test_the_replay_ran(replay):
 
 def test_the_page_has_every_part(replay):
     _, out = replay
-    page = (out / "reproductions.md").read_text()
+    page = (out / "run" / "reproductions.md").read_text()
     assert page.startswith("# Reproductions\n")
     assert f"loadtest reproduce {NAME} --scale 0.1" in page or "`loadtest reproduce" in page
     assert "## Summary" in page and "| write-up | claimed (fast/slow) | found here | verdict |" in page
@@ -84,7 +84,7 @@ def test_a_saved_replay_renders_as_it_was_measured(replay):
         section = "\n".join(page.section(loaded))
     finally:
         reproduce.PROTOCOLS.pop(NAME)
-    assert section in (out / "reproductions.md").read_text()
+    assert section in (out / "run" / "reproductions.md").read_text()
     assert saved.dump(loaded, loaded.measured_by) == doc
 
 

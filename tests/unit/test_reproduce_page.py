@@ -20,9 +20,9 @@ def test_later_directory_wins_and_nothing_is_measured(tmp_path):
     by_name = {r.protocol.name: r for r in replays}
     assert len(by_name) == 5
     assert "--seed 8" in by_name["go-vs-fastapi"].measured_by["command"]  # the second directory's
-    page = tmp_path / "page.md"
-    assert cli.run(["reproduce", "--with", str(first), "--with", str(second), "--page", str(page)]) == 0
-    text = page.read_text()
+    out = tmp_path / "out"
+    assert cli.run(["reproduce", "--with", str(first), "--with", str(second), "--out", str(out)]) == 0
+    text = (out / "reproductions.md").read_text()  # in its folder: the committed page is left alone
     assert text.count("**holds") + text.count("**does not hold") >= 5
 
 
