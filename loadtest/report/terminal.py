@@ -1,14 +1,20 @@
-"""What a sweep prints: its plan before it starts, and the peaks when it ends. Kept within 80
-columns, so the rows can be told apart in any terminal."""
+"""What a sweep prints: its plan before it starts, and the peaks when it ends; and the plain
+tables `summary` and `compare` print by default. A table is plain text within WIDTH columns,
+never cut: a row that does not fit with two spaces between columns gets one (and loses its
+indent), and a figure is always printed whole. Rows and columns in the registries' order (order.py)."""
 
 from __future__ import annotations
 
-from rich.table import Table
+import textwrap
 
 from .. import analysis
 from ..plan import SweepPlan, human
 from ..results import levels as typed_levels
 from ..runtime.isolation import Placement
+from . import order
+
+WIDTH = 100
+GENERATOR_MARK = "†"
 
 
 def print_plan(plan: SweepPlan, placement: Placement, rf, console) -> None:
@@ -24,31 +30,70 @@ def print_plan(plan: SweepPlan, placement: Placement, rf, console) -> None:
                       "is judged from the generator's CPU alone")
 
 
-def summary_table(doc: dict) -> Table:
-    """One row per scenario and service: the peak (analysis.peak) and what surrounds it."""
+def text_table(header: list[str], rows: list[list[str]], align: str = "", indent: str = "",
+               width_of: list[list[str]] | None = None) -> str:
+    """Columns padded to their widest cell (among `width_of` too: blocks of one table line up),
+    aligned by `align`, one letter per column: l, or r for figures (the default after the first)."""
+    align = align or "l" + "r" * (len(header) - 1)
+    every = [header, *rows, *(width_of or [])]
+    widths = [max(len(str(r[i])) for r in every) for i in range(len(header))]
+    gap = "  " if len(indent) + sum(widths) + 2 * (len(widths) - 1) <= WIDTH else " "
+    if len(indent) + sum(widths) + len(gap) * (len(widths) - 1) > WIDTH:
+        indent = ""  # long names (variants): the columns keep their figures, the block its indent
+
+    def line(cells: list[str]) -> str:
+        return indent + gap.join(str(c).ljust(w) if a == "l" else str(c).rjust(w)
+                                 for c, w, a in zip(cells, widths, align, strict=True)).rstrip()
+    return "\n".join([line(header), *(line(r) for r in rows)])
+
+
+def wrap(text: str, width: int = WIDTH) -> str:
+    return textwrap.fill(text, width, break_on_hyphens=False, break_long_words=False)
+
+
+PEAK_HEADER = ["service", "req/s", "interval", "users", "µs/req", "p99 ms", "err", "bound"]
+PEAK_ALIGN = "lrrrrrrl"
+PEAK_NOTE = ("successful req/s at the peak, median over rounds and its 95 % interval; µs of service "
+             f"CPU per request; errors over all levels; {GENERATOR_MARK} the load generator bounded "
+             "the peak: its figure is a floor")
+
+
+def peak_rows(doc: dict) -> dict[str, list[list[str]]]:
+    """{scenario: one row per service}: the peak (analysis.peak) and what surrounds it."""
     levels = typed_levels(doc)
-    t = Table(title=f"peaks — {doc['run']['id']}", caption=(
-        "successful req/s at the peak, median over rounds and its 95 % interval; µs of "
-        "service CPU per request; errors over all levels; † generator-bound cells left out"))
-    for col in ("scenario", "service", "req/s", "interval", "users", "µs/req", "p99 ms", "err", "bound"):
-        t.add_column(col, justify="left" if col in ("scenario", "service", "bound") else "right",
-                     no_wrap=True)
-    for (scenario, service), p in analysis.peaks(levels).items():
-        errors = sum(lv.errors.total for lv in analysis.closed(levels)
-                     if lv.service == service and lv.scenario == scenario)
+    peaks = analysis.peaks(levels)
+    errors: dict[tuple[str, str], int] = {}
+    for lv in analysis.closed(levels):
+        errors[(lv.scenario, lv.service)] = errors.get((lv.scenario, lv.service), 0) + lv.errors.total
+    out: dict[str, list[list[str]]] = {}
+    for scenario, service in order.by_scenario_service(peaks):
+        p = peaks[(scenario, service)]
+        err = f"{errors.get((scenario, service), 0):,}"
         if p.cell is None:
-            t.add_row(scenario, service, "†", "", "", "", "", str(errors), "generator")
-            continue
-        rps, cpu, p99 = p.ok_rps, p.cell.estimate("cpu_per_request_us"), p.cell.estimate("p99_ms")
-        spread = f"{rps.low:,.0f}–{rps.high:,.0f}" if rps.n > 1 and rps.low is not None else ""
-        t.add_row(scenario, service, f"{rps.median:,.0f}", spread, str(p.cell.load),
-                  "–" if cpu.median is None else f"{cpu.median:,.0f}",
-                  "–" if p99.median is None else f"{p99.median:,.1f}", str(errors), p.cell.bound)
-    return t
+            row = [service, GENERATOR_MARK, "", "", "", "", err, "generator"]
+        else:
+            rps, cpu, p99 = p.ok_rps, p.cell.estimate("cpu_per_request_us"), p.cell.estimate("p99_ms")
+            mark = f" {GENERATOR_MARK}" if p.cell.generator_bound else ""
+            row = [service, f"{rps.median:,.0f}{mark}",
+                   f"{rps.low:,.0f}–{rps.high:,.0f}" if rps.n > 1 and rps.low is not None else "",
+                   str(p.cell.load), "–" if cpu.median is None else f"{cpu.median:,.0f}",
+                   "–" if p99.median is None else f"{p99.median:,.1f}", err, p.cell.bound]
+        out.setdefault(scenario, []).append(row)
+    return out
+
+
+def peaks_text(doc: dict) -> str:
+    """The peaks of one run, a block per scenario in registry order."""
+    lines, blocks = [f"peaks — {doc['run']['id']}"], peak_rows(doc)
+    every = [r for rows in blocks.values() for r in rows]
+    for scenario, rows in blocks.items():
+        lines += ["", scenario, text_table(PEAK_HEADER, rows, PEAK_ALIGN, "  ", every)]
+    return "\n".join([*lines, "", wrap(PEAK_NOTE)])
 
 
 def print_summary(doc: dict, console) -> None:
-    console.print(summary_table(doc))
-    for name, s in doc["services"].items():
+    console.out(peaks_text(doc), highlight=False)  # out(): no wrapping, no markup, nothing cut
+    for name in order.services(doc["services"]):
+        s = doc["services"][name]
         if s["status"] != "measured":
-            console.print(f"[red]{name}: {s['status']}[/] {s.get('error') or ''}")
+            console.print(f"[red]{name}: {s['status']}[/] {s.get('error') or ''}", soft_wrap=True)

@@ -55,12 +55,13 @@ def test_jsonl_round_trips(tmp_path):
     assert first["generator_bound"] is False
 
 
-def test_export_command_writes_the_file(tmp_path, capsys):
+def test_export_command_writes_its_file_in_the_out_folder(tmp_path, capsys):
     run = tmp_path / "run"
     document(run)
-    out = tmp_path / "levels.jsonl"
+    out = tmp_path / "exports"  # --out is a folder, as in every command
     assert cli.run(["export", str(run), "--format", "jsonl", "--out", str(out)]) == 0
-    assert out.read_text() == export.to_jsonl(results.load(run))
+    assert (out / "levels.jsonl").read_text() == export.to_jsonl(results.load(run))
+    assert capsys.readouterr().out == ""  # the rows went to the file
     assert cli.run(["export", str(run / "results.json")]) == 0  # csv on standard output
     assert capsys.readouterr().out.startswith("run_id,round,service,scenario,")
     with pytest.raises(ValueError):

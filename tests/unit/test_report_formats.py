@@ -1,0 +1,126 @@
+"""summary and compare: one computation, three formats (terminal, markdown, json); the JSON
+matches the committed schemas, the terminal tables fit 100 columns whole, rows come in the
+registries' order whatever order a run measured them in."""
+
+import json
+import random
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from loadtest import cli, results
+from loadtest.config import ROOT
+from loadtest.errors import USAGE, UsageError
+from loadtest.report import compare, summary, terminal
+from loadtest.report.markdown import fmt_ratio
+
+from .harness_samples import document
+
+SCHEMAS = ROOT / "loadtest" / "schemas"
+RUNS = sorted(p.parent for p in (ROOT / "docs" / "results").glob("*/report.md"))
+
+
+def validate(doc: dict, name: str) -> None:
+    schema = json.loads((SCHEMAS / f"{name}.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator(schema).validate(doc)
+
+
+def run_cli(capsys, *argv: str) -> str:
+    assert cli.run(list(argv)) == 0
+    return capsys.readouterr().out
+
+
+def test_summary_json_matches_its_schema_and_the_markdown(tmp_path, capsys):
+    a, b = document(tmp_path / "a", rounds=3), document(tmp_path / "b", rounds=3, scale=2.0)
+    out = json.loads(run_cli(capsys, "summary", str(a.dir), str(b.dir), "--ratio", "go_stdlib/django",
+                             "--format", "json"))
+    validate(out, "summary")
+    assert out["schema_version"] == 1 and [r["id"] for r in out["runs"]] == ["a", "b"]
+    ratio = out["runs"][0]["ratios"][0]
+    md = run_cli(capsys, "summary", str(a.dir), "--ratio", "go_stdlib/django", "--format", "markdown")
+    from loadtest.stats import Estimate
+    assert fmt_ratio(Estimate(**ratio["ok_rps_ratio"])) in md  # the same figure, formatted
+    assert ratio["ok_rps_significant"] is True
+
+
+def test_compare_json_matches_its_schema(tmp_path, capsys):
+    a, b = document(tmp_path / "a", rounds=3), document(tmp_path / "b", rounds=3, scale=2.0)
+    out = json.loads(run_cli(capsys, "compare", str(a.dir), str(b.dir), "--format", "json"))
+    validate(out, "compare")
+    assert out["counts"]["higher_in_b"] > 0 and out["peaks"][0]["ratio"] == pytest.approx(2.0, rel=0.01)
+    assert {c["mode"] for c in out["cells"]} == {"closed", "open"}
+
+
+@pytest.mark.parametrize("run", RUNS[-3:], ids=lambda p: p.name)
+def test_committed_runs_validate(run):
+    doc = results.load_checked(run)
+    validate(summary.as_json(summary.compute([doc], [summary.parse_ratio(r) for r in summary.DEFAULT_RATIOS])),
+             "summary")
+    validate(compare.as_json(compare.compute(doc, doc)), "compare")
+
+
+@pytest.mark.parametrize("run", RUNS, ids=lambda p: p.name)
+def test_terminal_tables_fit_100_columns_and_cut_nothing(run):
+    doc = results.load_checked(run)
+    s = summary.compute([doc], [summary.parse_ratio(r) for r in summary.DEFAULT_RATIOS])
+    for text in (terminal.peaks_text(doc), summary.terminal_text(s, [doc]),
+                 compare.terminal_text(compare.compute(doc, doc))):
+        assert max(map(len, text.splitlines())) <= terminal.WIDTH
+        assert "…" not in text
+    peak = next(iter(s.runs[0].peaks.values()))
+    assert f"{peak.ok_rps.median:,.0f}" in terminal.peaks_text(doc)  # whole figures
+
+
+def test_rows_come_in_registry_order_whatever_the_measurement_order(tmp_path):
+    doc = document(tmp_path, rounds=2).doc
+    shuffled = {**doc, "levels": random.Random(3).sample(doc["levels"], len(doc["levels"]))}
+    assert terminal.peaks_text(shuffled) == terminal.peaks_text(doc)
+    assert list(terminal.peak_rows(doc)) == ["devices-get", "devices-post"]  # scenarios.SCENARIOS order
+    assert [row[0] for row in terminal.peak_rows(doc)["devices-get"]] == ["django", "go_stdlib"]
+    assert compare.markdown(compare.compute(shuffled, doc)) == compare.markdown(compare.compute(doc, doc))
+
+
+def test_a_ratio_naming_an_unmeasured_service_is_a_usage_error(tmp_path):
+    run = document(tmp_path / "r").dir
+    with pytest.raises(UsageError, match="foo, bar not measured in run r; measured: django, go_stdlib") as e:
+        cli.run(["summary", str(run), "--ratio", "go_stdlib/django,foo/bar"])
+    assert e.value.exit_code == USAGE
+    with pytest.raises(UsageError, match="no such run"):
+        cli.run(["summary", str(tmp_path / "missing")])
+
+
+def test_out_is_a_folder_with_a_fixed_file_name(tmp_path, capsys):
+    run = document(tmp_path / "r", rounds=2).dir
+    for command, fmt, name in (("summary", "json", "summary.json"), ("summary", "markdown", "summary.md"),
+                               ("compare", "terminal", "compare.txt")):
+        out = tmp_path / "out" / command
+        argv = [command, str(run), *([str(run)] if command == "compare" else []), "--format", fmt,
+                "--out", str(out)]
+        printed = run_cli(capsys, *argv)
+        assert (out / name).read_text() == printed
+
+
+def test_compare_can_gate_a_script_on_a_regression(tmp_path, capsys):
+    a, slower = document(tmp_path / "a", rounds=3), document(tmp_path / "b", rounds=3, scale=0.5)
+    assert cli.run(["compare", str(a.dir), str(slower.dir)]) == 0  # a report by default
+    assert cli.run(["compare", str(a.dir), str(slower.dir), "--fail-on-regression"]) == 1
+    assert cli.run(["compare", str(slower.dir), str(a.dir), "--fail-on-regression"]) == 0
+    assert "LOWER" in capsys.readouterr().out
+
+
+def test_summary_help_promises_only_what_it_prints(capsys):
+    with pytest.raises(SystemExit):
+        cli.run(["summary", "--help"])
+    assert "median" not in capsys.readouterr().out.split("positional arguments")[1].split("--ratio")[0]
+
+
+def test_sweep_closing_table_fits_100_columns(tmp_path):
+    from rich.console import Console
+
+    console = Console(width=80, record=True, file=open(Path(tmp_path) / "out.txt", "w"))  # noqa: SIM115
+    terminal.print_summary(document(tmp_path / "r", rounds=3).doc, console)
+    text = console.export_text()
+    assert "…" not in text and max(map(len, text.splitlines())) <= terminal.WIDTH
+    assert "req/s" in text and "interval" in text and "bound" in text
