@@ -3,7 +3,7 @@
 # results/<UTC time>-<label>/{results.json,report.md,report.html}.
 #
 #   loadtest/sweep.sh                          # the full reproduction (prints its expected duration)
-#   loadtest/sweep.sh --quick                  # a first look in about two minutes
+#   loadtest/sweep.sh --quick                  # a first look: about 5 minutes (--dry-run prints the plan)
 #   loadtest/sweep.sh go_stdlib rust_axum --scenario fib --levels 10:100:10 --duration 10s
 #   loadtest/sweep.sh --open-loop --label open  # add constant-rate levels below each peak
 #   loadtest/sweep.sh --help                   # every option

@@ -105,6 +105,18 @@ def check_table(scenario_name: str, by_service: dict) -> list[str]:
     return [scenario.check_title(), "", table(["service", "users", "round", *scenario.check_header()], rows), ""]
 
 
+def tool_choice(options: dict, calibration: dict | None) -> str:
+    """Why the run's closed-loop tool was the one it ran, as the choice was made."""
+    tool, basis = options.get("tool", "?"), options.get("tool_basis")
+    if basis == "calibration" and calibration and calibration.get("closed_loop_default") == tool:
+        return f"{tool}, chosen by the calibration: {calibration.get('closed_loop_default_basis', '?')}"
+    if basis == "given":
+        return f"{tool}, given on the command line"
+    if basis == "default":
+        return f"{tool}, the default (no calibration on this machine)"
+    return tool
+
+
 def run_params(options: dict) -> dict[str, int]:
     """The scenarios' parameters a run recorded (before schema 3, at the top of its options)."""
     if "params" in options:
@@ -145,6 +157,7 @@ def header(doc: dict) -> list[str]:
                 if cal else "none")
     cal_text += " — a ceiling counts only where the generator itself was the limit"
     opts = run["options"]
+    choice = tool_choice(opts, cal)
     lines = [
         f"# Benchmark run {run['id']}", "",
         f"- status: **{run['status']}**, {run['started_at']} → {run['finished_at'] or '…'}",
@@ -155,6 +168,7 @@ def header(doc: dict) -> list[str]:
          f"on cpus {pl['generator_cpus']}; {pl['databases_share']}"),
         *(f"- note: {n}" for n in pl.get("notes", [])),
         f"- tools: {tools}; generator ceiling (calibration): {cal_text}",
+        f"- closed-loop tool: {choice}",
         f"- levels {opts['levels']} users, {opts['duration_s']:g} s each after a {opts['warmup_s']:g} s "
         f"warm-up, {opts['pause_s']:g} s pause; keep-alive {'on' if opts['keepalive'] else 'off'}"
         + "".join(f"; {k}={v}" for k, v in run_params(opts).items())
