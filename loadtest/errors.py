@@ -15,11 +15,12 @@ EXIT_CODES = (
     (OK, "done; nothing to report"),
     (FINDING, ("a finding the command reports as its result: a service failed its contract gate "
               "or did not start, a fault failed, a write-up's check failed, a regression "
-              "(compare --fail-on-regression), a server not running (infra status)")),
+              "(compare --fail-on-regression), a service's own tests failed (check), a server not "
+              "running (infra status)")),
     (USAGE, ("usage: a bad flag or value, an unknown service, scenario, fault or write-up, a "
             "ratio naming a service not measured, a run directory that does not exist")),
     (ENVIRONMENT, ("environment: a server, a service, a load tool or a file the harness needs "
-                  "failed or is missing")),
+                  "failed or is missing (a service run by `up` exited)")),
     (INTERRUPTED, "interrupted (Ctrl-C); what was measured is kept"),
 )
 

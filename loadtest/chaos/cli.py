@@ -12,7 +12,7 @@ from pathlib import Path
 from .. import manifest
 from ..commands import options
 from ..config import ROOT, port_offset
-from ..errors import UsageError
+from ..errors import FINDING, OK, UsageError
 from ..help import Formatter
 from ..plan import human
 from . import runner, table
@@ -56,7 +56,7 @@ def cmd_chaos(args: argparse.Namespace) -> int:
           + (f"\n         {args.docs}" if args.docs else ""))
     failed = [f"{s}/{f}" for s, e in doc["services"].items() for f, r in e.get("faults", {}).items()
               if not r["passed"]] + [s for s, e in doc["services"].items() if e["status"] == "not started"]
-    return 1 if failed else 0
+    return FINDING if failed else OK
 
 
 def print_dry_run(services: list[str], faults: list[str], profile: Profile) -> None:

@@ -16,7 +16,7 @@ from rich.console import Console
 
 from .. import reproduce, results
 from ..config import ROOT
-from ..errors import UsageError
+from ..errors import FINDING, OK, UsageError
 from ..help import Formatter
 from ..plan import human
 from ..reproduce import page, runner, saved
@@ -98,7 +98,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         # after each: a long run keeps what it did
         write_page(out, in_page_order([*replays, *earlier]), command, started, console, args.publish)
     failed = [f for r in replays for f in r.failures]
-    return 1 if failed else 0
+    return FINDING if failed else OK
 
 
 def write_page(out: Path, replays: list[runner.Replay], command: str, started: str, console,

@@ -11,6 +11,7 @@ import threading
 
 from .. import infra, manifest, procs, service
 from ..config import run_dir, service_env, settings
+from ..errors import ENVIRONMENT, FINDING, OK
 from ..help import Formatter
 from . import options
 
@@ -33,15 +34,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     u.add_argument("--host", default=settings()["service"]["host"], help="address to bind")
     u.set_defaults(func=cmd_up)
 
-    b = sub.add_parser("build", help="build services from their manifests (default: all)")
+    b = sub.add_parser("build", formatter_class=HELP, help="build services from their manifests (default: all)")
     b.add_argument("services", nargs="*", action=options.ListAction, help="services to build (default: all, and the mock)")
     b.set_defaults(func=cmd_build)
 
-    c = sub.add_parser("check", help="run services' own unit tests and linters (default: all)")
+    c = sub.add_parser("check", formatter_class=HELP, help="run services' own unit tests and linters (default: all)")
     c.add_argument("services", nargs="*", action=options.ListAction, help="services to check (default: all, and the mock)")
     c.set_defaults(func=cmd_check)
 
-    d = sub.add_parser("down", help="stop detached services and every server")
+    d = sub.add_parser("down", formatter_class=HELP, help="stop detached services and every server")
     d.set_defaults(func=cmd_down)
 
 
@@ -58,7 +59,7 @@ def cmd_infra(args: argparse.Namespace) -> int:
     states = infra.status()
     for s in states:
         print(f"{s.name:<14} {'running' if s.running else 'stopped':<8} {s.address}")
-    return 0 if all(s.running for s in states) else 1
+    return OK if all(s.running for s in states) else FINDING
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -81,7 +82,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             break
     running.stop()
     infra.down()
-    return 0 if stop.is_set() else 1
+    return OK if stop.is_set() else ENVIRONMENT  # the service died: nothing to conclude
 
 
 def cmd_down(args: argparse.Namespace) -> int:
@@ -114,7 +115,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             failed.append(m.name)
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)
-    return 1 if failed else 0
+    return FINDING if failed else OK
 
 
 def _chosen(names: list[str]) -> list[manifest.Manifest]:

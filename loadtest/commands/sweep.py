@@ -8,6 +8,7 @@ import sys
 from rich.console import Console
 
 from .. import plan, report, runtime, stats, sweep, tools
+from ..errors import FINDING, OK
 from ..help import Formatter
 from ..plan import DEFAULTS, QUICK, human
 from ..scenarios import SCENARIOS
@@ -67,7 +68,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     report.print_summary(rf.doc, console)
     console.print(f"results: {rf.path}\nreport:  {rf.dir / 'report.md'}\n         {rf.dir / 'report.html'}")
     failed = [n for n, s in rf.doc["services"].items() if s["status"] != "measured"]
-    return 1 if failed else 0
+    return FINDING if failed else OK
 
 
 def print_dry_run(p: plan.SweepPlan) -> None:
