@@ -34,4 +34,3 @@ def observe(op: str, db: str) -> Iterator[None]:
         raise
     finally:
         OP_DURATION.labels(op, db).observe(perf_counter() - start)
-
