@@ -4,17 +4,22 @@ runtimes and the write-ups `reproduce` replays."""
 from __future__ import annotations
 
 import argparse
+import json
 from dataclasses import asdict
 
 from .. import manifest, reproduce, runtime, tools, variants
 from ..chaos.context import FULL
 from ..chaos.faults import FAULTS
 from ..chaos.table import template_values
+from ..help import Formatter
 from ..scenarios import SCENARIOS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("list", help="list services, variants, scenarios, load tools, faults, runtimes, write-ups")
+    p = sub.add_parser("list", formatter_class=Formatter,
+                       help="list services, variants, scenarios, load tools, faults, runtimes, write-ups")
+    p.add_argument("--format", choices=("terminal", "json"), default="terminal",
+                   help="json: {section: [{name, description}]}, each in its registry's order")
     p.set_defaults(func=cmd_list)
 
 
@@ -30,6 +35,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         "runtimes": [(name, (cls.__doc__ or "").strip().split("\n")[0]) for name, cls in runtime.RUNTIMES.items()],
         "write-ups": [(p.name, p.title) for p in reproduce.PROTOCOLS.values()],
     }
+    if args.format == "json":
+        print(json.dumps({title: [{"name": n, "description": d} for n, d in rows] for title, rows in sections.items()},
+                         indent=1, ensure_ascii=False))
+        return 0
     for title, rows in sections.items():
         print(f"{title}:")
         for name, text in rows:

@@ -114,3 +114,12 @@ def test_main_exits_with_the_error_class_code(monkeypatch, capsys):
             cli.main()
         assert e.value.code == code, argv
     assert "unknown service 'no_such_service'" in capsys.readouterr().err
+
+
+def test_list_prints_json_for_a_script(capsys):
+    import json
+
+    assert cli.run(["list", "--format", "json"]) == 0
+    sections = json.loads(capsys.readouterr().out)
+    assert [f["name"] for f in sections["faults"]] == list(FAULTS)
+    assert {"services", "scenarios", "tools", "write-ups"} <= set(sections)
