@@ -28,7 +28,7 @@ def single(filename: str, render: Callable[[dict], str]) -> Exporter:
 
 EXPORTERS = [
     single("report.md", charts.markdown_with_charts),  # the tables, with the charts linked
-    single("report.html", html.render_html),
+    Exporter("report.html", html.files),  # with plotly.js once, beside the runs
     Exporter("charts", charts.render_charts),  # charts/*.svg
 ]
 
@@ -38,7 +38,7 @@ def write_all(directory: Path, doc: dict) -> list[Path]:
     paths = []
     for exporter in EXPORTERS:
         for name, text in exporter.files(doc).items():
-            path = directory / name
+            path = (directory / name).resolve()
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
             paths.append(path)

@@ -1,5 +1,6 @@
-"""results.json -> report.html: one self-contained page that opens offline (plotly.js inlined
-once, no external resource). The tables are report.md's, rendered to real HTML tables by
+"""results.json -> report.html: a page that opens offline. Its one script, plotly.js, is one
+file shared by every run beside it (`../plotly-<version>.min.js`, written with the page), not
+inlined in each page: a folder of runs holds the 4.8 MB bundle once. The tables are report.md's, rendered to real HTML tables by
 markdown-it-py; each scenario's section starts with interactive charts: successful requests/s
 (log axis), CPU per request, p99, p50, CPU and memory against users, services overlaid, each
 point the median over rounds with its 95 % interval as an error bar and the cells the load
@@ -13,6 +14,7 @@ import re
 
 import plotly.graph_objects as go
 from markdown_it import MarkdownIt
+from plotly.offline import get_plotlyjs, get_plotlyjs_version
 from plotly.subplots import make_subplots
 
 from .. import analysis
@@ -151,7 +153,17 @@ def tables_html(text: str) -> str:
     return rendered.replace("<table>", '<div class="scroll"><table>').replace("</table>", "</table></div>")
 
 
-def figure_html(fig: go.Figure, div_id: str, include_plotlyjs: bool) -> str:
+def bundle_name() -> str:
+    """plotly.js's file, named by its version so runs of different versions never share one."""
+    return f"plotly-{get_plotlyjs_version()}.min.js"
+
+
+def files(doc: dict) -> dict[str, str]:
+    """report.html, and the plotly.js bundle it loads, in the folder above the run's."""
+    return {"report.html": render_html(doc), f"../{bundle_name()}": get_plotlyjs()}
+
+
+def figure_html(fig: go.Figure, div_id: str, include_plotlyjs: bool | str) -> str:
     # A fixed div id (plotly's default is a random uuid): the same document, the same page.
     return fig.to_html(full_html=False, include_plotlyjs=include_plotlyjs, div_id=div_id,
                        config=PLOTLY_CONFIG)
@@ -159,8 +171,8 @@ def figure_html(fig: go.Figure, div_id: str, include_plotlyjs: bool) -> str:
 
 def scenario_charts(heading: str, closed: dict, opened: dict, colors: dict[str, str],
                     plotly_js) -> list[str]:
-    """The charts heading a scenario's section; plotly_js yields True once: the first chart of
-    the page carries plotly.js inline so the page needs no network."""
+    """The charts heading a scenario's section; plotly_js yields the bundle's path once: the
+    first chart of the page loads plotly.js, from a file beside the run, never the network."""
     out = []
     if heading in closed:
         out.append(figure_html(closed_figure(heading, closed[heading], colors),
@@ -175,7 +187,7 @@ def render_html(doc: dict) -> str:
     levels = typed_levels(doc)
     closed, opened = index(levels, "closed"), index(levels, "open")
     colors = charts.service_colors([*doc["services"], *analysis.services_of(levels)])
-    plotly_js = iter([True])
+    plotly_js = iter([f"../{bundle_name()}"])
     preamble, *rest = sections(render(doc))
     nav = " · ".join(f'<a href="#{anchor(h)}">{html.escape(h)}</a>' for h, _ in rest)
     body = [tables_html(preamble[1]), f"<nav>{nav}</nav>"]
