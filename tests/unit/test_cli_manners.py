@@ -123,3 +123,16 @@ def test_list_prints_json_for_a_script(capsys):
     sections = json.loads(capsys.readouterr().out)
     assert [f["name"] for f in sections["faults"]] == list(FAULTS)
     assert {"services", "scenarios", "tools", "write-ups"} <= set(sections)
+
+
+def test_every_option_with_a_default_says_it_in_its_help():
+    missing = []
+    for name, p in _subcommands(cli.build_parser()).items():
+        formatter = p._get_formatter()
+        for a in p._actions:
+            if a.help in (None, argparse.SUPPRESS) or a.default in (None, False, argparse.SUPPRESS):
+                continue
+            text = formatter._get_help_string(a) if hasattr(formatter, "_get_help_string") else a.help
+            if "default" not in text:
+                missing.append(f"{name} {a.option_strings or a.dest}")
+    assert not missing, missing
