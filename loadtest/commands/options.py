@@ -9,6 +9,8 @@ import argparse
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from ..errors import UsageError
+
 
 class Default(list):
     """A list option's default: replaced, not extended, by the first value given."""
@@ -64,6 +66,14 @@ def add_dry_run(parser: argparse.ArgumentParser) -> None:
                              "and exit 0 without starting anything")
 
 
+FILE_SUFFIXES = (".md", ".txt", ".json", ".jsonl", ".csv", ".html")
+
+
 def out_file(directory: Path, name: str) -> Path:
+    """`name` inside the --out folder. A path that names a file (as --out did once in summary,
+    compare and export: committed COMMAND.md files still show it) is refused, not made a folder."""
+    if directory.is_file() or (not directory.exists() and directory.suffix in FILE_SUFFIXES):
+        raise UsageError(f"--out {directory}: --out is a folder; give its parent ({directory.parent}), "
+                         f"the command writes {name} in it")
     directory.mkdir(parents=True, exist_ok=True)
     return directory / name

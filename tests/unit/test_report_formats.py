@@ -124,3 +124,10 @@ def test_sweep_closing_table_fits_100_columns(tmp_path):
     text = console.export_text()
     assert "…" not in text and max(map(len, text.splitlines())) <= terminal.WIDTH
     assert "req/s" in text and "interval" in text and "bound" in text
+
+
+def test_an_out_that_names_a_file_is_refused(tmp_path):
+    run = document(tmp_path / "r").dir
+    with pytest.raises(UsageError, match="--out is a folder"):
+        cli.run(["summary", str(run), "--format", "markdown", "--out", str(tmp_path / "summary.md")])
+    assert not (tmp_path / "summary.md").exists()
