@@ -29,7 +29,7 @@ MAC_PATTERN = r"^[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}$|^[0-9A-Fa-f]{2}(?::[0-9A-
 
 
 def storable_text(text: str) -> str:
-    """PostgreSQL text holds neither NUL nor a lone surrogate ("\ud800" is valid JSON): both
+    r"""PostgreSQL text holds neither NUL nor a lone surrogate ("\ud800" is valid JSON): both
     are bad input (422), not a database failure."""
     if "\x00" in text:
         raise ValueError("must not contain NUL")
