@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from .config import get_settings
-from .errors import DependencyError, dependency_error_handler
+from .errors import DependencyError, dependency_error_handler, internal_error_handler
 from .resources import close_resources, open_resources
 from .routes import devices, external, fib, health, iomix, users
 
@@ -33,6 +33,7 @@ async def lifespan(app: FastAPI):
 app = FastAPI(title="fastapi_tuned", lifespan=lifespan, docs_url=None, redoc_url=None,
               telemetry={"tracing": False, "metrics": False, "logs": False})
 app.add_exception_handler(DependencyError, dependency_error_handler)
+app.add_exception_handler(Exception, internal_error_handler)
 # The routes themselves, not include_router: FastAPI 0.165 keeps an included router as one
 # lazy entry that re-resolves its candidates on each request; a flat list is matched
 # directly (about 7 us less per request, README ladder, step 5).

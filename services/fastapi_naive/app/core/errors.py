@@ -20,3 +20,9 @@ async def database_unavailable(request: Request, exc: Exception) -> JSONResponse
     message = str(exc).partition("\n")[0]  # SQLAlchemy appends the statement: not logged
     logger.warning("%s %s: %s: %s", request.method, request.url.path, type(exc).__name__, message)
     return JSONResponse({"detail": "database unavailable"}, status_code=503)
+
+
+async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+    """Anything else unexpected: the contract's JSON 500, never Starlette's plain text. The
+    server still logs the traceback (Starlette raises the exception again after answering)."""
+    return JSONResponse({"detail": "internal error"}, status_code=500)
