@@ -103,7 +103,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     if args.ratio:
         summary.check_ratios(docs, pairs)
     s = summary.compute(docs, pairs)
-    text = {"terminal": lambda s: summary.terminal_text(s, docs), "markdown": summary.markdown,
+    text = {"terminal": summary.terminal_text, "markdown": summary.markdown,
             "json": lambda s: _json(summary.as_json(s))}[args.format](s)
     _emit(text if text.endswith("\n") else text + "\n", "summary", args.format, args.out)
     return OK

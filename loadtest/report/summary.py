@@ -63,7 +63,8 @@ class Run:
     rounds: int
     scenarios: list[str]  # registry order
     services: list[str]
-    peaks: dict[tuple[str, str], analysis.Peak]  # (scenario, service)
+    peaks: dict[tuple[str, str], analysis.Peak]  # (scenario, service), in that order
+    errors: dict[tuple[str, str], int]  # errors over all of a service's closed-loop levels
     ratios: list[Ratio]
 
 
@@ -103,12 +104,15 @@ def compute(docs: list[dict], pairs: list[tuple[str, str]]) -> Summary:
     for doc in docs:
         levels = typed_levels(doc)
         peaks = analysis.peaks(levels)
+        errors: dict[tuple[str, str], int] = {}
+        for lv in analysis.closed(levels):
+            errors[(lv.scenario, lv.service)] = errors.get((lv.scenario, lv.service), 0) + lv.errors.total
         scenarios = order.scenarios(s for s, _ in peaks)
         env = doc["environment"]
         runs.append(Run(doc["run"]["id"], str(env["git_commit"]), cpu_of(doc), env["placement"]["mode"],
                         doc["run"]["options"].get("rounds", 1), scenarios,
                         order.services(s for _, s in peaks), {k: peaks[k] for k in order.by_scenario_service(peaks)},
-                        _ratios(peaks, scenarios, pairs)))
+                        errors, _ratios(peaks, scenarios, pairs)))
     warnings = []
     if len({r.cpu for r in runs}) > 1:
         warnings.append("warning: the runs ran on different CPUs; ratios between stacks move with the "
@@ -148,12 +152,13 @@ def markdown(s: Summary) -> str:
     return "\n".join(lines)
 
 
-def terminal_text(s: Summary, docs: list[dict]) -> str:
+def terminal_text(s: Summary) -> str:
     """Plain tables within 100 columns: each run's peaks (as a sweep prints them), then its ratios
     grouped by pair, a figure never cut."""
     out = []
-    for run, doc in zip(s.runs, docs, strict=True):
-        out += [terminal.wrap(f"run {run.id}: {_origin(run).replace('`', '')}"), "", terminal.peaks_text(doc), ""]
+    for run in s.runs:
+        out += [terminal.wrap(f"run {run.id}: {_origin(run).replace('`', '')}"), "",
+                terminal.peaks_block(run.id, terminal.format_peaks(run.peaks, run.errors)), ""]
         by_pair: dict[str, list[list[str]]] = {}
         for r in run.ratios:
             by_pair.setdefault(f"{r.numerator} / {r.denominator}", []).append(
@@ -179,9 +184,10 @@ def _significant(e: Estimate) -> bool | None:
 
 def as_json(s: Summary) -> dict:
     """The document summary.schema.json describes."""
-    def peak(p: analysis.Peak) -> dict:
+    def peak(p: analysis.Peak, errors: int) -> dict:
         cell = p.cell
         return {"scenario": p.scenario, "service": p.service, "users": cell.load if cell else None,
+                "errors": errors,
                 "bound": cell.bound if cell else None, "generator_bound": cell is None or cell.generator_bound,
                 "ok_rps": estimate_json(p.ok_rps),
                 "cpu_per_request_us": estimate_json(cell.estimate("cpu_per_request_us") if cell else stats.NONE)}
@@ -195,7 +201,7 @@ def as_json(s: Summary) -> dict:
     return {"schema_version": SCHEMA_VERSION, "kind": "summary", "method": stats.METHOD_NOTE,
             "runs": [{"id": r.id, "commit": r.commit, "cpu": r.cpu, "placement": r.placement,
                       "rounds": r.rounds, "scenarios": r.scenarios, "services": r.services,
-                      "peaks": [peak(p) for p in r.peaks.values()], "ratios": [ratio(x) for x in r.ratios]}
+                      "peaks": [peak(p, r.errors.get(k, 0)) for k, p in r.peaks.items()], "ratios": [ratio(x) for x in r.ratios]}
                      for r in s.runs],
             "warnings": s.warnings}
 

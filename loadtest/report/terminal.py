@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import textwrap
 
-from .. import analysis
 from ..plan import SweepPlan, human
-from ..results import levels as typed_levels
 from ..runtime.isolation import Placement
 from . import order
 
@@ -59,15 +57,17 @@ PEAK_NOTE = ("successful req/s at the peak, median over rounds and its 95 % inte
 
 
 def peak_rows(doc: dict) -> dict[str, list[list[str]]]:
+    """{scenario: one row per service} of one run, from summary.compute (its one computation)."""
+    from .summary import compute  # summary formats with this module's tables
+
+    run = compute([doc], []).runs[0]
+    return format_peaks(run.peaks, run.errors)
+
+
+def format_peaks(peaks: dict, errors: dict[tuple[str, str], int]) -> dict[str, list[list[str]]]:
     """{scenario: one row per service}: the peak (analysis.peak) and what surrounds it."""
-    levels = typed_levels(doc)
-    peaks = analysis.peaks(levels)
-    errors: dict[tuple[str, str], int] = {}
-    for lv in analysis.closed(levels):
-        errors[(lv.scenario, lv.service)] = errors.get((lv.scenario, lv.service), 0) + lv.errors.total
     out: dict[str, list[list[str]]] = {}
-    for scenario, service in order.by_scenario_service(peaks):
-        p = peaks[(scenario, service)]
+    for (scenario, service), p in peaks.items():
         err = f"{errors.get((scenario, service), 0):,}"
         if p.cell is None:
             row = [service, GENERATOR_MARK, "", "", "", "", err, "generator"]
@@ -82,13 +82,17 @@ def peak_rows(doc: dict) -> dict[str, list[list[str]]]:
     return out
 
 
-def peaks_text(doc: dict) -> str:
-    """The peaks of one run, a block per scenario in registry order."""
-    lines, blocks = [f"peaks — {doc['run']['id']}"], peak_rows(doc)
+def peaks_block(run_id: str, blocks: dict[str, list[list[str]]]) -> str:
+    """The peaks of one run, a block per scenario, the columns lined up across blocks."""
+    lines = [f"peaks — {run_id}"]
     every = [r for rows in blocks.values() for r in rows]
     for scenario, rows in blocks.items():
         lines += ["", scenario, text_table(PEAK_HEADER, rows, PEAK_ALIGN, "  ", every)]
     return "\n".join([*lines, "", wrap(PEAK_NOTE)])
+
+
+def peaks_text(doc: dict) -> str:
+    return peaks_block(doc["run"]["id"], peak_rows(doc))
 
 
 def print_summary(doc: dict, console) -> None:

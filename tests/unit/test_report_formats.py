@@ -65,7 +65,7 @@ def test_committed_runs_validate(run):
 def test_terminal_tables_fit_100_columns_and_cut_nothing(run):
     doc = results.load_checked(run)
     s = summary.compute([doc], [summary.parse_ratio(r) for r in summary.DEFAULT_RATIOS])
-    for text in (terminal.peaks_text(doc), summary.terminal_text(s, [doc]),
+    for text in (terminal.peaks_text(doc), summary.terminal_text(s),
                  compare.terminal_text(compare.compute(doc, doc))):
         assert max(map(len, text.splitlines())) <= terminal.WIDTH
         assert "…" not in text
