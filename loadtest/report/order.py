@@ -1,27 +1,14 @@
-"""Rows and columns in one stable order whatever order a run measured them in: scenarios as
-registered (scenarios.SCENARIOS), services as their manifests are listed (the services/ folders
-by name), each variant right after its service. analysis.py's keys when it has them."""
+"""Rows and columns in one stable order whatever order a run measured them in: analysis's keys
+(scenarios as registered in scenarios.SCENARIOS, services by name, each variant right after its
+service), applied to the names and pairs the reports list."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .. import analysis, variants
-from ..scenarios import SCENARIOS
+from ..analysis import scenario_key, service_key
 
-
-def _scenario_key(name: str) -> tuple:
-    order = list(SCENARIOS)
-    return (order.index(name), "") if name in order else (len(order), name)
-
-
-def _service_key(name: str) -> tuple:
-    base, variant = variants.split(name)
-    return (base, variant is not None, variant or "")
-
-
-scenario_key = getattr(analysis, "scenario_key", _scenario_key)
-service_key = getattr(analysis, "service_key", _service_key)
+__all__ = ["by_scenario_service", "scenario_key", "scenarios", "service_key", "services"]
 
 
 def scenarios(names: Iterable[str]) -> list[str]:
