@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -27,3 +29,19 @@ def tail(path: Path, lines: int = 40) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return f"({path} missing)"
+
+
+def run_script(argv: list[str], timeout: float) -> int:
+    """Run a scripts/guest script in its own process group; past `timeout`, SIGTERM the group
+    (its traps stop QEMU and leave the namespaces), then SIGKILL what is left."""
+    proc = subprocess.Popen(argv, start_new_session=True)
+    try:
+        return proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        pytest.fail(f"{argv[0]} took longer than {timeout:.0f} s and was stopped")

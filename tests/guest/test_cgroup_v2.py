@@ -6,11 +6,10 @@ Made in an emulated guest: these figures prove behaviour and are never compared 
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
 
-from .conftest import RESULTS, ROOT, require_machine, tail
+from .conftest import RESULTS, ROOT, require_machine, run_script, tail
 
 pytestmark = pytest.mark.timeout(3600)  # a cold cache debootstraps first; the guest is ~1/30 speed
 GIB = 1024**3
@@ -22,9 +21,8 @@ def guest() -> dict:
     RESULTS.mkdir(parents=True, exist_ok=True)
     result, console = RESULTS / "cgroup-v2.json", RESULTS / "cgroup-v2-console.log"
     result.unlink(missing_ok=True)
-    proc = subprocess.run([str(ROOT / "scripts/guest/boot.sh"), str(result), str(console)],
-                          timeout=3300, check=False)
-    assert proc.returncode == 0, f"boot.sh exit {proc.returncode}; console:\n{tail(console)}"
+    code = run_script([str(ROOT / "scripts/guest/boot.sh"), str(result), str(console)], 3300)
+    assert code == 0, f"boot.sh exit {code}; console:\n{tail(console)}"
     data = json.loads(result.read_text())
     assert "error" not in data, f"{data['error']}\nconsole:\n{tail(console)}"
     return data
