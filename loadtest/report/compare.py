@@ -174,7 +174,7 @@ def markdown(c: Comparison) -> str:
                  _ratio(r), r.change] for r in rs]
     return "\n".join([
         f"# Compare {c.a['id']} vs {c.b['id']}", "", *(f"- {n}" for n in notes), "",
-        "## Peaks (successful req/s, median [95 % interval]; generator-bound cells left out)", "",
+        "## Peaks (successful req/s, median [95 % interval]; a generator-bound peak only where every cell was)", "",
         table(["scenario", "service", "A", "B", "B/A", "change"], rows(c.peaks, False)) if c.peaks
         else "_no peak in common_", "",
         "## What a request cost at each run's peak (median [95 % interval])", "",

@@ -18,6 +18,7 @@ from ..stats import Estimate
 from . import order, terminal
 from .compare import cpu_of, estimate_json
 from .markdown import fmt_ratio, peak_cell, table
+from .peaks import peaks_and_errors
 
 SCHEMA_VERSION = 1
 DEFAULT_RATIOS = ("go_stdlib/fastapi_tuned", "fastapi_tuned/fastapi_naive", "rust_axum/go_stdlib")
@@ -103,16 +104,12 @@ def compute(docs: list[dict], pairs: list[tuple[str, str]]) -> Summary:
     runs = []
     for doc in docs:
         levels = typed_levels(doc)
-        peaks = analysis.peaks(levels)
-        errors: dict[tuple[str, str], int] = {}
-        for lv in analysis.closed(levels):
-            errors[(lv.scenario, lv.service)] = errors.get((lv.scenario, lv.service), 0) + lv.errors.total
+        peaks, errors = peaks_and_errors(levels)
         scenarios = order.scenarios(s for s, _ in peaks)
         env = doc["environment"]
         runs.append(Run(doc["run"]["id"], str(env["git_commit"]), cpu_of(doc), env["placement"]["mode"],
                         doc["run"]["options"].get("rounds", 1), scenarios,
-                        order.services(s for _, s in peaks), {k: peaks[k] for k in order.by_scenario_service(peaks)},
-                        errors, _ratios(peaks, scenarios, pairs)))
+                        order.services(s for _, s in peaks), peaks, errors, _ratios(peaks, scenarios, pairs)))
     warnings = []
     if len({r.cpu for r in runs}) > 1:
         warnings.append("warning: the runs ran on different CPUs; ratios between stacks move with the "

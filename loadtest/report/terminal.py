@@ -8,8 +8,10 @@ from __future__ import annotations
 import textwrap
 
 from ..plan import SweepPlan, human
+from ..results import levels as typed_levels
 from ..runtime.isolation import Placement
 from . import order
+from .peaks import peaks_and_errors
 
 WIDTH = 100
 GENERATOR_MARK = "†"
@@ -57,11 +59,8 @@ PEAK_NOTE = ("successful req/s at the peak, median over rounds and its 95 % inte
 
 
 def peak_rows(doc: dict) -> dict[str, list[list[str]]]:
-    """{scenario: one row per service} of one run, from summary.compute (its one computation)."""
-    from .summary import compute  # summary formats with this module's tables
-
-    run = compute([doc], []).runs[0]
-    return format_peaks(run.peaks, run.errors)
+    """{scenario: one row per service} of one run (peaks.py computes, as for summary)."""
+    return format_peaks(*peaks_and_errors(typed_levels(doc)))
 
 
 def format_peaks(peaks: dict, errors: dict[tuple[str, str], int]) -> dict[str, list[list[str]]]:
