@@ -12,9 +12,10 @@ import signal
 import threading
 import time
 
-from .. import databases, infra, mock, procs
+from .. import infra, mock, procs, scenarios
 from ..config import settings
-from . import judge, observe, verify
+from ..scenarios import Scenario
+from . import judge, observe
 from .context import Context, Fault, Outcome, seconds
 from .hung import HUNG_FAULTS
 from .load import (
@@ -22,7 +23,7 @@ from .load import (
     Sample,
     last_ok_end_before,
     max_latency,
-    post_device,
+    post_one,
     started_between,
     status_counts,
 )
@@ -53,20 +54,21 @@ def _start(component: str) -> tuple[float, float]:
 # --- 1 and 3: a database stopped and started again ------------------------------------------
 
 def postgres(ctx: Context) -> Outcome:
-    return _database_outage(ctx, "postgres", "devices-post")
+    return _database_outage(ctx, "postgres")
 
 
 def mariadb(ctx: Context) -> Outcome:
-    return _database_outage(ctx, "mariadb", "io-mix")
+    return _database_outage(ctx, "mariadb")
 
 
-def _database_outage(ctx: Context, component: str, shape: str) -> Outcome:
+def _database_outage(ctx: Context, component: str) -> Outcome:
+    """The server stopped under the load of the scenario that writes to it."""
     p, out = ctx.profile, Outcome(component)
-    tag = ctx.tag(component)
-    mix_before = databases.mix_items_count() if shape == "io-mix" else None
+    tag, writer = ctx.tag(component), scenarios.writing(component)
+    state = writer.write_state()
     errors_before = judge.op_errors(ctx)
     pid = ctx.running.pid
-    load = BackgroundLoad(ctx.base_url, shape, tag, concurrency=p.concurrency).start()
+    load = BackgroundLoad(ctx.base_url, writer.name, tag, concurrency=p.concurrency).start()
     try:
         time.sleep(p.before_s)
         t_stop = time.monotonic()
@@ -80,16 +82,13 @@ def _database_outage(ctx: Context, component: str, shape: str) -> Outcome:
         samples = load.stop()
     outage = judge.outage_answers(started_between(samples, t_down, t_start), 503, t_back)
     recovery = judge.recovery(first_ok, t_back)
-    out.measured = {"load": shape, "requests": len(samples), "statuses": status_counts(samples),
+    out.measured = {"load": writer.name, "requests": len(samples), "statuses": status_counts(samples),
                     "stop_took_s": t_down - t_stop, "outage_s": t_back - t_down,
                     "start_took_s": t_back - t_start, "outage": outage,
                     "recovery_s": recovery}
     out.measured["op_errors"] = judge.growth(errors_before, judge.op_errors(ctx))
-    if shape == "devices-post":
-        lost = verify.devices(samples, tag, cut_between=(t_stop, t_down))
-        verify.delete_devices(tag)
-    else:
-        lost = verify.mix_items_settled(mix_before)
+    lost = writer.check_writes(samples, tag, state, cut_between=(t_stop, t_down))
+    writer.forget_writes(tag)
     out.measured["nothing_lost"] = lost
     answered_in = outage["max_latency_s"]
     out.criteria = {
@@ -102,7 +101,7 @@ def _database_outage(ctx: Context, component: str, shape: str) -> Outcome:
     }
     unexpected = f" ({outage['unexpected']} other)" if outage["unexpected"] else ""
     out.cell = (f"503 in ≤{seconds(answered_in)}{unexpected}; "
-                f"2xx {seconds(recovery)} after return; {judge.lost_text(lost)}")
+                f"2xx {seconds(recovery)} after return; {writer.check_words(lost)}")
     return out
 
 
@@ -110,14 +109,14 @@ def _database_outage(ctx: Context, component: str, shape: str) -> Outcome:
 
 def memcached(ctx: Context) -> Outcome:
     p, out = ctx.profile, Outcome("memcached")
-    tag = ctx.tag("memcached")
+    tag, writer = ctx.tag("memcached"), scenarios.writing("memcached")
 
     def set_errors() -> float | None:
         return observe.metric(ctx.base_url, "app_op_errors_total", op="set", db="memcache")
 
     errors_before = set_errors()
     probes: list[Sample] = []
-    load = BackgroundLoad(ctx.base_url, "devices-post", tag, concurrency=p.concurrency).start()
+    load = BackgroundLoad(ctx.base_url, writer.name, tag, concurrency=p.concurrency).start()
     try:
         time.sleep(p.before_s)
         infra.stop("memcached")
@@ -128,24 +127,24 @@ def memcached(ctx: Context) -> Outcome:
         # A new POST's key must be found again: probe until it is.
         first_set = None
         while first_set is None and time.monotonic() < t_back + 3 * p.recovery_limit_s:
-            probe = post_device(ctx.base_url, tag, f"probe{len(probes)}")
+            probe = post_one(ctx.base_url, writer, tag, f"probe{len(probes)}")
             probes.append(probe)
-            if probe.status == 201 and probe.answer and _cached(probe.answer["uuid"]):
+            if probe.ok and probe.answer and writer.cached(probe.answer):
                 first_set = probe.end - t_back
             time.sleep(0.1)
         time.sleep(max(p.after_s, t_back + p.recovery_limit_s + 1 - time.monotonic()))
     finally:
         samples = load.stop()
     window = started_between(samples, t_down, t_start)
-    bad = [s for s in window if s.status != 201]
+    bad = [s for s in window if s.status != writer.expected_status]
     # Keys set before the stop vanished with memcached's memory, sets during the outage failed
     # by design, and clients may need a moment to reconnect: 201s started before the recovery
     # limit may lack their key (counted apart); every later 201 must be cached.
-    lost = verify.devices(samples + probes, tag, cache_exempt_before=t_back + p.recovery_limit_s)
-    verify.delete_devices(tag)
+    lost = writer.check_writes(samples + probes, tag, None, cache_exempt_before=t_back + p.recovery_limit_s)
+    writer.forget_writes(tag)
     last_miss = lost["last_cache_miss_start"]
     every_set = None if first_set is None else max(first_set, 0.0 if last_miss is None else last_miss - t_back)
-    out.measured = {"load": "devices-post", "requests": len(samples), "statuses": status_counts(samples),
+    out.measured = {"load": writer.name, "requests": len(samples), "statuses": status_counts(samples),
                     "outage": {"requests": len(window), "statuses": status_counts(window),
                                "max_latency_s": max_latency(window)},
                     "set_errors_before": errors_before, "set_errors_during": errors_during,
@@ -162,32 +161,24 @@ def memcached(ctx: Context) -> Outcome:
     }
     errors = f"set errors +{errors_during - errors_before:g}" if rose else "set errors not counted"
     out.cell = (f"{len(window) - len(bad)}/{len(window)} 201; {errors}; every set succeeds "
-                f"{seconds(every_set)} after return; {judge.lost_text(lost)}")
+                f"{seconds(every_set)} after return; {writer.check_words(lost)}")
     return out
-
-
-def _cached(uuid: str) -> bool:
-    client = databases.memcached()
-    try:
-        return client.get(f"device:{uuid}") is not None
-    finally:
-        client.close()
 
 
 # --- 4: the external upstream stalls, then errors ----------------------------------------------
 
 def external(ctx: Context) -> Outcome:
     p, out = ctx.profile, Outcome("external")
-    key, pid = ctx.mock_key, ctx.running.pid
+    key, pid, shape = ctx.mock_key, ctx.running.pid, scenarios.upstream().name
     limit = float(settings()["service"]["external_timeout_seconds"]) + 1.0
     try:
         mock.configure(key, delay_ms=20)
         # Warm the service's client and pools, then read its resources at rest.
-        with BackgroundLoad(ctx.base_url, "fetch-external", "", concurrency=p.concurrency):
+        with BackgroundLoad(ctx.base_url, shape, "", concurrency=p.concurrency):
             time.sleep(p.before_s)
         time.sleep(2)
         before = observe.process_resources(pid)
-        load = BackgroundLoad(ctx.base_url, "fetch-external", "", concurrency=p.concurrency).start()
+        load = BackgroundLoad(ctx.base_url, shape, "", concurrency=p.concurrency).start()
         try:
             time.sleep(p.before_s)
             mock.configure(key, delay_ms=5000)
@@ -213,7 +204,7 @@ def external(ctx: Context) -> Outcome:
     error = judge.outage_answers(started_between(samples, t_error, t_error_end), 502, t_back)
     recovery = judge.recovery(first_ok, t_back)
     growth = {k: after[k] - before[k] for k in ("fds", "tcp_connections", "threads")}
-    out.measured = {"load": "fetch-external", "requests": len(samples), "statuses": status_counts(samples),
+    out.measured = {"load": shape, "requests": len(samples), "statuses": status_counts(samples),
                     "stall": stall, "error": error, "recovery_s": recovery,
                     "resources_before": before, "resources_after": after, "growth": growth,
                     "bound_s": limit}
@@ -242,9 +233,9 @@ def _unexpected(*windows: dict) -> str:
 
 def kill(ctx: Context) -> Outcome:
     p, out = ctx.profile, Outcome("kill")
-    tag = ctx.tag("kill")
-    old = ctx.running
-    load = BackgroundLoad(ctx.base_url, "devices-post", tag, concurrency=p.concurrency).start()
+    tag, writer = ctx.tag("kill"), scenarios.writing("postgres")
+    state, old = writer.write_state(), ctx.running
+    load = BackgroundLoad(ctx.base_url, writer.name, tag, concurrency=p.concurrency).start()
     restart_error = None
     try:
         time.sleep(p.before_s)
@@ -264,9 +255,9 @@ def kill(ctx: Context) -> Outcome:
         samples = load.stop()
     last_ok = last_ok_end_before(samples, t_kill)
     gap = None if first_ok is None or last_ok is None else first_ok - last_ok
-    lost = verify.devices(samples, tag)
-    verify.delete_devices(tag)
-    out.measured = {"load": "devices-post", "requests": len(samples), "statuses": status_counts(samples),
+    lost = writer.check_writes(samples, tag, state)
+    writer.forget_writes(tag)
+    out.measured = {"load": writer.name, "requests": len(samples), "statuses": status_counts(samples),
                     "restart_took_s": t_up - t_restart, "restart_error": restart_error,
                     "gap_s": gap, "first_ok_after_kill_s": None if first_ok is None else first_ok - t_kill,
                     "cut_requests": sum(1 for s in samples if s.status is None), "nothing_lost": lost}
@@ -276,7 +267,7 @@ def kill(ctx: Context) -> Outcome:
         "nothing lost": lost["ok"],
     }
     out.cell = (f"gap {seconds(gap)} (restart {seconds(t_up - t_restart)}); "
-                f"{judge.lost_text(lost)}")
+                f"{writer.check_words(lost)}")
     if restart_error:
         out.cell = f"restart failed: {restart_error[:80]}"
     return out
@@ -296,27 +287,32 @@ def _reap(pid: int, timeout: float = 10.0) -> None:
 
 # --- the registry: `loadtest chaos`, its table and CI read only this ------------------------------
 
+def _load(scenario: Scenario) -> str:
+    """How a criterion names its background load (the criteria are templates of the Profile)."""
+    return f"{scenario.name} load; "
+
+
 FAULTS: dict[str, Fault] = {f.name: f for f in (
     Fault("postgres", postgres, "PostgreSQL stopped {outage_s:g} s",
-          "devices-post load; every request started during the outage answers 503 with a JSON "
+          _load(scenarios.writing("postgres")) + "every request started during the outage answers 503 with a JSON "
           "`detail` within {answer_limit_s:g} s; a 2xx within {recovery_limit_s:g} s of the "
           "database's return, same process; nothing lost."),
     Fault("memcached", memcached, "memcached stopped {outage_s:g} s",
-          "devices-post load; 201 throughout the outage; "
+          _load(scenarios.writing("memcached")) + "201 throughout the outage; "
           "`app_op_errors_total{{op=\"set\",db=\"memcache\"}}` rises; a new POST's key is in "
           "memcached within {recovery_limit_s:g} s of its return; nothing lost (keys the outage "
           "prevented counted apart)."),
-    Fault("mariadb", mariadb, "MariaDB stopped {outage_s:g} s (io-mix)",
-          "io-mix load; 503 JSON within {answer_limit_s:g} s during the outage; 2xx within "
-          "{recovery_limit_s:g} s of the return; `mix_items` row count the same after the run."),
+    Fault("mariadb", mariadb, "MariaDB stopped {outage_s:g} s (" + scenarios.writing("mariadb").name + ")",
+          _load(scenarios.writing("mariadb")) + "503 JSON within {answer_limit_s:g} s during the outage; 2xx "
+          "within {recovery_limit_s:g} s of the return; " + scenarios.writing("mariadb").writes_words() + "."),
     Fault("external", external, "upstream stalls {stall_s:g} s, then 500",
-          "fetch-external load; the mock stalls 5 s (past EXTERNAL_TIMEOUT_SECONDS): 504, then "
+          _load(scenarios.upstream()) + "the mock stalls 5 s (past EXTERNAL_TIMEOUT_SECONDS): 504, then "
           "answers 500: 502, each within the timeout + 1 s; 200 again afterwards; after a settle "
           "period, open fds and TCP connections at most {leak_slack_fds} and threads at most "
           "{leak_slack_threads} above the count before the fault (psutil)."),
     OVERLOAD,
     Fault("kill", kill, "SIGKILL, restart",
-          "devices-post load; the service's process group gets SIGKILL and is started again on "
+          _load(scenarios.writing("postgres")) + "the service's process group gets SIGKILL and is started again on "
           "the same port: the gap is the time between the last 2xx before the kill and the first "
           "after; rows of requests cut by the kill are counted (allowed), nothing else lost."),
     *HUNG_FAULTS,

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 import httpx
 import psutil
 
-from .. import databases, infra
-from . import judge, observe, toxiproxy, verify
+from .. import infra, scenarios
+from ..scenarios import Scenario
+from . import judge, observe, toxiproxy
 from .context import Context, Fault, Outcome, seconds
 from .load import BackgroundLoad, Sample, max_latency, started_between, status_counts
 
@@ -54,7 +55,7 @@ Injector = Callable[[Context, str], AbstractContextManager[Window]]
 class Hang:
     name: str
     component: str  # postgres | mariadb | memcached
-    shape: str  # the background load: a scenario's name
+    load: Scenario  # the background load's scenario
     inject: Injector
 
 
@@ -152,10 +153,9 @@ def run(ctx: Context, hang: Hang) -> Outcome:
 
 def _measure(ctx: Context, hang: Hang) -> Run:
     p = ctx.profile
-    before = {"set_errors": _set_errors(ctx),
-              "mix_items": databases.mix_items_count() if hang.shape == "io-mix" else None}
+    before = {"set_errors": _set_errors(ctx), "writes": hang.load.write_state()}
     pid = ctx.running.pid
-    load = BackgroundLoad(ctx.base_url, hang.shape, ctx.tag(hang.name), concurrency=p.concurrency,
+    load = BackgroundLoad(ctx.base_url, hang.load.name, ctx.tag(hang.name), concurrency=p.concurrency,
                           timeout=p.client_timeout_s).start()
     try:
         time.sleep(p.before_s)
@@ -223,7 +223,7 @@ def _judge_database(ctx: Context, hang: Hang, r: Run, out: Outcome) -> None:
     answers = judge.outage_answers(during, DATABASE_FAILURES, w.off_call)
     back = judge.recovery(judge.first_ok_end(r.samples, w.off), w.off)
     lost = _nothing_lost(ctx, hang, r)
-    out.measured = {"load": hang.shape, **measured, "during": answers, "recovery_s": back,
+    out.measured = {"load": hang.load.name, **measured, "during": answers, "recovery_s": back,
                     "nothing_lost": lost}
     out.criteria = {
         "requests during the fault": answers["requests"] > 0,
@@ -237,17 +237,14 @@ def _judge_database(ctx: Context, hang: Hang, r: Run, out: Outcome) -> None:
     other = f" ({answers['unexpected']} other)" if answers["unexpected"] else ""
     out.cell = (f"{codes} in ≤{seconds(measured['in_flight']['max_latency_s'])}{other}; "
                 f"2xx {seconds(back)} after{_settled_text(measured, p.recovery_limit_s)}"
-                + (f"; {judge.lost_text(lost)}" if lost is not None else ""))
+                + (f"; {hang.load.check_words(lost)}" if lost is not None else ""))
 
 
 def _nothing_lost(ctx: Context, hang: Hang, r: Run) -> dict | None:
-    if hang.shape == "io-mix":
-        return verify.mix_items_settled(r.before["mix_items"])
-    if hang.shape != "devices-post":
-        return None
+    """The load's own check of its writes (None for a load that only reads)."""
     tag = ctx.tag(hang.name)
-    lost = verify.devices(r.samples, tag, cut_between=r.window.cut())
-    verify.delete_devices(tag)
+    lost = hang.load.check_writes(r.samples, tag, r.before["writes"], cut_between=r.window.cut())
+    hang.load.forget_writes(tag)
     return lost
 
 
@@ -255,16 +252,16 @@ def _judge_cache(ctx: Context, hang: Hang, r: Run, out: Outcome) -> None:
     p, w = ctx.profile, r.window
     measured, common = _common(ctx, r)
     during = started_between(r.samples, w.on, w.off_call)
-    created = sum(1 for s in during if s.status == 201)
+    created = sum(1 for s in during if s.status == hang.load.expected_status)
     after = _set_errors(ctx)
     before = r.before["set_errors"]
     rose = before is not None and after is not None and after > before
     # Sets fail while memcached hangs, and clients may take a moment to reconnect: 201s
     # started before the recovery limit may lack their key; every later one must have it.
     tag = ctx.tag(hang.name)
-    lost = verify.devices(r.samples, tag, cache_exempt_before=w.off + p.recovery_limit_s)
-    verify.delete_devices(tag)
-    out.measured = {"load": hang.shape, **measured,
+    lost = hang.load.check_writes(r.samples, tag, r.before["writes"], cache_exempt_before=w.off + p.recovery_limit_s)
+    hang.load.forget_writes(tag)
+    out.measured = {"load": hang.load.name, **measured,
                     "during": {"requests": len(during), "statuses": status_counts(during)},
                     "set_errors_before": before, "set_errors_after": after, "nothing_lost": lost}
     out.criteria = {
@@ -276,7 +273,7 @@ def _judge_cache(ctx: Context, hang: Hang, r: Run, out: Outcome) -> None:
     }
     errors = f"set errors +{after - before:g}" if rose else "set errors not counted"
     out.cell = (f"{created}/{len(during)} 201 in ≤{seconds(measured['in_flight']['max_latency_s'])}; "
-                f"{errors}{_settled_text(measured, p.recovery_limit_s)}; {judge.lost_text(lost)}")
+                f"{errors}{_settled_text(measured, p.recovery_limit_s)}; {hang.load.check_words(lost)}")
 
 
 def _settled_text(measured: dict, limit_s: float) -> str:
@@ -319,20 +316,14 @@ EXPECT_CACHE = (
     "`app_op_errors_total{{op=\"set\",db=\"memcache\"}}` rises; only 201 from "
     "{recovery_limit_s:g} s after the end, same process; nothing lost (keys of 201s before then "
     "counted apart)")
-LOST = {
-    "devices-post": "; nothing lost (rows of requests in flight {cut} counted apart)",
-    "io-mix": "; `mix_items` row count unchanged",
-    "users": "",
-}
-
-
-def _fault(how: str, component: str, shape: str) -> Fault:
+def _fault(how: str, component: str, load: Scenario) -> Fault:
     """One registry entry: the Hang, its column and its criterion (templates of the Profile)."""
     name = f"{how}-{component}"
     server = SERVER[component]
-    hang = Hang(name, component, shape, frozen if how == "stall" else toxic(how))
+    hang = Hang(name, component, load, frozen if how == "stall" else toxic(how))
     column, done = (t.format(server=server, what=WHAT_FROZEN[component]) for t in HOW[how])
-    column += "" if shape == "devices-post" or component == "memcached" else f" ({shape})"
+    # The table's usual load is the one writing to PostgreSQL; any other is named.
+    column += "" if load is scenarios.writing("postgres") else f" ({load.name})"
     if component == "memcached":
         expect = EXPECT_CACHE
     else:
@@ -340,21 +331,25 @@ def _fault(how: str, component: str, shape: str) -> Fault:
         # resumed; a black hole or a reset drops them: only requests sent before it can commit.
         cut = ("while it was frozen: it commits what it had received once resumed" if how == "stall"
                else "when the fault struck")
-        expect = EXPECT_DATABASE + LOST[shape].format(cut=cut)
-    criterion = f"{shape} load; {done}: {expect}."
+        words = load.writes_words()
+        expect = EXPECT_DATABASE + (f"; {words.format(cut=cut)}" if words else "")
+    criterion = f"{load.name} load; {done}: {expect}."
     return Fault(name, lambda ctx: run(ctx, hang), column, criterion, proxied=how != "stall",
                  group=GROUP)
 
 
+# Each under the load of the scenario that writes to the server, but a slow PostgreSQL: under a
+# read, whose one query waits the whole added latency (scenarios.reading).
+writing, reading = scenarios.writing, scenarios.reading
 HUNG_FAULTS = [
-    _fault("stall", "postgres", "devices-post"),
-    _fault("stall", "mariadb", "io-mix"),
-    _fault("stall", "memcached", "devices-post"),
-    _fault("latency", "postgres", "users"),
-    _fault("latency", "mariadb", "io-mix"),
-    _fault("blackhole", "postgres", "devices-post"),
-    _fault("blackhole", "mariadb", "io-mix"),
-    _fault("blackhole", "memcached", "devices-post"),
-    _fault("reset", "postgres", "devices-post"),
-    _fault("reset", "mariadb", "io-mix"),
+    _fault("stall", "postgres", writing("postgres")),
+    _fault("stall", "mariadb", writing("mariadb")),
+    _fault("stall", "memcached", writing("memcached")),
+    _fault("latency", "postgres", reading("postgres")),
+    _fault("latency", "mariadb", writing("mariadb")),
+    _fault("blackhole", "postgres", writing("postgres")),
+    _fault("blackhole", "mariadb", writing("mariadb")),
+    _fault("blackhole", "memcached", writing("memcached")),
+    _fault("reset", "postgres", writing("postgres")),
+    _fault("reset", "mariadb", writing("mariadb")),
 ]

@@ -50,13 +50,3 @@ def op_errors(ctx: Context) -> dict[str, float | None]:
 
 def growth(before: dict, after: dict) -> dict:
     return {k: None if before[k] is None or after[k] is None else after[k] - before[k] for k in before}
-
-
-def lost_text(lost: dict) -> str:
-    if "rows_before" in lost:
-        return "rows unchanged" if lost["ok"] else f"rows {lost['rows_before']}→{lost['rows_after']}"
-    problems = [f"{lost[k]} {k.replace('_', ' ')}" for k in
-                ("lost_201", "phantom_rows", "unknown_rows", "corrupt_rows", "cache_missing",
-                 "cache_mismatch") if lost[k]]
-    cut = f" ({lost['cut_rows']} rows of cut requests)" if lost["cut_rows"] else ""
-    return ("nothing lost" if not problems else ", ".join(problems)) + cut

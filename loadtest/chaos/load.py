@@ -2,7 +2,7 @@
 main thread can stop and start servers (blocking calls) while requests keep flowing.
 
 Every request is recorded with its start and end time (monotonic seconds), its status or
-transport error, and for devices-post what was sent and answered, so that the faults can be
+transport error, and the JSON bodies it sent and got back, so that the faults can be
 judged afterwards window by window."""
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ class Sample:
     status: int | None  # None: no HTTP answer (refused, reset, timed out)
     error: str | None = None
     json_detail: bool | None = None  # error answers: a JSON object with "detail"
-    sent: dict | None = None  # devices-post: the body
-    answer: dict | None = None  # devices-post 201: the body
+    sent: dict | None = None  # the JSON body sent, if any
+    answer: dict | None = None  # a 2xx: its JSON body
 
     @property
     def latency(self) -> float:
@@ -105,14 +105,13 @@ async def send(client: httpx.AsyncClient, method: str, path: str, body: dict | N
         data = None
     if resp.status_code >= 400:
         s.json_detail = isinstance(data, dict) and "detail" in data
-    elif resp.status_code == 201 and isinstance(data, dict):
+    elif 200 <= resp.status_code < 300 and isinstance(data, dict):
         s.answer = data
     return s
 
 
-def post_device(base_url: str, tag: str, n: int | str, timeout: float = 10.0) -> Sample:
-    """One POST /api/devices outside the background load (probes)."""
-    scenario = SCENARIOS["devices-post"]
+def post_one(base_url: str, scenario: Scenario, tag: str, n: int | str, timeout: float = 10.0) -> Sample:
+    """One request of a writing scenario outside the background load (probes)."""
 
     async def once() -> Sample:
         async with httpx.AsyncClient(base_url=base_url, timeout=timeout) as client:

@@ -12,12 +12,13 @@ import subprocess
 from collections import Counter
 from pathlib import Path
 
-from .. import procs
-from ..tools import oha
+from .. import procs, scenarios, tools
+from ..tools import Load, Windowed
 from .context import Context, Fault, GiB, Outcome
 from .observe import rss_peak
 
-PATH = "/api/users"
+SCENARIO = scenarios.reading("postgres")  # a read of the database: no rows to check afterwards
+PATH = SCENARIO.request_path()
 
 
 def _raise_fd_limit() -> None:
@@ -27,22 +28,24 @@ def _raise_fd_limit() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, target), hard))
 
 
-def run_oha(url: str, users: int, duration_s: float, raw: Path, pid: int, csv: bool = False) -> dict:
-    """One oha window, with the service tree's CPU seconds over it: 2xx per CPU second does
-    not move when other processes take the shared cores, 2xx per second does. With csv, oha
-    writes a line per answered request and the window also gets its 2xx per 1-s bucket."""
+def run_window(url: str, users: int, duration_s: float, raw: Path, pid: int, csv: bool = False) -> dict:
+    """One window of the overload's tool, with the service tree's CPU seconds over it: 2xx per
+    CPU second does not move when other processes take the shared cores, 2xx per second does.
+    With csv, the tool writes a line per answered request and the window also gets its 2xx
+    per 1-s bucket."""
+    tool: Windowed = tools.get(tools.OVERLOAD)  # type: ignore[assignment]
     # Requests in flight at the deadline are aborted and reported apart (not failures).
-    argv = oha.argv(url, users, duration_s, output="csv" if csv else "json", finish_in_flight=False,
-                    timeout_s=10)
+    argv = tool.window_argv(url, users, duration_s, per_request=csv, timeout_s=10)
     cpu_before = procs.tree_cpu_seconds(pid)
     with open(raw, "wb") as stdout:
         proc = subprocess.run(argv, check=False, stdout=stdout, stderr=subprocess.PIPE, timeout=duration_s + 60,
                               preexec_fn=_raise_fd_limit)
     cpu_s = procs.tree_cpu_seconds(pid) - cpu_before
     if proc.returncode != 0:
-        raise RuntimeError(f"oha exited {proc.returncode}: {proc.stderr.decode(errors='replace')[-500:]}")
+        raise RuntimeError(f"{tools.OVERLOAD} exited {proc.returncode}: "
+                           f"{proc.stderr.decode(errors='replace')[-500:]}")
     if csv:
-        answered = oha.parse_csv_ends(raw.read_bytes())
+        answered = tool.parse_ends(raw.read_bytes())
         ok_ends = [end for end, status in answered if status.startswith("2")]
         statuses = Counter(status for _, status in answered)
         window = {"duration_s": duration_s, "status_codes": dict(statuses),
@@ -50,7 +53,7 @@ def run_oha(url: str, users: int, duration_s: float, raw: Path, pid: int, csv: b
                   "note": "csv: requests without an HTTP answer are not counted"}
         ok, attempts = len(ok_ends), len(answered)
     else:
-        r = oha.parse(raw.read_bytes())
+        r = tool.parse(raw.read_bytes(), Load(SCENARIO, users, duration_s))
         ok = sum(n for code, n in r.status_codes.items() if code.startswith("2"))
         attempts = sum(r.status_codes.values()) + sum(r.transport_errors.values())
         window = {"duration_s": r.duration_s, "status_codes": r.status_codes,
@@ -87,17 +90,17 @@ def overload(ctx: Context) -> Outcome:
     p, out = ctx.profile, Outcome("overload")
     url, pid = ctx.base_url + PATH, ctx.running.pid
     raw = ctx.raw_dir / f"{ctx.manifest.name}-overload"
-    before = run_oha(url, p.throughput_users, p.throughput_s, raw.with_suffix(".before.json"), pid)
+    before = run_window(url, p.throughput_users, p.throughput_s, raw.with_suffix(".before.json"), pid)
     sampler = rss_peak(pid).start()
     try:
-        burst = run_oha(url, p.overload_users, p.overload_s, raw.with_suffix(".burst.json"), pid)
+        burst = run_window(url, p.overload_users, p.overload_s, raw.with_suffix(".burst.json"), pid)
     finally:
         sampler.stop()
     peak = sampler.peaks.get("rss") or 0
     alive = ctx.running.alive()
     after = recovered = None
     if alive:
-        after = run_oha(url, p.throughput_users, p.recovery_window_s, raw.with_suffix(".after.csv"), pid,
+        after = run_window(url, p.throughput_users, p.recovery_window_s, raw.with_suffix(".after.csv"), pid,
                         csv=True)
         recovered = recovered_after(after["ok_per_second"], before["ok_per_s"], p.throughput_ratio)
 
@@ -130,8 +133,10 @@ def overload(ctx: Context) -> Outcome:
 
 OVERLOAD = Fault(
     "overload", overload, "{overload_users} connections for {overload_s:g} s",
-    "GET /api/users: {throughput_users} users for {throughput_s:g} s, {overload_users} connections "
-    "for {overload_s:g} s (oha), then {throughput_users} users for {recovery_window_s:g} s: the "
-    "process survives, its RSS peak stays under {rss_limit_gib:g} GiB, and {back}. The cell gives "
-    "the share of 2xx among all attempts during the overload, the RSS peak, the 10-user 2xx/s "
-    "before, each of the first seconds after as a share of it, and when throughput was back.")
+    f"{SCENARIO.method} {PATH}: "
+    "{throughput_users} users for {throughput_s:g} s, {overload_users} connections for "
+    "{overload_s:g} s (" + tools.OVERLOAD + "), then {throughput_users} users for "
+    "{recovery_window_s:g} s: the process survives, its RSS peak stays under {rss_limit_gib:g} "
+    "GiB, and {back}. The cell gives the share of 2xx among all attempts during the overload, "
+    "the RSS peak, the 10-user 2xx/s before, each of the first seconds after as a share of it, "
+    "and when throughput was back.")

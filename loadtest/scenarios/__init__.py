@@ -33,4 +33,27 @@ for _s in (DEVICES_GET, DEVICES_POST, USERS, FIB, FETCH_EXTERNAL, IO_MIX):
 QUICK = (DEVICES_GET.name, FIB.name)
 CHECK = USERS.name
 
-__all__ = ["CHECK", "QUICK", "SCENARIOS", "LevelContext", "Scenario", "register"]
+
+def writing(server: str) -> Scenario:
+    """The first scenario whose requests write to `server`: a fault of that server loads it."""
+    return _first(lambda s: server in s.writes, f"writes to {server}")
+
+
+def reading(server: str) -> Scenario:
+    """The first scenario that only reads from `server`."""
+    return _first(lambda s: server in s.reads and not s.writes, f"reads from {server}")
+
+
+def upstream() -> Scenario:
+    """The first scenario that waits on the upstream (the external mock)."""
+    return _first(lambda s: s.upstream, "waits on the upstream")
+
+
+def _first(wanted, what: str) -> Scenario:
+    found = next((s for s in SCENARIOS.values() if wanted(s)), None)
+    if found is None:
+        raise LookupError(f"no scenario {what}")
+    return found
+
+__all__ = ["CHECK", "QUICK", "SCENARIOS", "LevelContext", "Scenario", "reading", "register", "upstream",
+           "writing"]

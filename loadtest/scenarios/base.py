@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,16 @@ class Param:
     default: int
     flag: str
     help: str
+
+
+class Answered(Protocol):
+    """What a fault run's client saw of one request (chaos/load.py's Sample)."""
+
+    start: float  # monotonic seconds
+    end: float
+    status: int | None  # None: no HTTP answer (refused, reset, timed out)
+    sent: dict | None  # the JSON body sent, if any
+    answer: dict | None  # the JSON body of a 2xx, if any
 
 
 @dataclass
@@ -40,6 +51,8 @@ class Scenario:
     body: str = ""  # a literal JSON body sent with every request ("" for none)
     upstream: bool = False  # waits on an upstream by design: its throughput is the upstream's
     params: tuple[Param, ...] = ()
+    writes: tuple[str, ...] = ()  # the servers its requests write to (rows, keys): fault runs check them
+    reads: tuple[str, ...] = ()  # the servers it only reads from
 
     def values(self, params: Mapping[str, int] | None = None) -> dict[str, int]:
         """This scenario's parameters: the given values over the defaults."""
@@ -96,3 +109,32 @@ class Scenario:
 
     def after_scenario(self, ctx: LevelContext) -> None:
         """After each service's scenario, even a failed one (clean-up)."""
+
+    # --- what a fault run's writes must leave behind (chaos/); a read checks nothing ---
+    def write_state(self) -> object:
+        """Before a fault run: what check_writes compares the end with."""
+        return None
+
+    def check_writes(self, answered: Sequence[Answered], tag: str, state: object,
+                     cut_between: tuple[float, float] | None = None,
+                     cache_exempt_before: float | None = None) -> dict | None:
+        """After a fault run whose requests' bodies carried `tag`: {"ok": nothing lost, ...}.
+        cut_between: while the fault struck, when a request may commit yet lose its answer;
+        cache_exempt_before: requests started before this may lack their cache entry."""
+        return None
+
+    def forget_writes(self, tag: str) -> None:
+        """Remove what a fault run wrote."""
+
+    def cached(self, answer: dict) -> bool:
+        """Whether the cache holds what a 2xx answer says was written (memcached's faults)."""
+        return False
+
+    def writes_words(self) -> str:
+        """What check_writes holds a run to, for the fault table's criteria ({cut}: when
+        requests were cut)."""
+        return ""
+
+    def check_words(self, check: dict) -> str:
+        """check_writes's result in a few words, for the fault table's cells."""
+        return "nothing lost" if check.get("ok") else "something lost"

@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import random
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from .. import databases
 from ..config import settings
 from ..formatting import fmt
-from .base import LevelContext, Scenario
+from . import devices_post_writes
+from .base import Answered, LevelContext, Scenario
 
 BODIES_IN_FILE = 10_000
 CACHE_CHECK_LIMIT = 5000  # memcached keys looked up per level at most (a random sample)
@@ -75,9 +77,27 @@ class DevicesPost(Scenario):
     def after_scenario(self, ctx: LevelContext) -> None:
         delete_rows(ctx.firmware_prefix)
 
+    def check_writes(self, answered: Sequence[Answered], tag: str, state: object,
+                     cut_between: tuple[float, float] | None = None,
+                     cache_exempt_before: float | None = None) -> dict:
+        return devices_post_writes.check(answered, tag, cache_exempt_before, cut_between)
+
+    def forget_writes(self, tag: str) -> None:
+        delete_rows(tag)  # the tag is made of letters, digits and dashes
+
+    def cached(self, answer: dict) -> bool:
+        return devices_post_writes.cached(str(answer.get("uuid")))
+
+    def writes_words(self) -> str:
+        return "nothing lost (rows of requests in flight {cut} counted apart)"
+
+    def check_words(self, check: dict) -> str:
+        return devices_post_writes.words(check)
+
 
 DEVICES_POST = DevicesPost("devices-post", "POST", "/api/devices", 201,
-                           summary="INSERT into PostgreSQL + memcached set (FastAPI vs Go)")
+                           summary="INSERT into PostgreSQL + memcached set (FastAPI vs Go)",
+                           writes=("postgres", "memcached"))
 
 
 def verify(after_id: int, firmware_prefix: str, created: int, in_flight: int) -> dict:

@@ -3,4 +3,4 @@
 from .base import Scenario
 
 USERS = Scenario("users", "GET", "/api/users", 200,
-                 summary="SELECT 100 users from PostgreSQL (FastAPI vs Axum)")
+                 summary="SELECT 100 users from PostgreSQL (FastAPI vs Axum)", reads=("postgres",))

@@ -16,6 +16,7 @@ from .base import (
     Load,
     Tool,
     ToolResult,
+    Windowed,
     open_loop_delivered,
     rate_held,
 )
@@ -39,6 +40,8 @@ CLOSED_LOOP_CANDIDATES = ("oha", "wrk")
 # other constant-rate closed-loop tool people use, is not packaged).
 AGREEMENT = ("wrk", "oha")
 OPEN_LOOP_REFERENCE = "k6"
+# The tool of `loadtest chaos`'s overload windows: one that is also a base.Windowed.
+OVERLOAD = "oha"
 
 
 def register(tool: Tool) -> Tool:
@@ -86,11 +89,13 @@ __all__ = [
     "OPEN_LOOP_DROP_TOLERANCE",
     "OPEN_LOOP_RATE_TOLERANCE",
     "OPEN_LOOP_REFERENCE",
+    "OVERLOAD",
     "TOOLS",
     "Invocation",
     "Load",
     "Tool",
     "ToolResult",
+    "Windowed",
     "backfills_latency",
     "get",
     "open_loop_delivered",

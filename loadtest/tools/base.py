@@ -88,6 +88,18 @@ class Tool(Protocol):
     def parse(self, raw: bytes, load: Load) -> ToolResult: ...
 
 
+class Windowed(Protocol):
+    """What a tool also offers to run a bare window of a fault run (chaos's overload): requests
+    in flight at the deadline aborted and reported apart, a timeout per request, and with
+    per_request one line per answered request, read back by parse_ends as (end time in seconds
+    from the start, status)."""
+
+    def window_argv(self, url: str, users: int, duration_s: float, per_request: bool,
+                    timeout_s: float) -> list[str]: ...
+    def parse(self, raw: bytes, load: Load) -> ToolResult: ...
+    def parse_ends(self, raw: bytes) -> list[tuple[float, str]]: ...
+
+
 @cache
 def version_line(binary: Callable[[], str], *args: str) -> str | None:
     """The first line a tool prints for its version command (`binary` finds the tool), once per

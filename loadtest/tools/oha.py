@@ -129,5 +129,14 @@ class OhaTool:
         result = parse(raw)
         return open_loop(result, load.rate, load.duration_s) if load.rate else result
 
+    # A bare window (tools.Windowed), for the fault runs' overload.
+    def window_argv(self, url: str, users: int, duration_s: float, per_request: bool,
+                    timeout_s: float) -> list[str]:
+        return argv(url, users, duration_s, output="csv" if per_request else "json",
+                    finish_in_flight=False, timeout_s=timeout_s)
+
+    def parse_ends(self, raw: bytes) -> list[tuple[float, str]]:
+        return parse_csv_ends(raw)
+
 
 OHA = OhaTool()

@@ -1,5 +1,6 @@
-""""Nothing lost" after a devices-post run: every 201 is a row with the answered id and uuid
-and a cache entry with the answered JSON; no row exists that the client was not told about.
+""""Nothing lost" after a fault run of devices-post: every 201 is a row with the answered id
+and uuid and a cache entry with the answered JSON; no row exists that the client was not told
+about.
 
 Each request of a run carries a unique firmware (the run's tag + a counter), so every row the
 run inserted is matched to exactly one request, answered or not. Exceptions the fault explains
@@ -11,22 +12,25 @@ from __future__ import annotations
 import json
 import time
 import uuid as uuidlib
+from collections.abc import Sequence
 
 from .. import databases
-from ..scenarios.devices_post import delete_rows
-from .load import Sample
+from .base import Answered
+
+PROBLEMS = ("lost_201", "phantom_rows", "unknown_rows", "corrupt_rows", "cache_missing", "cache_mismatch")
 
 
-def devices(samples: list[Sample], tag: str, cache_exempt_before: float | None = None,
-            cut_between: tuple[float, float] | None = None) -> dict:
+def check(answered: Sequence[Answered], tag: str, cache_exempt_before: float | None = None,
+          cut_between: tuple[float, float] | None = None) -> dict:
     """cache_exempt_before: 201s whose request started before this moment (memcached down or
     still reconnecting) may lack their key; they are counted in cache_missing_by_fault.
     cut_between: while the fault struck (e.g. PostgreSQL shutting down), a request can commit
     and lose its connection before the service reads the commit's answer: it answers 503 yet
     the row exists. Such rows of requests in flight then are counted as cut, not phantom."""
     rows = _rows(tag)
-    by_firmware = {s.sent["firmware"]: s for s in samples if s.sent}
-    out = {"requests": len(samples), "status_201": 0, "rows": len(rows),
+    by_firmware = {s.sent["firmware"]: s for s in answered if s.sent}
+    out = {"requests": len(answered), "status_201": sum(1 for s in answered if s.status == 201),
+           "rows": len(rows),
            "lost_201": 0,            # 201 without its row (or with another id/uuid)
            "phantom_rows": 0,        # a row for a request answered with an error status
            "unknown_rows": 0,        # a row matching no request of the run
@@ -35,12 +39,9 @@ def devices(samples: list[Sample], tag: str, cache_exempt_before: float | None =
            "cache_checked": 0, "cache_missing": 0, "cache_mismatch": 0,
            "cache_missing_by_fault": 0,
            "last_cache_miss_start": None}  # monotonic start of the latest 201 without its key
-    for s in samples:
-        if s.status == 201:
-            out["status_201"] += 1
     cache = databases.memcached()
     try:
-        for s in samples:
+        for s in answered:
             if s.status != 201 or not s.answer:
                 continue
             row = rows.get(s.sent["firmware"])
@@ -68,9 +69,23 @@ def devices(samples: list[Sample], tag: str, cache_exempt_before: float | None =
             out["phantom_rows"] += 1
         if not _row_matches(row, s.sent):
             out["corrupt_rows"] += 1
-    out["ok"] = not any(out[k] for k in ("lost_201", "phantom_rows", "unknown_rows",
-                                          "corrupt_rows", "cache_missing", "cache_mismatch"))
+    out["ok"] = not any(out[k] for k in PROBLEMS)
     return out
+
+
+def cached(uuid: str) -> bool:
+    """memcached holds device:<uuid>."""
+    client = databases.memcached()
+    try:
+        return client.get(f"device:{uuid}") is not None
+    finally:
+        client.close()
+
+
+def words(check: dict) -> str:
+    problems = [f"{check[k]} {k.replace('_', ' ')}" for k in PROBLEMS if check[k]]
+    cut = f" ({check['cut_rows']} rows of cut requests)" if check["cut_rows"] else ""
+    return ("nothing lost" if not problems else ", ".join(problems)) + cut
 
 
 def _rows(tag: str, settle: float = 3.0) -> dict[str, dict]:
@@ -90,7 +105,7 @@ def _rows(tag: str, settle: float = 3.0) -> dict[str, dict]:
     return {r[3]: {"id": r[0], "uuid": r[1], "mac": r[2], "same_times": r[4]} for r in rows}
 
 
-def _in_flight(s: Sample, window: tuple[float, float] | None) -> bool:
+def _in_flight(s: Answered, window: tuple[float, float] | None) -> bool:
     return window is not None and s.start <= window[1] and s.end >= window[0]
 
 
@@ -100,19 +115,3 @@ def _row_matches(row: dict, sent: dict) -> bool:
     except ValueError:
         return False
     return row["mac"] == sent["mac"] and row["same_times"]
-
-
-def delete_devices(tag: str) -> int:
-    """Remove one fault's rows (the tag is made of letters, digits and dashes)."""
-    return delete_rows(tag)
-
-
-def mix_items_settled(before: int, timeout: float = 10.0) -> dict:
-    """The row count of mix_items once every transaction has ended, against the count
-    before the run: a failed io-mix must leave nothing behind."""
-    deadline = time.monotonic() + timeout
-    after = databases.mix_items_count()
-    while after != before and time.monotonic() < deadline:
-        time.sleep(0.5)
-        after = databases.mix_items_count()
-    return {"rows_before": before, "rows_after": after, "ok": after == before}
