@@ -106,7 +106,8 @@ fi
 uv sync --frozen --quiet --all-groups --python "$python" --no-python-downloads
 
 # Go: the services' go.mod files name the version they need (go_stdlib: 1.26). An older go
-# (Debian 13's golang-go is 1.24, and Debian sets GOTOOLCHAIN=local) cannot build them.
+# fetches it from the module proxy when GOTOOLCHAIN=auto (Debian 13's golang-go 1.24 does),
+# and cannot build them when GOTOOLCHAIN=local.
 for mod in services/*/go.mod; do
   if ! out=$(cd "$(dirname "$mod")" && go list -m 2>&1); then
     echo "setup: $mod needs Go $(sed -n 's/^go //p' "$mod") and \`go\` here cannot build it: ${out##*$'\n'}." \

@@ -23,7 +23,6 @@ bind() {  # bind SRC DEST [ro]
   [[ ${3:-} == ro ]] && mount -o remount,bind,ro "$2"
   return 0
 }
-bind "$GUEST_GOROOT" "$root/usr/local/go" ro
 for d in .cargo .rustup; do [[ -d $HOME/$d ]] && bind "$HOME/$d" "$root/root/$d" ro; done
 mkdir -p "$GUEST_GOMODCACHE" "$GUEST_GOCACHE" "$GUEST_UV_CACHE"
 bind "$GUEST_GOMODCACHE" "$root/root/go/pkg/mod"
@@ -42,7 +41,7 @@ for v in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY SSL_CER
 done
 in_chroot() {
   chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb "${pass[@]}" \
-    PATH=/root/webstack-bench/.bench/tools/uv/bin:/usr/local/go/bin:/root/.cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    PATH=/root/webstack-bench/.bench/tools/uv/bin:/root/.cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     "$@"
 }
 echo "chroot: scripts/setup.sh and loadtest build in Debian 13 (with the registries)" >&2

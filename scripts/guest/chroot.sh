@@ -17,9 +17,10 @@ guest=$(scripts/guest/rootfs.sh)
 work=$(mktemp -d "$PWD/.bench/chroot-run.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
-# The toolchains README expects on the machine (Go from go.dev, Rust from rustup), shared
-# read-only, and the download caches of Go and uv, shared to save the downloads.
-export GUEST_GOROOT=$(go env GOROOT) GUEST_GOMODCACHE=$(go env GOMODCACHE) GUEST_GOCACHE=$(go env GOCACHE)
+# Rust as rustup installs it, shared read-only (with the oha `make setup` built: setup.sh
+# would otherwise spend minutes building it again); Go is Debian's golang-go, installed inside.
+# The download caches of Go and uv are shared to save the downloads.
+export GUEST_GOMODCACHE=$(go env GOMODCACHE) GUEST_GOCACHE=$(go env GOCACHE)
 export GUEST_UV_CACHE=${UV_CACHE_DIR:-$HOME/.cache/uv}
 timeout --signal=KILL "$CHROOT_TIMEOUT" unshare --mount --pid --fork --kill-child=SIGKILL --propagation private \
   scripts/guest/chroot-inside.sh "$guest/rootfs" "$work" "$PWD" "$out"

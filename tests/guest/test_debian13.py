@@ -47,6 +47,8 @@ def test_setup_and_the_servers_are_debian_13s(chroot):
     assert v["mariadb"].startswith("11.8."), v
     assert v["memcached"], v
     assert v["python"].startswith("3.13."), v
+    # Debian's golang-go 1.24, which fetched the 1.26 of go_stdlib's go.mod (GOTOOLCHAIN=auto)
+    assert "go1.24" in v["go"] and "go1.26" in v["go_for_go_stdlib"], v
 
 
 @pytest.mark.parametrize("service", SERVICES)
