@@ -42,7 +42,7 @@ def _run(argv: list[str], timeout: float) -> subprocess.CompletedProcess:
 
 
 def _chaos(services: list[str], faults: list[str], out: Path, timeout: float) -> dict:
-    run = _run(["-m", "loadtest", "chaos", *services, "--profile", "quick", "--faults", *faults,
+    run = _run(["-m", "loadtest", "chaos", *services, "--profile", "quick", "--fault", ",".join(faults),
                 "--out", str(out)], timeout=timeout)
     print(run.stdout, run.stderr, sep="\n")
     results = out / "results.json"

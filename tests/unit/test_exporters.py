@@ -1,5 +1,6 @@
 """report.md, report.html, compare and summary from a generated results document."""
 
+import os
 import re
 import time
 
@@ -27,11 +28,13 @@ def test_markdown_tables(tmp_path):
     assert "**Open loop**" in md and "Data check" in md
 
 
-def test_html_is_self_contained(tmp_path):
-    page = html.render_html(document(tmp_path).doc)
+def test_html_opens_offline_with_one_shared_plotly(tmp_path):
+    files = html.files(document(tmp_path).doc)
+    page = files["report.html"]
     assert page.startswith("<!doctype html>")
-    assert not re.search(r"<script[^>]+src=", page), "must open offline: no external scripts"
-    assert "plotly" in page.lower() and len(page) > 1_000_000  # plotly.js inlined
+    sources = re.findall(r"<script[^>]+src=\"([^\"]+)\"", page)
+    assert sources == [f"../{html.bundle_name()}"], "one script, from a file beside the run"
+    assert len(files[sources[0]]) > 1_000_000 and len(page) < 1_000_000  # not inlined
     assert "p99 latency (ms)" in page and "go_stdlib" in page
 
 
@@ -42,7 +45,7 @@ def test_html_has_real_tables_and_never_passes_markup_through(tmp_path):
     assert "<table>" in page and "<pre>" not in page
     assert '<td style="text-align:right">51,319</td>' in page  # markdown's ---: columns
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert page.count("window.PlotlyConfig") == 1  # plotly.js inlined once
+    assert page.count("window.PlotlyConfig") == 1  # plotly.js loaded once
     assert 'id="s-fetch-external-open"' in page  # the open-loop levels are plotted
     assert html.render_html(rf.doc) == page  # no random ids: re-rendering gives the same page
 
@@ -50,8 +53,8 @@ def test_html_has_real_tables_and_never_passes_markup_through(tmp_path):
 def test_write_all_and_summary(tmp_path):
     rf = document(tmp_path)
     paths = report.write_all(tmp_path, rf.doc)
-    assert {"report.md", "report.html", "charts/devices-get-rps.svg"} <= {
-        p.relative_to(tmp_path).as_posix() for p in paths}
+    assert {"report.md", "report.html", "charts/devices-get-rps.svg", f"../{html.bundle_name()}"} <= {
+        os.path.relpath(p, tmp_path) for p in paths}
     assert all(p.exists() for p in paths)
     rows = {(scenario, row[0]): row for scenario, block in terminal.peak_rows(rf.doc).items() for row in block}
     errors = terminal.PEAK_HEADER.index("err")
