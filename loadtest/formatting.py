@@ -5,7 +5,10 @@ these, so neither imports from the other."""
 
 from __future__ import annotations
 
-from .stats import Estimate
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # for the annotations only: stats brings scipy, seconds to import
+    from .stats import Estimate
 
 
 def fmt(value, digits: int = 0, suffix: str = "") -> str:

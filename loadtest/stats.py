@@ -19,9 +19,6 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import numpy as np
-from scipy import stats as scipy_stats
-
 CONFIDENCE = 0.95
 NOISY_CV = 0.10  # a cell whose samples vary more than this is flagged noisy
 ORDER = "order-statistic"
@@ -92,6 +89,8 @@ def estimate(values: Iterable[float | None], confidence: float = CONFIDENCE) -> 
 
 def interval(values: list[float], confidence: float = CONFIDENCE) -> tuple[float, float, str]:
     """A `confidence` interval for the median of two or more values that are not all equal."""
+    import numpy as np  # here, not at the top: scipy takes seconds to import, and the command
+    from scipy import stats as scipy_stats  # line (`loadtest --help`) needs neither
     if len(values) >= order_statistic_from(confidence):
         ci = scipy_stats.quantile_test(np.asarray(values), q=statistics.median(values)) \
             .confidence_interval(confidence_level=confidence)

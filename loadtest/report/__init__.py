@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import charts, html
 from .terminal import print_plan, print_summary
 
 
@@ -26,10 +25,22 @@ def single(filename: str, render: Callable[[dict], str]) -> Exporter:
     return Exporter(filename, lambda doc: {filename: render(doc)})
 
 
+def _charts():  # plotly and matplotlib take a second to import: only when a report is written
+    from . import charts
+
+    return charts
+
+
+def _html():
+    from . import html
+
+    return html
+
+
 EXPORTERS = [
-    single("report.md", charts.markdown_with_charts),  # the tables, with the charts linked
-    Exporter("report.html", html.files),  # with plotly.js once, beside the runs
-    Exporter("charts", charts.render_charts),  # charts/*.svg
+    single("report.md", lambda doc: _charts().markdown_with_charts(doc)),  # the tables, charts linked
+    Exporter("report.html", lambda doc: _html().files(doc)),  # with plotly.js once, beside the runs
+    Exporter("charts", lambda doc: _charts().render_charts(doc)),  # charts/*.svg
 ]
 
 
