@@ -27,7 +27,7 @@ cp -a services/go_stdlib "$stage/repo/services/"
 find "$stage/repo" -name __pycache__ -prune -exec rm -rf {} +
 (cd services/go_stdlib && CGO_ENABLED=0 go build -trimpath -o "$stage/repo/.bench/bin/go_stdlib" .)
 cp scripts/guest/run.sh scripts/guest/probe.py "$stage/"
-mke2fs -q -t ext4 -d "$stage" "$work/payload.img" 256M
+mke2fs -q -t ext4 -d "$stage" "$work/payload.img" 256M >&2
 truncate -s 4M "$work/results.img"
 
 echo "guest: booting Debian 13 under QEMU TCG (emulated, a few minutes)" >&2

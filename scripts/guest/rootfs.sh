@@ -45,7 +45,7 @@ echo "wsb-guest" > "$tmp/rootfs/etc/hostname"
 cp "$tmp"/rootfs/boot/vmlinuz-* "$tmp/vmlinuz"
 cp "$tmp"/rootfs/boot/initrd.img-* "$tmp/initrd.img"
 rm -rf "$tmp"/rootfs/var/cache/apt/archives/*.deb
-mke2fs -q -t ext4 -d "$tmp/rootfs" "$tmp/disk.img" "$DISK_SIZE"
+mke2fs -q -t ext4 -d "$tmp/rootfs" "$tmp/disk.img" "$DISK_SIZE" >&2  # stdout is the cache path
 touch "$tmp/ok"
 for old in "$cache"/*/; do [[ $old == "$tmp/" ]] || rm -rf "$old"; done  # older recipes
 mv "$tmp" "$out"
