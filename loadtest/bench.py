@@ -177,5 +177,5 @@ def settle_idle(handle: Handle, limit_s: float = SETTLE_LIMIT_S) -> None:
         c0, t0 = handle.cpu(), time.monotonic()
         time.sleep(0.5)
         figures = handle.cpu_figures(c0, handle.cpu(), time.monotonic() - t0)
-        if (figures.get("percent_of_quota") or 0) < 100 * SETTLE_IDLE:
+        if (figures.percent_of_quota or 0) < 100 * SETTLE_IDLE:
             return

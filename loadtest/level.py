@@ -66,7 +66,12 @@ class GeneratorFigures(BaseModel):
     ceiling_rps: float | None = None
 
 
-class Level(_Open):
+class Level(BaseModel):
+    """Unknown fields are an error: everything a level holds is declared here (a scenario's own
+    findings go in `check`, a runtime's own figures in service_cpu and service_memory)."""
+
+    model_config = ConfigDict(extra="forbid")
+
     service: str
     scenario: str
     mode: str  # closed | open
@@ -119,7 +124,7 @@ class Level(_Open):
             self.cpu_per_request_us = 1e6 * self.service_cpu.usage_s / self.ok
         if "bound" not in self.model_fields_set:
             scenario = SCENARIOS.get(self.scenario)
-            self.bound = classify(self.generator.bound, self.service_cpu.model_dump(), self.databases,
+            self.bound = classify(self.generator.bound, self.service_cpu, self.databases,
                                   self.host_cpu, OLDER_RUNS_CPU_COUNT, bool(scenario and scenario.upstream))
         return self
 
@@ -143,8 +148,8 @@ class RawLevel:
     expected_status: int
     tool: ToolResult
     generator_cpu_of_core: float
-    service_cpu: dict
-    service_memory: dict
+    service_cpu: ServiceCpu
+    service_memory: ServiceMemory
     target_rps: float | None = None
     ceiling_rps: float | None = None
     host_loadavg_1m: float | None = None
@@ -164,18 +169,18 @@ class RawLevel:
 def build_level(r: RawLevel) -> Level:
     """The level record from the raw figures: pure, so tests build levels exactly as a sweep."""
     counts = accounting(r.tool, r.expected_status)
-    service_fraction = _fraction(r.service_cpu.get("percent_of_quota"))
+    service_fraction = _fraction(r.service_cpu.percent_of_quota)
     gen_bound = (generator_bound(r.generator_cpu_of_core, service_fraction, counts["rps"] or 0, r.ceiling_rps)
                  or bool(r.target_rps and short_of_rate_by_generator(open_loop_delivered(r.tool, r.target_rps),
                                                                      service_fraction)))
-    usage = r.service_cpu.get("usage_s")
+    usage = r.service_cpu.usage_s
     return Level(
         service=r.service, scenario=r.scenario, mode="open" if r.target_rps else "closed",
         users=r.users, target_rps=r.target_rps, started_at=r.started_at,
         host_loadavg_1m=r.host_loadavg_1m, **counts,
         achieved_ratio=finite(counts["rps"] / r.target_rps) if r.target_rps and counts["rps"] else None,
         tool_notes=[*r.tool.notes, *r.notes],
-        service_cpu=ServiceCpu(**r.service_cpu), service_memory=ServiceMemory(**r.service_memory),
+        service_cpu=r.service_cpu, service_memory=r.service_memory,
         generator=GeneratorFigures(cpu_percent_of_core=100.0 * r.generator_cpu_of_core,
                                    ceiling_rps=r.ceiling_rps, bound=gen_bound),
         databases=r.databases, host_cpu=r.host_cpu, db_connections=r.db_connections,
@@ -188,15 +193,15 @@ def build_level(r: RawLevel) -> Level:
     )
 
 
-def classify(generator_bound_: bool, service_cpu: dict, databases: dict, host_cpu: dict | None,
+def classify(generator_bound_: bool, service_cpu: ServiceCpu, databases: dict, host_cpu: dict | None,
              cpu_count: int, upstream: bool) -> str:
     """What limited a level, first match wins: the generator (the figure is a floor), the
     service's own CPU quota, the upstream it waits on by design, a database server's CPU, the
     machine (no idle CPU left), or none of these that the harness can see."""
     if generator_bound_:
         return "generator"
-    percent = service_cpu.get("percent_of_quota")
-    periods, throttled = service_cpu.get("nr_periods"), service_cpu.get("nr_throttled")
+    percent = service_cpu.percent_of_quota
+    periods, throttled = service_cpu.nr_periods, service_cpu.nr_throttled
     if (percent is not None and percent >= 100 * SERVICE_BUSY_CPU) or (
             periods and throttled is not None and throttled / periods >= THROTTLED_PERIODS):
         return "service"

@@ -41,7 +41,7 @@ def measure_level(rt: Runtime, svc: Handle, service: str, tool: str, load: Load,
         service_cpu=service_cpu, service_memory=svc.memory(), target_rps=load.rate,
         ceiling_rps=ceiling_rps, host_loadavg_1m=loadavg, databases=databases,
         db_connections=connections,
-        host_cpu=host.split(elapsed, service_cpu.get("usage_s"), gen.cpu_s, databases, idle_s),
+        host_cpu=host.split(elapsed, service_cpu.usage_s, gen.cpu_s, databases, idle_s),
         check=scenario.after_level(hooks, state, counts), service_alive=svc.alive(),
         raw=str(raw.relative_to(workdir)), round=round_, cpu_count=os.cpu_count() or 1,
         upstream=scenario.upstream, idle_services_cpu_s=idle_s))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Protocol
 
+from ..level import ServiceCpu, ServiceMemory
 from ..manifest import Manifest
 from .isolation import Placement
 
@@ -29,9 +30,9 @@ class Handle(Protocol):
     def alive(self) -> bool: ...
     def stop(self) -> None: ...
     def cpu(self) -> object: ...  # an opaque sample, before and after a level
-    def cpu_figures(self, c0: object, c1: object, elapsed: float) -> dict: ...  # service_cpu
+    def cpu_figures(self, c0: object, c1: object, elapsed: float) -> ServiceCpu: ...
     def reset_memory_peak(self) -> None: ...  # before a level
-    def memory(self) -> dict: ...  # service_memory, after it
+    def memory(self) -> ServiceMemory: ...  # after it
     def connections(self) -> Sampler: ...  # db_connections
 
 

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from .. import gate, procs
 from ..config import ROOT, settings
 from ..errors import InfraError
+from ..level import ServiceCpu, ServiceMemory
 from ..manifest import Manifest
 from ..sampler import Counts, Peaks
 from ..service import poll_healthz
@@ -225,9 +226,9 @@ class ComposeHandle:
         except (InfraError, KeyError, ValueError):
             return None
 
-    def cpu_figures(self, c0, c1, elapsed: float) -> dict:
+    def cpu_figures(self, c0, c1, elapsed: float) -> ServiceCpu:
         """Over the engine's own sample times, which bracket the generator's `elapsed`."""
-        return docker_engine.cpu_figures(c0, c1, self.quota_cores)
+        return ServiceCpu(**docker_engine.cpu_figures(c0, c1, self.quota_cores))
 
     def reset_memory_peak(self) -> None:
         if self._sampler:
@@ -235,7 +236,7 @@ class ComposeHandle:
         self._sampler = docker_engine.memory_sampler(self.engine.host, self.container, MEMORY_SAMPLE_S)
         self._sampler.start()
 
-    def memory(self) -> dict:
+    def memory(self) -> ServiceMemory:
         """The fields mean what they mean natively: current and peak usage (page cache
         included), and the peak working set, `docker stats`' figure (usage - inactive file)."""
         sampler, self._sampler = self._sampler, None
@@ -251,13 +252,12 @@ class ComposeHandle:
         for key, value in docker_engine.memory_figures(stats).items():
             if value is not None:
                 sampler.peaks[key] = max(sampler.peaks.get(key) or 0, value)
-        return {"current_bytes": docker_engine.memory_usage(stats),
-                "peak_bytes": sampler.peaks.get("usage"),
-                "peak_scope": f"level (Engine API stats every {MEMORY_SAMPLE_S:g} s)",
-                "oom_kills": None if oom is None else int(oom),
-                "working_set_bytes": docker_engine.working_set(stats),
-                "peak_working_set_bytes": sampler.peaks.get("working_set"),
-                "limit_bytes": self.memory_limit, "source": "docker-engine"}
+        return ServiceMemory(
+            current_bytes=docker_engine.memory_usage(stats), peak_bytes=sampler.peaks.get("usage"),
+            peak_scope=f"level (Engine API stats every {MEMORY_SAMPLE_S:g} s)",
+            oom_kills=None if oom is None else int(oom), working_set_bytes=docker_engine.working_set(stats),
+            peak_working_set_bytes=sampler.peaks.get("working_set"), limit_bytes=self.memory_limit,
+            source="docker-engine")
 
     def connections(self) -> Counts:
         return docker_engine.container_connections(self.pid, DB_PORTS)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 
 from .. import gate, infra, probes, service
+from ..level import ServiceCpu, ServiceMemory
 from ..manifest import Manifest
 from ..sampler import Counts
 from . import isolation
@@ -70,31 +71,30 @@ class NativeHandle:
     def cpu(self) -> isolation.CpuSample | None:
         return self.box.cpu(self.running.pid)
 
-    def cpu_figures(self, c0, c1, elapsed: float) -> dict:
+    def cpu_figures(self, c0, c1, elapsed: float) -> ServiceCpu:
         return service_cpu(c0, c1, elapsed, self.box.placement, self.box.mode)
 
     def reset_memory_peak(self) -> None:
         self.box.reset_memory_peak()
 
-    def memory(self) -> dict:
-        return self.box.memory(self.running.pid)
+    def memory(self) -> ServiceMemory:
+        return ServiceMemory(**self.box.memory(self.running.pid))
 
     def connections(self) -> Counts:
         return probes.connection_sampler(self.running.pid)
 
 
-def service_cpu(c0, c1, elapsed: float, placement: isolation.Placement, mode: str) -> dict:
-    """service_cpu from two isolation.CpuSample: cgroup counters, or psutil in taskset mode."""
+def service_cpu(c0, c1, elapsed: float, placement: isolation.Placement, mode: str) -> ServiceCpu:
+    """A level's service CPU from two isolation.CpuSample: cgroup counters, or psutil in taskset mode."""
     if c0 is None or c1 is None or elapsed <= 0:
-        return {"percent_of_quota": None, "usage_s": None, "nr_periods": None,
-                "nr_throttled": None, "throttled_s": None, "source": "none"}
+        return ServiceCpu(source="none")
     usage = (c1.usage_ns - c0.usage_ns) / 1e9
     cgroup = mode.startswith("cgroup")
-    return {
-        "percent_of_quota": 100.0 * usage / elapsed / placement.cpu_quota_cores,
-        "usage_s": usage,
-        "nr_periods": c1.nr_periods - c0.nr_periods if cgroup else None,
-        "nr_throttled": c1.nr_throttled - c0.nr_throttled if cgroup else None,
-        "throttled_s": (c1.throttled_ns - c0.throttled_ns) / 1e9 if cgroup else None,
-        "source": "cgroup" if cgroup else "psutil",
-    }
+    return ServiceCpu(
+        percent_of_quota=100.0 * usage / elapsed / placement.cpu_quota_cores,
+        usage_s=usage,
+        nr_periods=c1.nr_periods - c0.nr_periods if cgroup else None,
+        nr_throttled=c1.nr_throttled - c0.nr_throttled if cgroup else None,
+        throttled_s=(c1.throttled_ns - c0.throttled_ns) / 1e9 if cgroup else None,
+        source="cgroup" if cgroup else "psutil",
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from loadtest import results, tools
-from loadtest.level import Level, RawLevel, build_level
+from loadtest.level import Level, RawLevel, ServiceMemory, build_level
 from loadtest.runtime import isolation
 from loadtest.runtime.isolation import CpuSample
 from loadtest.runtime.native import service_cpu
@@ -36,8 +36,8 @@ def level(service: str, scenario: str, users: int, fixture: str, rate: float | N
         generator_cpu_of_core=generator_cpu,
         service_cpu=service_cpu(CpuSample(0, 0, 0, 0), CpuSample(int(cpu_s * 1e9), 10, 2, 5_000_000),
                                 1.0, PLACEMENT, "cgroup-v1"),
-        service_memory={"current_bytes": 50 << 20, "peak_bytes": 60 << 20, "peak_scope": "level",
-                        "oom_kills": 0},
+        service_memory=ServiceMemory(current_bytes=50 << 20, peak_bytes=60 << 20, peak_scope="level",
+                                     oom_kills=0),
         target_rps=rate, ceiling_rps=ceiling, host_loadavg_1m=1.0,
         databases={"postgres": {"cpu_percent_of_core": 12.0}, "memcached": {"cpu_percent_of_core": 1.0}},
         db_connections={"postgres": {"max": 10, "mean": 9.5, "samples": 3},

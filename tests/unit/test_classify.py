@@ -22,7 +22,7 @@ QUIET_HOST = {"busy_cores": 1.2}
 
 
 def classify(gen=False, service=IDLE, databases=QUIET_DB, host=QUIET_HOST, cores=2, upstream=False):
-    return lv.classify(gen, service, databases, host, cores, upstream)
+    return lv.classify(gen, lv.ServiceCpu(**service), databases, host, cores, upstream)
 
 
 def test_each_bound_by_its_own_rule():
@@ -72,7 +72,7 @@ def test_the_reference_run_classifies_again_as_recorded():
     cores = doc["environment"]["cpu_count"]
     seen = Counter()
     for level in levels:
-        again = lv.classify(level.generator.bound, level.service_cpu.model_dump(), level.databases,
+        again = lv.classify(level.generator.bound, level.service_cpu, level.databases,
                             level.host_cpu, cores, SCENARIOS[level.scenario].upstream)
         assert again == level.bound, (level.service, level.scenario, level.users, level.round)
         seen[again] += 1

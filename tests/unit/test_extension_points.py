@@ -17,6 +17,7 @@ import pytest
 from rich.console import Console
 
 from loadtest import results, scenarios, sweep, tools
+from loadtest.level import ServiceCpu, ServiceMemory
 from loadtest.plan import SweepPlan
 from loadtest.runtime import isolation
 from loadtest.sampler import summarize_counts
@@ -87,14 +88,14 @@ class StandInHandle:
     def cpu(self) -> None:
         return None
 
-    def cpu_figures(self, c0, c1, elapsed: float) -> dict:
-        return {"percent_of_quota": None, "source": "none"}
+    def cpu_figures(self, c0, c1, elapsed: float) -> ServiceCpu:
+        return ServiceCpu(source="none")
 
     def reset_memory_peak(self) -> None:
         pass
 
-    def memory(self) -> dict:
-        return {"current_bytes": None, "peak_bytes": None, "peak_scope": "level"}
+    def memory(self) -> ServiceMemory:
+        return ServiceMemory(current_bytes=None, peak_bytes=None, peak_scope="level")
 
     def connections(self):
         return _NoConnections()

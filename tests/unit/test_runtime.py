@@ -51,10 +51,10 @@ def test_native_runtime_keeps_the_native_setup():
 
 def test_native_cpu_figures_unchanged():
     c0, c1 = CpuSample(0, 0, 0, 0), CpuSample(500_000_000, 10, 2, 5_000_000)
-    assert service_cpu(c0, c1, 1.0, PLACEMENT, "cgroup-v1") == {
+    assert service_cpu(c0, c1, 1.0, PLACEMENT, "cgroup-v1").model_dump() == {
         "percent_of_quota": 50.0, "usage_s": 0.5, "nr_periods": 10, "nr_throttled": 2,
         "throttled_s": 0.005, "source": "cgroup"}
     taskset = service_cpu(c0, c1, 2.0, PLACEMENT, "taskset")
-    assert taskset["percent_of_quota"] == 25.0 and taskset["source"] == "psutil"
-    assert taskset["nr_periods"] is None
-    assert service_cpu(None, c1, 1.0, PLACEMENT, "cgroup-v2")["source"] == "none"
+    assert taskset.percent_of_quota == 25.0 and taskset.source == "psutil"
+    assert taskset.nr_periods is None
+    assert service_cpu(None, c1, 1.0, PLACEMENT, "cgroup-v2").source == "none"
