@@ -66,8 +66,12 @@ test-compose: setup
 test-guest: setup
 	@if scripts/guest/prepare.sh; then $(UV) pytest -q -p no:cacheprovider tests/guest; fi
 
-## The main job: the full sweep (loadtest/sweep.sh --help for options).
+## The main job: calibrate the load generators on this machine (the sweep then runs the one with
+## the highest ceiling, as the reference run did), then the full sweep, which prints its plan and
+## expected duration before it starts. ARGS: options of loadtest/sweep.sh (its --help lists them);
+## ARGS=--dry-run prints both plans and runs nothing.
 bench: build
+	$(UV) loadtest calibrate $(filter --dry-run,$(ARGS))
 	loadtest/sweep.sh $(ARGS)
 
 down:
