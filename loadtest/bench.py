@@ -11,6 +11,7 @@ is started, warmed up, measured or given up on is written here once.
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import time
 from collections.abc import Callable, Iterable
@@ -141,7 +142,7 @@ class Bench:
         if service not in self.handles:
             return
         self.progress.step(f"{service} {label}: warm-up")
-        load.duration_s = max(load.duration_s, tools.get(tool).min_duration_s)
+        load = dataclasses.replace(load, duration_s=max(load.duration_s, tools.get(tool).min_duration_s))
         raw = self.workdir / "raw" / f"{service}.{label}.warmup.{tool}.json"
         try:
             generator.run(tool, load, self.handles[service].base_url, raw,
