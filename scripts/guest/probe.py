@@ -9,7 +9,11 @@ Three boxes, all made by isolation.ServiceBox:
   must throttle them;
 - memory:  the same box with a 64 MiB limit, a process that allocates 256 MiB: it must be
   OOM-killed in its group while the service and everything else survive.
-Emulated: these numbers prove behaviour, never timing."""
+Emulated: these numbers prove behaviour, never timing.
+
+It runs on the guest's python3 (3.13) with Debian's modules, no venv: when the harness's import
+graph gains a third-party module, the result's "error" says which, and scripts/guest/rootfs.sh's
+INCLUDE gains its python3-* package."""
 
 from __future__ import annotations
 
@@ -74,6 +78,11 @@ def load(port: int, seconds: float, out: dict) -> None:
     out["ok"], out["errors"] = out.get("ok", 0) + ok, out.get("errors", 0) + errors
 
 
+def plain(value):
+    """A runtime's figures as JSON: pydantic models (loadtest.level) or dicts."""
+    return value.model_dump() if hasattr(value, "model_dump") else value
+
+
 def cpu_dict(c0: isolation.CpuSample, c1: isolation.CpuSample) -> dict:
     return {"usage_s": (c1.usage_ns - c0.usage_ns) / 1e9, "nr_periods": c1.nr_periods - c0.nr_periods,
             "nr_throttled": c1.nr_throttled - c0.nr_throttled,
@@ -106,8 +115,8 @@ def drive(result: dict, handle: native.NativeHandle) -> None:
         t.join(LOAD_SECONDS + 60)
     c1, elapsed = handle.cpu(), time.monotonic() - t0
     result["service"]["load"] = {**counts, "elapsed_s": elapsed, "cpu": cpu_dict(c0, c1),
-                                 "figures": handle.cpu_figures(c0, c1, elapsed),
-                                 "memory": handle.memory()}
+                                 "figures": plain(handle.cpu_figures(c0, c1, elapsed)),
+                                 "memory": plain(handle.memory())}
 
 
 def quota_box(result: dict, rt: native.NativeRuntime) -> None:

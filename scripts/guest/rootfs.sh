@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 SUITE=trixie
 # python3 and the modules the harness imports (loadtest.runtime, loadtest.service) run its own
 # isolation code in the guest; git clones the repo in the chroot. Everything else (the servers, uv, build tools) is what scripts/setup.sh installs.
-INCLUDE=udev,kmod,linux-image-amd64,initramfs-tools,iproute2,procps,git,ca-certificates,python3,python3-psutil,python3-httpx,python3-psycopg,python3-pymysql,python3-rich
+INCLUDE=udev,kmod,linux-image-amd64,initramfs-tools,iproute2,procps,git,ca-certificates,python3,python3-psutil,python3-httpx,python3-psycopg,python3-pymysql,python3-rich,python3-pydantic
 DISK_SIZE=4G
 
 hash=$(cat scripts/guest/rootfs.sh scripts/guest/init | sha256sum | cut -c1-16)
