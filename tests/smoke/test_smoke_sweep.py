@@ -8,6 +8,7 @@ only when a named service has no manifest yet."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 
 import pytest
@@ -87,4 +88,7 @@ def test_placement_recorded(run_dir):
 
 def test_reports_written(run_dir):
     assert "## devices-get" in (run_dir / "report.md").read_text()
-    assert (run_dir / "report.html").stat().st_size > 1_000_000
+    page = (run_dir / "report.html").read_text()
+    bundle = re.search(r'<script[^>]+src="(\.\./plotly-[^"]+\.js)"', page)
+    assert bundle, "report.html loads plotly.js from the file beside the run"
+    assert (run_dir / bundle.group(1)).stat().st_size > 1_000_000
