@@ -168,11 +168,21 @@ def stack_comparison(peaks_: dict[tuple[str, str], Peak], scenario: str, a: str,
     return bool(pa and pb and pa.cell and pb.cell and pa.cell.bound == pb.cell.bound == "service")
 
 
+def ordered_scenarios(names: Iterable[str]) -> list[str]:
+    """Scenario names, each once, in their registry's order."""
+    return sorted(set(names), key=scenario_key)
+
+
+def ordered_services(names: Iterable[str]) -> list[str]:
+    """Service names, each once, in their registry's order."""
+    return sorted(set(names), key=service_key)
+
+
 def scenarios_of(levels: Iterable[Level]) -> list[str]:
     """The scenarios measured, in their registry's order."""
-    return sorted({lv.scenario for lv in levels}, key=scenario_key)
+    return ordered_scenarios(lv.scenario for lv in levels)
 
 
 def services_of(levels: Iterable[Level]) -> list[str]:
     """The services measured, in their registry's order."""
-    return sorted({lv.service for lv in levels}, key=service_key)
+    return ordered_services(lv.service for lv in levels)

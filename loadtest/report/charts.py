@@ -78,7 +78,7 @@ def series(by_service: dict[str, dict[int, analysis.Cell]], figure: str) -> list
 def service_colors(services: Iterable[str]) -> dict[str, str]:
     """One colour per service, the same in every chart of a run (SVG and HTML alike)."""
     palette = [to_hex(c) for c in colormaps["tab10"].colors]
-    ordered = sorted(set(services), key=analysis.service_key)  # the same colours whatever the run's order
+    ordered = analysis.ordered_services(services)  # the same colours whatever the run's order
     return {s: palette[i % len(palette)] for i, s in enumerate(ordered)}
 
 

@@ -13,7 +13,7 @@ from .. import analysis, stats
 from ..level import Level
 from ..results import levels as typed_levels
 from ..stats import Estimate
-from . import order, terminal
+from . import terminal
 from .markdown import fmt_estimate, table
 
 SCHEMA_VERSION = 1
@@ -93,17 +93,13 @@ def warnings(a: dict, b: dict) -> list[str]:
     return out
 
 
-def _cell_key(c: analysis.Cell) -> tuple:
-    return (order.scenario_key(c.scenario), order.service_key(c.service), c.mode, c.load)
-
-
 def cell_rows(a: list[Level], b: list[Level], figure: str = "ok_rps") -> list[Row]:
     """One row per cell measured in both runs."""
     def key(c: analysis.Cell) -> tuple:
         return (c.scenario, c.service, c.mode, c.load)
 
     ca, cb = {key(c): c for c in analysis.cells(a)}, {key(c): c for c in analysis.cells(b)}
-    both = sorted((c for k, c in ca.items() if k in cb), key=_cell_key)
+    both = [c for k, c in ca.items() if k in cb]  # analysis.cells' stable order
     return [Row(c.scenario, c.service, f"{c.load}{'' if c.mode == 'closed' else ' req/s'}",
                 c.estimate(figure), cb[key(c)].estimate(figure), c.mode, c.load) for c in both]
 
@@ -111,14 +107,14 @@ def cell_rows(a: list[Level], b: list[Level], figure: str = "ok_rps") -> list[Ro
 def peak_rows(a: list[Level], b: list[Level]) -> list[Row]:
     pa, pb = analysis.peaks(a), analysis.peaks(b)
     return [Row(scenario, service, "", pa[(scenario, service)].ok_rps, pb[(scenario, service)].ok_rps)
-            for scenario, service in order.by_scenario_service(k for k in pa if k in pb)]
+            for scenario, service in pa if (scenario, service) in pb]  # analysis.peaks' order
 
 
 def cost_rows(a: list[Level], b: list[Level]) -> list[Row]:
     """At each run's peak: what a request cost the service, what it cost the host outside the
     benchmark's processes, and the service's memory, A beside B."""
     pa, pb = analysis.peaks(a), analysis.peaks(b)
-    keys = order.by_scenario_service(k for k in pa if k in pb and pa[k].cell and pb[k].cell)
+    keys = [k for k in pa if k in pb and pa[k].cell and pb[k].cell]
     return [Row(*key, figure, pa[key].cell.estimate(figure), pb[key].cell.estimate(figure))
             for key in keys for figure, _ in COST_FIGURES]
 

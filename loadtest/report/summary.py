@@ -15,7 +15,7 @@ from .. import analysis, stats
 from ..errors import UsageError
 from ..results import levels as typed_levels
 from ..stats import Estimate
-from . import order, terminal
+from . import terminal
 from .compare import cpu_of, estimate_json
 from .markdown import fmt_ratio, peak_cell, table
 from .peaks import peaks_and_errors
@@ -78,7 +78,7 @@ class Summary:
 def check_ratios(docs: list[dict], pairs: list[tuple[str, str]]) -> None:
     """A ratio the user names must name services every run measured (a usage error otherwise)."""
     for doc in docs:
-        measured = order.services(lv["service"] for lv in doc["levels"] if lv.get("mode", "closed") == "closed")
+        measured = analysis.ordered_services(lv["service"] for lv in doc["levels"] if lv.get("mode", "closed") == "closed")
         for pair in pairs:
             missing = [s for s in pair if s not in measured]
             if missing:
@@ -105,11 +105,11 @@ def compute(docs: list[dict], pairs: list[tuple[str, str]]) -> Summary:
     for doc in docs:
         levels = typed_levels(doc)
         peaks, errors = peaks_and_errors(levels)
-        scenarios = order.scenarios(s for s, _ in peaks)
+        scenarios = analysis.ordered_scenarios(s for s, _ in peaks)
         env = doc["environment"]
         runs.append(Run(doc["run"]["id"], str(env["git_commit"]), cpu_of(doc), env["placement"]["mode"],
                         doc["run"]["options"].get("rounds", 1), scenarios,
-                        order.services(s for _, s in peaks), peaks, errors, _ratios(peaks, scenarios, pairs)))
+                        analysis.ordered_services(s for _, s in peaks), peaks, errors, _ratios(peaks, scenarios, pairs)))
     warnings = []
     if len({r.cpu for r in runs}) > 1:
         warnings.append("warning: the runs ran on different CPUs; ratios between stacks move with the "

@@ -1,16 +1,16 @@
 """What a sweep prints: its plan before it starts, and the peaks when it ends; and the plain
 tables `summary` and `compare` print by default. A table is plain text within WIDTH columns,
 never cut: a row that does not fit with two spaces between columns gets one (and loses its
-indent), and a figure is always printed whole. Rows and columns in the registries' order (order.py)."""
+indent), and a figure is always printed whole. Rows and columns in the registries' order (analysis.py)."""
 
 from __future__ import annotations
 
 import textwrap
 
+from .. import analysis
 from ..plan import SweepPlan, human
 from ..results import levels as typed_levels
 from ..runtime.isolation import Placement
-from . import order
 from .peaks import peaks_and_errors
 
 WIDTH = 100
@@ -96,7 +96,7 @@ def peaks_text(doc: dict) -> str:
 
 def print_summary(doc: dict, console) -> None:
     console.out(peaks_text(doc), highlight=False)  # out(): no wrapping, no markup, nothing cut
-    for name in order.services(doc["services"]):
+    for name in analysis.ordered_services(doc["services"]):
         s = doc["services"][name]
         if s["status"] != "measured":
             console.print(f"[red]{name}: {s['status']}[/] {s.get('error') or ''}", soft_wrap=True)
