@@ -8,6 +8,12 @@ CREATE TABLE IF NOT EXISTS devices (
     updated_at TIMESTAMPTZ NOT NULL
 );
 
+-- The client's Idempotency-Key of POST /api/devices, when it sent one. The unique index is
+-- partial: a request without a key (the benchmark's own load) adds no index entry.
+ALTER TABLE devices ADD COLUMN IF NOT EXISTS idempotency_key TEXT;
+CREATE UNIQUE INDEX IF NOT EXISTS devices_idempotency_key ON devices (idempotency_key)
+    WHERE idempotency_key IS NOT NULL;
+
 CREATE TABLE IF NOT EXISTS users (
     user_id    INTEGER PRIMARY KEY,
     username   TEXT NOT NULL,
