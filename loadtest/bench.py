@@ -151,7 +151,7 @@ class Bench:
             self.fail(service, f"{label} warm-up: {e}")
 
     def visit(self, service: str, tool: str, load: Load, raw: Path, round_: int = 1,
-              ceiling_rps: float | None = None, settle: bool = False) -> Level | None:
+              ceiling_rps: float | None = None, settle: bool = False, block: int | None = None) -> Level | None:
         """One level of a running service, the others idle beside it (their CPU recorded).
         None when it could not be measured; a level whose service died is returned, and the
         service is given up on. `settle`: wait until the service is idle again afterwards (a
@@ -160,7 +160,8 @@ class Bench:
         idle = {name: h for name, h in self.handles.items() if name != service}
         try:
             level = measure_level(self.runtime, handle, service, tool, load, raw, self.workdir,
-                                  self.hooks(self.mock_keys[service]), round_, ceiling_rps, idle)
+                                  self.hooks(self.mock_keys[service]), round_=round_, block=block,
+                                  ceiling_rps=ceiling_rps, idle=idle)
         except (InfraError, GeneratorError) as e:
             self.fail(service, f"{load.scenario.name} at {load.users} users: {e}")
             return None

@@ -104,6 +104,7 @@ class Level(BaseModel):
     service_alive: bool = True
     raw: str = ""
     round: int = 1
+    block: int | None = None  # the A B B A block of a blocked comparison (schedule.py), if any
     cpu_per_request_us: float | None = None  # service CPU / successful responses
     bound: str = "unknown"  # what limited the level: one of BOUNDS
     littles_law: dict | None = None  # users vs throughput x mean latency
@@ -161,6 +162,7 @@ class RawLevel:
     service_alive: bool = True
     raw: str = ""
     round: int = 1
+    block: int | None = None
     cpu_count: int = 2
     upstream: bool = False  # the scenario waits on an upstream by design (fetch-external)
     idle_services_cpu_s: float | None = None
@@ -184,7 +186,7 @@ def build_level(r: RawLevel) -> Level:
         generator=GeneratorFigures(cpu_percent_of_core=100.0 * r.generator_cpu_of_core,
                                    ceiling_rps=r.ceiling_rps, bound=gen_bound),
         databases=r.databases, host_cpu=r.host_cpu, db_connections=r.db_connections,
-        service_alive=r.service_alive, raw=r.raw, round=r.round,
+        service_alive=r.service_alive, raw=r.raw, round=r.round, block=r.block,
         cpu_per_request_us=1e6 * usage / counts["ok"] if usage is not None and counts["ok"] else None,
         bound=classify(gen_bound, r.service_cpu, r.databases, r.host_cpu, r.cpu_count, r.upstream),
         littles_law=None if r.target_rps or backfills_latency(r.tool.tool)

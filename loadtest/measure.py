@@ -17,7 +17,7 @@ from .tools import Load
 
 
 def measure_level(rt: Runtime, svc: Handle, service: str, tool: str, load: Load, raw: Path,
-                  workdir: Path, hooks: LevelContext, round_: int = 1,
+                  workdir: Path, hooks: LevelContext, round_: int = 1, block: int | None = None,
                   ceiling_rps: float | None = None, idle: dict[str, Handle] | None = None) -> Level:
     scenario = load.scenario
     state = scenario.before_level(hooks)
@@ -43,7 +43,7 @@ def measure_level(rt: Runtime, svc: Handle, service: str, tool: str, load: Load,
         db_connections=connections,
         host_cpu=host.split(elapsed, service_cpu.usage_s, gen.cpu_s, databases, idle_s),
         check=scenario.after_level(hooks, state, counts), service_alive=svc.alive(),
-        raw=str(raw.relative_to(workdir)), round=round_, cpu_count=os.cpu_count() or 1,
+        raw=str(raw.relative_to(workdir)), round=round_, block=block, cpu_count=os.cpu_count() or 1,
         upstream=scenario.upstream, idle_services_cpu_s=idle_s))
 
 

@@ -19,6 +19,7 @@ class Visit:
     users: int
     rate: float | None = None  # open loop: the target arrival rate
     step: str | None = None  # a write-up replay's step (loadtest/reproduce), None in a sweep
+    block: int | None = None  # visits of one A B B A block share it (a blocked comparison)
 
 
 def shuffled(cells: list[Visit], n_rounds: int, seed: int) -> list[list[Visit]]:
