@@ -21,6 +21,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from tests.contract import test_contract as suite
+from tests.contract import test_outcomes as outcomes
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = ROOT / "contract" / "openapi.yaml"
@@ -143,7 +144,7 @@ def test_dependency_codes_are_where_the_contract_puts_them():
     codes = {(m, p): {s for s in SPEC["paths"][p][m]["responses"] if s.startswith("5")}
              for m, p in spec_operations()}
     assert codes == {
-        ("get", "/api/devices"): set(), ("post", "/api/devices"): {"503"},
+        ("get", "/api/devices"): set(), ("post", "/api/devices"): {"503", "504"},
         ("get", "/api/users"): {"503"}, ("get", "/api/fib/{n}"): set(),
         ("get", "/api/fetch-external"): {"502", "504"}, ("post", "/api/io-mix"): {"503"},
         ("get", "/healthz"): {"503"}, ("get", "/metrics"): set(),
@@ -231,6 +232,24 @@ def test_body_limit_is_the_suites():
     assert body["x-max-body-bytes"] == 65536
     assert suite.BODY_LIMIT == 65536
     assert suite.BODY_LIMIT + 1 in [size for (size,) in marks(suite.test_create_device_rejects_large_body)]
+
+
+@pytest.mark.parametrize(("key",), marks(outcomes.test_valid_keys_are_accepted))
+def test_valid_idempotency_keys_of_the_suite_validate(key):
+    assert parameter_ok("/api/devices", "post", "Idempotency-Key", key)
+
+
+@pytest.mark.parametrize("name", outcomes.INVALID_KEYS)
+def test_invalid_idempotency_keys_of_the_suite_do_not_validate(name):
+    # A header's bytes as a server reads them: ISO-8859-1, one character per byte.
+    assert not parameter_ok("/api/devices", "post", "Idempotency-Key", outcomes.INVALID_KEYS[name].decode("latin-1"))
+
+
+def test_outcome_unknown_is_the_suites():
+    unknown = response_schema("/api/devices", "post", "504")
+    assert unknown.is_valid({"detail": outcomes.OUTCOME_UNKNOWN})
+    assert not unknown.is_valid({"detail": "postgres unavailable"})
+    assert response_schema("/api/devices", "post", "503").is_valid({"detail": "postgres unavailable"})
 
 
 # --- 3. GET /api/users -------------------------------------------------------------------
