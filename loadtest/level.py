@@ -105,6 +105,7 @@ class Level(BaseModel):
     raw: str = ""
     round: int = 1
     block: int | None = None  # the A B B A block of a blocked comparison (schedule.py), if any
+    excluded: str | None = None  # why the analysis leaves this level out (kept for the record)
     cpu_per_request_us: float | None = None  # service CPU / successful responses
     bound: str = "unknown"  # what limited the level: one of BOUNDS
     littles_law: dict | None = None  # users vs throughput x mean latency
@@ -133,6 +134,10 @@ class Level(BaseModel):
     def load(self) -> int:
         """What the level's load was: users (closed loop) or the target rate (open loop)."""
         return self.users if self.mode == "closed" else round(self.target_rps or 0)
+
+    def steal_percent(self) -> float | None:
+        """The hypervisor's steal during the level, in % of the machine's CPU time."""
+        return (self.host_cpu or {}).get("steal_percent")
 
     def as_dict(self) -> dict:
         return self.model_dump(mode="json")

@@ -9,7 +9,7 @@ import random
 import re
 from dataclasses import asdict, dataclass, field
 
-from . import calibrate, manifest, tools, variants
+from . import calibrate, headline, manifest, tools, variants
 from .bench import GATE_ESTIMATE_S, START_OVERHEAD_S
 from .errors import UsageError
 from .scenarios import QUICK as QUICK_SCENARIOS
@@ -20,11 +20,14 @@ OPEN_LOOP_FRACTIONS = (0.25, 0.50, 0.75, 0.90)
 # (docs/results/2026-12-01-reduced-*: gates of 6 to 11 s, 7.33 s between the starts of 7 s
 # levels); the gate's and a start's are bench.py's.
 LEVEL_OVERHEAD_S = 0.35  # probes, hooks and the results file around each level
-# The reference protocol (all services and scenarios, 3 interleaved rounds, under 90 minutes on
-# two cores), and --quick (a first look of a few minutes).
-DEFAULTS = {"levels": "10,25,50,75,100", "duration": "6s", "warmup": "3s", "pause": "1s", "rounds": 3}
+# The reference protocol, in two parts on two cores within 70 minutes: the headline part (README's
+# comparisons in blocks at one plateau level, 7 rounds: the figures to quote) and the curve
+# (every service and scenario at 10, 50 and 100 users, 3 interleaved rounds: the shape and the
+# latencies). --quick is a first look of a few minutes, with no headline part.
+DEFAULTS = {"levels": "10,50,100", "duration": "6s", "warmup": "3s", "pause": "1s", "rounds": 3,
+            "headline_rounds": 7}
 QUICK = {"scenarios": list(QUICK_SCENARIOS), "levels": "10,50,100", "duration": "2s",
-         "warmup": "1s", "pause": "0.5s", "rounds": 2}
+         "warmup": "1s", "pause": "0.5s", "rounds": 2, "headline_rounds": 0}
 
 
 def parse_duration(text: str) -> float:
@@ -69,7 +72,10 @@ class SweepPlan:
     quick: bool = False
     runtime: str = "native"  # or "compose": see loadtest/runtime/
     tool_basis: str = "given"  # why this closed-loop tool: given, calibration, or default
-    rounds: int = 1  # each round visits every cell once, in a seeded random order
+    rounds: int = 1  # each round of the curve visits every cell once, in a seeded random order
+    curve: bool = True  # False: the headline part alone (--headline)
+    headline_rounds: int = 0  # rounds of the headline part (headline.toml's blocks); 0: none
+    headline_users: int = headline.load().users
     seed: int = 0  # of that order; recorded so the order can be replayed
     open_loop_fractions: list[float] = field(default_factory=lambda: list(OPEN_LOOP_FRACTIONS))
 
@@ -88,15 +94,31 @@ class SweepPlan:
         return self.duration_s + self.pause_s + LEVEL_OVERHEAD_S
 
     def cells_per_round(self) -> int:
-        return len(self.services) * len(self.scenarios) * self.steps_per_scenario()
+        """Visits of one round of the curve (0 without it)."""
+        return len(self.services) * len(self.scenarios) * self.steps_per_scenario() if self.curve else 0
+
+    def headline(self) -> headline.Headline:
+        """The headline comparisons this run can make: both services and the scenario measured."""
+        return headline.load().within(self.services, self.scenarios)
+
+    def headline_visits(self) -> int:
+        return self.headline_rounds * self.headline().visits_per_round()
+
+    def probe(self) -> headline.Probe | None:
+        """The pre-flight noise probe, run before a headline part (headline.toml's [probe])."""
+        return self.headline().probe if self.headline_visits() else None
+
+    def probe_seconds(self) -> float:
+        p = self.probe()
+        return p.levels * (parse_duration(p.duration) + self.pause_s + LEVEL_OVERHEAD_S) if p else 0.0
 
     def expected_seconds(self) -> float:
         """Gate and start of every service, a warm-up per service and scenario, then every
         round's cells."""
         per_service = START_OVERHEAD_S + (0.0 if self.skip_gate else GATE_ESTIMATE_S)
         warmups = len(self.scenarios) * (self.warmup_s + LEVEL_OVERHEAD_S if self.warmup_s > 0 else 0.0)
-        return (len(self.services) * (per_service + warmups)
-                + self.rounds * self.cells_per_round() * self.level_seconds())
+        return (len(self.services) * (per_service + warmups) + self.probe_seconds()
+                + (self.rounds * self.cells_per_round() + self.headline_visits()) * self.level_seconds())
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -133,9 +155,17 @@ def from_args(args) -> SweepPlan:
         skip_gate=args.skip_gate, quick=quick, runtime=args.runtime, tool_basis=basis,
         rounds=args.rounds if args.rounds is not None else (QUICK if quick else DEFAULTS)["rounds"],
         seed=args.seed if args.seed is not None else random.SystemRandom().randrange(2**31),
+        curve=not args.headline,
+        headline_rounds=(args.headline_rounds if args.headline_rounds is not None
+                         else (QUICK if quick else DEFAULTS)["headline_rounds"]),
     )
     if plan.rounds < 1:
         raise UsageError("--rounds must be at least 1")
+    if plan.headline_rounds < 0:
+        raise UsageError("--headline-rounds must be 0 or more")
+    if args.headline and not (plan.headline_rounds and plan.headline().comparisons):
+        raise UsageError("--headline measures headline.toml's comparisons, but none has both of its "
+                         "services and its scenario in this run (or --headline-rounds is 0)")
     shortest = max(tools.get(t).min_duration_s for t in plan.tools())
     if plan.duration_s < shortest:
         raise UsageError(f"{', '.join(plan.tools())} runs levels of at least {shortest:g} s: use "

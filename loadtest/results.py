@@ -160,6 +160,7 @@ def validate(doc: dict) -> None:
     jsonschema.validate(doc, schema)
 
 
-def levels(doc: dict) -> list[Level]:
-    """The run's levels as typed values, in the order they were measured."""
-    return [Level.model_validate(lv) for lv in doc["levels"]]
+def levels(doc: dict, excluded: bool = False) -> list[Level]:
+    """The run's levels as typed values, in the order they were measured; without the ones a
+    rule of the run excluded (a level measured again for its steal) unless `excluded`."""
+    return [Level.model_validate(lv) for lv in doc["levels"] if excluded or not lv.get("excluded")]

@@ -9,14 +9,15 @@ after every level, the reports after every round (report/)."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import analysis, calibrate, manifest, report, results, runtime, schedule
+from . import analysis, calibrate, manifest, noise, report, results, runtime, schedule
 from .bench import START_OVERHEAD_S, Bench
-from .level import Level
-from .plan import SweepPlan
+from .level import STEAL_LIMIT_PERCENT, Level
+from .plan import SweepPlan, parse_duration
 from .progress import Progress
 from .scenarios import SCENARIOS
 from .tools import Load, open_loop_tool
@@ -97,21 +98,78 @@ def _warm_up_all(ctx: Context) -> None:
 
 
 def _measure_rounds(ctx: Context) -> None:
+    """The headline part's blocks first (the figures to quote are safe if the run is cut short),
+    then the curve's rounds, numbered after them."""
     plan = ctx.plan
-    closed = schedule.rounds(list(ctx.bench.handles), plan.scenarios, plan.levels, plan.rounds, plan.seed)
+    groups = plan.headline().groups() if plan.headline_rounds else {}
+    if groups:
+        _probe_noise(ctx)
+    for visits in schedule.blocked_rounds(groups, plan.headline_users, plan.headline_rounds, plan.seed) if groups else []:
+        _visit_all(ctx, visits)
+    if not plan.curve:
+        return
+    first = plan.headline_rounds + 1 if groups else 1
+    closed = schedule.rounds(list(ctx.bench.handles), plan.scenarios, plan.levels, plan.rounds, plan.seed, first)
     for visits in closed:
         _visit_all(ctx, visits)
     if plan.open_loop:
-        for visits in schedule.open_rounds(_open_targets(ctx), max(plan.levels), plan.rounds, plan.seed):
+        for visits in schedule.open_rounds(_open_targets(ctx), max(plan.levels), plan.rounds, plan.seed, first):
             _visit_all(ctx, visits)
 
 
+def _probe_noise(ctx: Context) -> None:
+    """The pre-flight probe (noise.py): one cell measured back to back, its spread recorded in
+    the run and in calibration.json (where the next --dry-run reads it), and said."""
+    probe, plan = ctx.plan.probe(), ctx.plan
+    if probe is None or probe.service not in ctx.bench.handles:
+        return
+    duration = parse_duration(probe.duration)
+    rps = []
+    for i in range(1, probe.levels + 1):
+        ctx.progress.step(f"noise probe {i}/{probe.levels}: {probe.service} {probe.scenario}")
+        raw = _free(ctx.rf.dir / "raw" / "probe" / f"{probe.service}.{probe.scenario}.{i}.{plan.tool}.json")
+        raw.parent.mkdir(parents=True, exist_ok=True)
+        level = ctx.bench.visit(probe.service, plan.tool, _load(ctx, probe.scenario, plan.headline_users, duration), raw)
+        if level is not None and level.ok_rps:
+            rps.append(level.ok_rps)
+        time.sleep(plan.pause_s)
+        ctx.progress.advance(duration + plan.pause_s)
+    sd = noise.log_sd(rps)
+    record = {"service": probe.service, "scenario": probe.scenario, "users": plan.headline_users,
+              "duration_s": duration, "ok_rps": rps, "log_sd": sd, "quiet_sd": probe.quiet_sd,
+              "measured_at": results.utc_now(), "cpu": ctx.rf.doc["environment"].get("cpu_model"),
+              "expected_ratio_half_width": noise.ratio_half_width(sd, plan.headline_rounds) if sd else None}
+    ctx.rf.doc["run"]["noise_probe"] = record
+    ctx.rf.save()
+    calibrate.save(calibrate.merge(calibrate.load(), {"noise": record}))
+    ctx.console.print(noise.verdict(sd, probe.quiet_sd, plan.headline_rounds) if sd is not None
+                      else "noise probe: too few levels measured to say")
+
+
 def _visit_all(ctx: Context, visits: list[schedule.Visit]) -> None:
+    """One round. A level that lost more than STEAL_LIMIT_PERCENT of the CPU to the hypervisor is
+    measured once more at the end of its round (outside any block); the first stays in raw/ and
+    in results.json, marked excluded, and the decision is listed in run.remeasured."""
+    again = []
     for visit in visits:
         if visit.service in ctx.bench.handles:  # a service that failed earlier: its cells are skipped
-            measure(ctx, visit)
+            level = measure(ctx, visit)
+            if level is not None and (level.steal_percent() or 0) > STEAL_LIMIT_PERCENT:
+                again.append((visit, len(ctx.rf.doc["levels"]) - 1, level))
         else:
             ctx.progress.advance(ctx.plan.level_seconds())
+    for visit, index, first in again:
+        if visit.service not in ctx.bench.handles:
+            continue
+        reason = f"steal {first.steal_percent():.1f} % > {STEAL_LIMIT_PERCENT:g} %: measured again at the end of round {visit.round}"
+        ctx.rf.doc["levels"][index]["excluded"] = reason
+        second = measure(ctx, dataclasses.replace(visit, block=None))
+        ctx.rf.doc["run"].setdefault("remeasured", []).append({
+            "service": visit.service, "scenario": visit.scenario, "users": visit.users, "round": visit.round,
+            "block": visit.block, "first_raw": first.raw, "steal_percent": first.steal_percent(),
+            "again_raw": second.raw if second else None,
+            "again_steal_percent": second.steal_percent() if second else None})
+        ctx.rf.save()
     report.write_all(ctx.rf.dir, ctx.rf.doc)
 
 
@@ -133,6 +191,17 @@ def _load(ctx: Context, scenario: str, users: int, duration: float, rate: float 
                 params=plan.params, firmware_prefix=ctx.bench.firmware_prefix)
 
 
+def _free(path: Path) -> Path:
+    """path, or path with -2, -3... before its suffixes when a visit of the same cell (a block's
+    second visit, a level measured again) already wrote it."""
+    name, n = path.name.split(".", 1), 2
+    candidate = path
+    while candidate.exists():
+        candidate = path.with_name(f"{name[0]}-{n}.{name[1]}")
+        n += 1
+    return candidate
+
+
 def measure(ctx: Context, visit: schedule.Visit) -> Level | None:
     """One visit: its level measured (bench.py) and written to results.json."""
     plan, rf = ctx.plan, ctx.rf
@@ -140,10 +209,11 @@ def measure(ctx: Context, visit: schedule.Visit) -> Level | None:
     tool = open_loop_tool().name if rate else plan.tool
     ctx.progress.step(f"round {visit.round}: {visit.service} {visit.scenario} "
                       f"{f'{rate:.0f} req/s' if rate else f'{users} users'}")
-    raw = rf.dir / "raw" / (f"{visit.service}.{visit.scenario}.{'open' if rate else 'closed'}-"
-                            f"{round(rate) if rate else users}.r{visit.round}.{tool}.json")
+    raw = _free(rf.dir / "raw" / (f"{visit.service}.{visit.scenario}.{'open' if rate else 'closed'}-"
+                                  f"{round(rate) if rate else users}.r{visit.round}"
+                                  f"{f'.b{visit.block}' if visit.block else ''}.{tool}.json"))
     level = ctx.bench.visit(visit.service, tool, _load(ctx, visit.scenario, users, plan.duration_s, rate),
-                            raw, visit.round, calibrate.ceiling(ctx.calibration, tool))
+                            raw, visit.round, calibrate.ceiling(ctx.calibration, tool), block=visit.block)
     if level is not None:
         rf.add_level(level)
     time.sleep(plan.pause_s)

@@ -7,7 +7,7 @@ import sys
 
 from rich.console import Console
 
-from .. import plan, report, runtime, stats, sweep, tools
+from .. import calibrate, noise, plan, report, runtime, sweep, tools
 from ..errors import FINDING, OK
 from ..help import Formatter
 from ..plan import DEFAULTS, QUICK, human
@@ -33,9 +33,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--warmup", help=f"before the first level of each scenario (default "
                                     f"{DEFAULTS['warmup']}; --quick {QUICK['warmup']})")
     s.add_argument("--pause", help=f"between levels (default {DEFAULTS['pause']}; --quick {QUICK['pause']})")
-    s.add_argument("--rounds", type=int, help=f"rounds of interleaved cells (default {DEFAULTS['rounds']}; "
-                                              f"--quick {QUICK['rounds']}); from {stats.ORDER_FROM} the intervals assume "
-                                              "nothing about the noise (stats.py)")
+    s.add_argument("--rounds", type=int, help=f"rounds of the curve's interleaved cells (default {DEFAULTS['rounds']}; "
+                                              f"--quick {QUICK['rounds']}); an interval needs 3 rounds or more")
+    s.add_argument("--headline-rounds", type=int,
+                   help=f"rounds of the headline part: README's comparisons (loadtest/headline.toml) "
+                        f"measured in blocks, A B B A, at one plateau level, before the curve (default "
+                        f"{DEFAULTS['headline_rounds']}; --quick {QUICK['headline_rounds']}; 0: no headline part)")
+    s.add_argument("--headline", action="store_true",
+                   help="the headline part alone, without the 10 to 100 users curve")
     s.add_argument("--seed", type=int, help="seed of the measurement order (default: a random one, recorded)")
     s.add_argument("--quick", action="store_true",
                    help=f"a first look: {' and '.join(QUICK['scenarios'])}, {QUICK['levels']} users, "
@@ -78,5 +83,23 @@ def print_dry_run(p: plan.SweepPlan) -> None:
     print(f"levels:    {p.levels} users{' + open loop at ' + str(p.open_loop_fractions) + ' of each peak' if p.open_loop else ''}")
     print(f"each:      {p.duration_s:g} s, warm-up {p.warmup_s:g} s, pause {p.pause_s:g} s; "
                   f"tools {', '.join(p.tools())}; runtime {p.runtime}; keep-alive {'on' if p.keepalive else 'off'}")
-    print(f"rounds:    {p.rounds}, order seed {p.seed}; {p.cells_per_round()} cells per round")
+    h = p.headline()
+    if p.headline_rounds and h.comparisons:
+        pairs = ", ".join(f"{c.numerator}/{c.denominator} {c.scenario}" for c in h.comparisons)
+        print(f"headline:  {p.headline_rounds} rounds of {h.visits_per_round()} visits in blocks at "
+              f"{h.users} users; ratios: {pairs}")
+    else:
+        print("headline:  none")
+    if p.curve:
+        print(f"curve:     {p.rounds} rounds, {p.cells_per_round()} cells per round")
+    else:
+        print("curve:     none (--headline)")
+    probe = p.probe()
+    if probe:
+        last = (calibrate.load() or {}).get("noise") or {}
+        sd = last.get("log_sd")
+        print(f"probe:     {probe.levels} levels of {probe.service} {probe.scenario} before the headline part; "
+              + (f"the last one here ({last.get('measured_at', '?')}): {noise.verdict(sd, probe.quiet_sd, p.headline_rounds)}"
+                 if sd else "no earlier probe on this checkout to predict the precision from"))
+    print(f"order:     seed {p.seed}")
     print(f"expected:  about {human(p.expected_seconds())}")

@@ -18,7 +18,7 @@ LAYERS: list[tuple[str, set[str]]] = [
                               "mock"}),
     ("scenarios and tools", {"scenarios", "tools", "level"}),
     ("runtime", {"infra", "gate", "probes", "service", "runtime", "generator"}),
-    ("measurement", {"measure", "results", "bench", "calibrate", "plan"}),
+    ("measurement", {"measure", "results", "bench", "calibrate", "plan", "headline", "noise"}),
     ("analysis", {"analysis"}),
     ("exporters", {"report"}),
     ("commands", {"sweep", "reproduce", "chaos", "commands", "cli", "__main__", "locust"}),

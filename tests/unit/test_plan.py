@@ -28,19 +28,40 @@ def args(**kw):
     base = {"services": ["go_stdlib"], "scenario": None, "tool": None, "levels": None,
             "duration": None, "warmup": None, "pause": None, "quick": False, "open_loop": False,
             "no_keepalive": False, "fib_n": 25, "external_delay_ms": 500, "skip_gate": False,
-            "runtime": "native", "rounds": None, "seed": None}
+            "runtime": "native", "rounds": None, "seed": None, "headline": False,
+            "headline_rounds": None}
     return argparse.Namespace(**{**base, **kw})
 
 
-def test_defaults_are_the_reference_protocol_within_90_minutes():
+def test_defaults_are_the_reference_protocol_within_70_minutes():
     p = plan.from_args(args(services=None))
-    assert len(p.services) == 6 and len(p.scenarios) == 6 and p.rounds == 3
+    assert len(p.services) == 6 and len(p.scenarios) == 6 and p.rounds == 3 and p.curve
     assert p.levels[0] == 10 and p.levels[-1] == 100
-    assert p.expected_seconds() <= 90 * 60
-    # the estimate adds up: every round measures every cell once
+    assert p.expected_seconds() <= 70 * 60
+    # the estimate adds up: every round of the curve measures every cell once, and the headline
+    # part visits each service of a scenario's comparisons twice per round
     cells = 6 * 6 * len(p.levels)
     assert p.cells_per_round() == cells
-    assert p.expected_seconds() >= p.rounds * cells * (p.duration_s + p.pause_s)
+    h = p.headline()
+    assert h.comparisons and p.headline_rounds >= 6
+    assert h.visits_per_round() == sum(2 * len(m) for m in h.groups().values())
+    visits = p.rounds * cells + p.headline_rounds * h.visits_per_round()
+    assert p.expected_seconds() >= visits * (p.duration_s + p.pause_s)
+
+
+def test_the_headline_part_alone_takes_about_half_an_hour():
+    p = plan.from_args(args(services=None, headline=True))
+    assert not p.curve and p.cells_per_round() == 0
+    assert 20 * 60 <= p.expected_seconds() <= 35 * 60
+
+
+def test_headline_comparisons_are_the_measured_ones():
+    p = plan.from_args(args(services=["go_stdlib", "fastapi_tuned", "django"]))
+    names = {(c.numerator, c.denominator) for c in p.headline().comparisons}
+    assert ("go_stdlib", "fastapi_tuned") in names and ("fastapi_tuned", "django") in names
+    assert all({a, b} <= {"go_stdlib", "fastapi_tuned", "django"} for a, b in names)
+    with pytest.raises(ValueError):  # nothing to compare: --headline would measure nothing
+        plan.from_args(args(services=["go_stdlib"], headline=True))
 
 
 def test_seed_is_recorded_or_given():
