@@ -23,9 +23,14 @@ type device struct {
 	UpdatedAt string `json:"updated_at"`
 }
 
-// deviceStore records devices; *Postgres is the real one.
+// deviceStore records devices; *Postgres is the real one. An error wraps errOutcomeUnknown
+// when the device may have been stored all the same.
 type deviceStore interface {
+	// InsertDevice stores a new device and returns its id.
 	InsertDevice(ctx context.Context, id uuid.UUID, mac, firmware string, at time.Time) (int64, error)
+	// InsertDeviceOnce stores a new device under key unless a device already has that key,
+	// and returns the device stored under key: the new one (created) or the earlier one.
+	InsertDeviceOnce(ctx context.Context, key string, id uuid.UUID, mac, firmware string, at time.Time) (stored device, created bool, err error)
 }
 
 // deviceCache keeps a copy of each created device; *Cache is the real one.
@@ -50,39 +55,88 @@ func handleDevicesList() http.Handler {
 
 // handleDevicesCreate inserts the device into PostgreSQL, the source of truth, then caches the
 // exact response body under "device:<uuid>". A cache failure is counted, not answered.
+//
+// With an Idempotency-Key, a repeat of the same request creates nothing and answers the
+// device stored under the key, byte for byte the first answer: the way to settle a 504, whose
+// write may or may not have happened. A different request under a used key is 422.
 func handleDevicesCreate(logger *slog.Logger, store deviceStore, cache deviceCache, metrics *Metrics) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key, err := idempotencyKey(r.Header)
+		if err != nil {
+			writeRequestError(w, err)
+			return
+		}
 		req, err := decodeValid[createDeviceRequest](r)
 		if err != nil {
 			writeRequestError(w, err)
 			return
 		}
+		mac, firmware := *req.MAC, *req.Firmware
 
 		id := uuid.New()
 		now := time.Now().UTC().Truncate(time.Millisecond)
+		var dev device
+		created := true
 		done := metrics.Track("insert", "postgres")
-		rowID, err := store.InsertDevice(r.Context(), id, *req.MAC, *req.Firmware, now)
+		if key == "" {
+			var rowID int64
+			rowID, err = store.InsertDevice(r.Context(), id, mac, firmware, now)
+			stamp := now.Format(deviceTimeLayout)
+			dev = device{rowID, id.String(), mac, firmware, stamp, stamp}
+		} else {
+			dev, created, err = store.InsertDeviceOnce(r.Context(), key, id, mac, firmware, now)
+		}
 		done(err)
 		if err != nil {
 			logFailure(logger, "insert device", err)
-			writeError(w, http.StatusServiceUnavailable, "database unavailable")
+			writeWriteFailure(w, "postgres", err)
+			return
+		}
+		if !created && (dev.MAC != mac || dev.Firmware != firmware) {
+			writeError(w, http.StatusUnprocessableEntity, "idempotency key reused with a different request")
 			return
 		}
 
-		stamp := now.Format(deviceTimeLayout)
-		body, err := marshal(device{rowID, id.String(), *req.MAC, *req.Firmware, stamp, stamp})
+		body, err := marshal(dev)
 		if err != nil {
 			writeError(w, http.StatusInternalServerError, "cannot encode response")
 			return
 		}
+		// A repeat caches the same bytes again: after a 504 the first request may have
+		// stored the device without caching it.
 		done = metrics.Track("set", "memcache")
-		err = cache.Set("device:"+id.String(), body)
+		err = cache.Set("device:"+dev.UUID, body)
 		done(err)
 		if err != nil {
 			logFailure(logger, "cache device", err)
 		}
 		writeJSON(w, http.StatusCreated, body)
 	})
+}
+
+// maxIdempotencyKey is the longest Idempotency-Key accepted, in bytes (all ASCII).
+const maxIdempotencyKey = 255
+
+// idempotencyKey returns the request's Idempotency-Key header, "" when it has none. A key is 1
+// to 255 visible ASCII characters ('!' to '~'); any other value, or the header given twice,
+// is a *requestError, 422.
+func idempotencyKey(h http.Header) (string, error) {
+	values := h.Values("Idempotency-Key")
+	switch {
+	case len(values) == 0:
+		return "", nil
+	case len(values) > 1:
+		return "", &requestError{http.StatusUnprocessableEntity, "Idempotency-Key: give it once"}
+	}
+	key := values[0]
+	invisible := func(r rune) bool { return r < '!' || r > '~' }
+	if key == "" || len(key) > maxIdempotencyKey || strings.ContainsFunc(key, invisible) {
+		return "", &requestError{
+			http.StatusUnprocessableEntity,
+			"Idempotency-Key: must be 1 to 255 visible ASCII characters ('!' to '~')",
+		}
+	}
+	return key, nil
 }
 
 // createDeviceRequest is the body of POST /api/devices. A nil field was absent or null.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -16,7 +17,8 @@ import (
 
 type fakeDeviceStore struct {
 	err      error
-	inserted []string // mac/firmware pairs
+	inserted []string          // mac/firmware pairs
+	byKey    map[string]device // devices stored under an Idempotency-Key
 }
 
 func (s *fakeDeviceStore) InsertDevice(_ context.Context, _ uuid.UUID, mac, firmware string, _ time.Time) (int64, error) {
@@ -25,6 +27,22 @@ func (s *fakeDeviceStore) InsertDevice(_ context.Context, _ uuid.UUID, mac, firm
 	}
 	s.inserted = append(s.inserted, mac+"/"+firmware)
 	return int64(41 + len(s.inserted)), nil
+}
+
+func (s *fakeDeviceStore) InsertDeviceOnce(ctx context.Context, key string, id uuid.UUID, mac, firmware string, at time.Time) (device, bool, error) {
+	if stored, ok := s.byKey[key]; ok {
+		return stored, false, nil
+	}
+	rowID, err := s.InsertDevice(ctx, id, mac, firmware, at)
+	if err != nil {
+		return device{}, false, err
+	}
+	stamp := at.Format(deviceTimeLayout)
+	if s.byKey == nil {
+		s.byKey = make(map[string]device)
+	}
+	s.byKey[key] = device{rowID, id.String(), mac, firmware, stamp, stamp}
+	return s.byKey[key], true, nil
 }
 
 type fakeCache struct {
@@ -125,4 +143,133 @@ func TestDevicesCreateAcceptsFirmwareOf255Characters(t *testing.T) {
 	if w.Code != http.StatusCreated {
 		t.Fatalf("status = %d, want 201 (body %s)", w.Code, w.Body)
 	}
+}
+
+func TestDevicesCreateFailureSaysWhetherTheDeviceMayExist(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		err    error
+		status int
+		body   string
+	}{
+		{"not written", errors.New("no connection"), http.StatusServiceUnavailable,
+			`{"detail":"postgres unavailable"}`},
+		{"outcome unknown", fmt.Errorf("%w: %w", errOutcomeUnknown, context.DeadlineExceeded), http.StatusGatewayTimeout,
+			`{"detail":"postgres timed out: outcome unknown"}`},
+	} {
+		for _, key := range []string{"", "k-1"} {
+			t.Run(tc.name+"/key="+key, func(t *testing.T) {
+				cache := &fakeCache{}
+				h := handleDevicesCreate(discardLogger(), &fakeDeviceStore{err: tc.err}, cache, newMetrics(nil))
+				w := serveWithKey(h, `{"mac":"EF-2B-C4-F5-D6-34","firmware":"1"}`, key)
+				if w.Code != tc.status || w.Body.String() != tc.body {
+					t.Errorf("POST /api/devices = %d %s, want %d %s", w.Code, w.Body, tc.status, tc.body)
+				}
+				if len(cache.values) != 0 {
+					t.Errorf("cached %v after a failed insert", cache.values)
+				}
+			})
+		}
+	}
+}
+
+func TestDevicesCreateRepeatWithTheSameKeyAnswersTheFirstDevice(t *testing.T) {
+	store, cache := &fakeDeviceStore{}, &fakeCache{}
+	h := handleDevicesCreate(discardLogger(), store, cache, newMetrics(nil))
+	const body = `{"mac":"EF-2B-C4-F5-D6-34","firmware":"1.0"}`
+
+	first := serveWithKey(h, body, "order-7")
+	again := serveWithKey(h, body, "order-7")
+
+	if first.Code != http.StatusCreated || again.Code != http.StatusCreated {
+		t.Fatalf("statuses %d, %d; want 201 twice (%s)", first.Code, again.Code, again.Body)
+	}
+	if again.Body.String() != first.Body.String() {
+		t.Errorf("repeat answered %s, want the first answer %s", again.Body, first.Body)
+	}
+	if len(store.inserted) != 1 {
+		t.Errorf("stored %d devices, want 1", len(store.inserted))
+	}
+	var got device
+	if err := json.Unmarshal(first.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if string(cache.values["device:"+got.UUID]) != first.Body.String() {
+		t.Errorf("cache holds %q, want the response body", cache.values["device:"+got.UUID])
+	}
+}
+
+func TestDevicesCreateKeyReusedWithADifferentRequestIs422(t *testing.T) {
+	store := &fakeDeviceStore{}
+	h := handleDevicesCreate(discardLogger(), store, &fakeCache{}, newMetrics(nil))
+	serveWithKey(h, `{"mac":"EF-2B-C4-F5-D6-34","firmware":"1.0"}`, "order-7")
+
+	for _, body := range []string{
+		`{"mac":"EF-2B-C4-F5-D6-35","firmware":"1.0"}`,
+		`{"mac":"ef-2b-c4-f5-d6-34","firmware":"1.0"}`,
+		`{"mac":"EF-2B-C4-F5-D6-34","firmware":"1.1"}`,
+	} {
+		w := serveWithKey(h, body, "order-7")
+		want := `{"detail":"idempotency key reused with a different request"}`
+		if w.Code != http.StatusUnprocessableEntity || w.Body.String() != want {
+			t.Errorf("%s = %d %s, want 422 %s", body, w.Code, w.Body, want)
+		}
+	}
+	if len(store.inserted) != 1 {
+		t.Errorf("stored %d devices, want 1", len(store.inserted))
+	}
+}
+
+func TestIdempotencyKey(t *testing.T) {
+	for _, tc := range []struct {
+		values []string
+		want   string
+		ok     bool
+	}{
+		{nil, "", true},
+		{[]string{"a"}, "a", true},
+		{[]string{"!~"}, "!~", true},
+		{[]string{"9b2f0e6c-4f1e-4c1b-8d0a-3b7c2a1d5e6f"}, "9b2f0e6c-4f1e-4c1b-8d0a-3b7c2a1d5e6f", true},
+		{[]string{strings.Repeat("k", 255)}, strings.Repeat("k", 255), true},
+		{[]string{strings.Repeat("k", 256)}, "", false},
+		{[]string{""}, "", false},
+		{[]string{"a b"}, "", false},
+		{[]string{"a\tb"}, "", false},
+		{[]string{"clé"}, "", false},
+		{[]string{"a\x7f"}, "", false},
+		{[]string{"a", "a"}, "", false},
+	} {
+		h := http.Header{}
+		for _, v := range tc.values {
+			h.Add("Idempotency-Key", v)
+		}
+		got, err := idempotencyKey(h)
+		if got != tc.want || (err == nil) != tc.ok {
+			t.Errorf("idempotencyKey(%q) = %q, %v; want %q, ok %v", tc.values, got, err, tc.want, tc.ok)
+		}
+		if reqErr, isReq := errors.AsType[*requestError](err); err != nil && (!isReq || reqErr.status != http.StatusUnprocessableEntity) {
+			t.Errorf("idempotencyKey(%q) error %v, want a 422 *requestError", tc.values, err)
+		}
+	}
+}
+
+func TestDevicesCreateInvalidKeyIs422AndStoresNothing(t *testing.T) {
+	store := &fakeDeviceStore{}
+	h := handleDevicesCreate(discardLogger(), store, &fakeCache{}, newMetrics(nil))
+	w := serveWithKey(h, `{"mac":"EF-2B-C4-F5-D6-34","firmware":"1"}`, "two words")
+	assertJSONError(t, w, http.StatusUnprocessableEntity)
+	if len(store.inserted) != 0 {
+		t.Errorf("stored %v", store.inserted)
+	}
+}
+
+// serveWithKey posts body to h with the Idempotency-Key key, or none when key is "".
+func serveWithKey(h http.Handler, body, key string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(http.MethodPost, "/api/devices", strings.NewReader(body))
+	if key != "" {
+		r.Header.Set("Idempotency-Key", key)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
 }

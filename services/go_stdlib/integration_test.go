@@ -6,10 +6,13 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // These tests use the real databases when the contract's environment is set
@@ -175,5 +178,164 @@ func TestLiveDevicesCreateCachesTheResponse(t *testing.T) {
 	err = live.pg.pool.QueryRow(context.Background(), "SELECT mac FROM devices WHERE id = $1", created.ID).Scan(&mac)
 	if err != nil || mac != created.MAC {
 		t.Errorf("row %d: mac %q, %v", created.ID, mac, err)
+	}
+}
+
+// testKey returns a fresh Idempotency-Key whose device is deleted when the test ends.
+func testKey(t *testing.T, pg *Postgres) string {
+	t.Helper()
+	key := "go-stdlib-test-" + uuid.NewString()
+	t.Cleanup(func() {
+		pg.pool.Exec(context.Background(), "DELETE FROM devices WHERE idempotency_key = $1", key) //nolint:errcheck // best effort
+	})
+	return key
+}
+
+// keyedRows counts the devices stored under key.
+func keyedRows(t *testing.T, pg *Postgres, key string) (n int) {
+	t.Helper()
+	if err := pg.pool.QueryRow(t.Context(), "SELECT COUNT(*) FROM devices WHERE idempotency_key = $1", key).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestLiveDevicesCreateWithIdempotencyKey(t *testing.T) {
+	live := openLive(t)
+	h := handleDevicesCreate(discardLogger(), live.pg, live.cache, newMetrics(nil))
+	key := testKey(t, live.pg)
+	const body = `{"mac":"EF-2B-C4-F5-D6-34","firmware":"keyed"}`
+
+	// Concurrent first requests: one inserts, the others wait for it and answer its device.
+	answers := make(chan string, 4)
+	for range cap(answers) {
+		go func() {
+			w := serveWithKey(h, body, key)
+			answers <- strconv.Itoa(w.Code) + " " + w.Body.String()
+		}()
+	}
+	first := <-answers
+	for range cap(answers) - 1 {
+		if got := <-answers; got != first {
+			t.Errorf("concurrent answers differ: %s and %s", first, got)
+		}
+	}
+	if !strings.HasPrefix(first, "201 ") {
+		t.Fatalf("answered %s, want 201", first)
+	}
+	if again := serveWithKey(h, body, key); "201 "+again.Body.String() != first {
+		t.Errorf("repeat answered %d %s, want %s", again.Code, again.Body, first)
+	}
+	if n := keyedRows(t, live.pg, key); n != 1 {
+		t.Errorf("%d rows under the key, want 1", n)
+	}
+
+	w := serveWithKey(h, `{"mac":"EF-2B-C4-F5-D6-34","firmware":"other"}`, key)
+	if w.Code != http.StatusUnprocessableEntity {
+		t.Errorf("different request under the key = %d %s, want 422", w.Code, w.Body)
+	}
+}
+
+// lockDevices holds LOCK TABLE devices IN SHARE MODE until the returned func is called:
+// every INSERT into devices meanwhile is sent and then waits for the lock.
+func lockDevices(t *testing.T, pg *Postgres) (release func()) {
+	t.Helper()
+	tx, err := pg.pool.Begin(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(t.Context(), "LOCK TABLE devices IN SHARE MODE"); err != nil {
+		tx.Rollback(context.Background()) //nolint:errcheck // the lock's error is the one to report
+		t.Fatal(err)
+	}
+	return func() { tx.Rollback(context.Background()) } //nolint:errcheck // ends the lock either way
+}
+
+// openSolo opens a pool of one connection with the given runtime parameters ("" for none).
+func openSolo(t *testing.T, params string) *Postgres {
+	t.Helper()
+	url := os.Getenv("DATABASE_URL")
+	if params != "" {
+		url += "?" + params
+	}
+	pg, err := openPostgres(t.Context(), url, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pg.Close)
+	return pg
+}
+
+// TestLiveInsertPastTheDeadlineIsOutcomeUnknown sends an INSERT that waits for a lock until
+// the request's deadline: its outcome is unknown, and a retry with the same key settles it
+// with exactly one device, whichever way the first attempt went.
+func TestLiveInsertPastTheDeadlineIsOutcomeUnknown(t *testing.T) {
+	live := openLive(t)
+	solo := openSolo(t, "")
+	// A first insert prepares the statements on solo's connection, so that the next one is
+	// sent, and only then waits.
+	if _, _, err := solo.InsertDeviceOnce(t.Context(), testKey(t, live.pg), uuid.New(), "EF-2B-C4-F5-D6-34", "warm-up", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	key := testKey(t, live.pg)
+	at := time.Now().UTC().Truncate(time.Millisecond)
+
+	release := lockDevices(t, live.pg)
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	_, _, err := solo.InsertDeviceOnce(ctx, key, uuid.New(), "EF-2B-C4-F5-D6-34", "blocked", at)
+	release()
+	if !errors.Is(err, errOutcomeUnknown) {
+		t.Fatalf("InsertDeviceOnce past its deadline = %v, want outcome unknown", err)
+	}
+
+	stored, _, err := live.pg.InsertDeviceOnce(t.Context(), key, uuid.New(), "EF-2B-C4-F5-D6-34", "blocked", at)
+	if err != nil || stored.Firmware != "blocked" {
+		t.Fatalf("retry = %+v, %v", stored, err)
+	}
+	if n := keyedRows(t, live.pg, key); n != 1 {
+		t.Errorf("%d rows under the key, want 1", n)
+	}
+}
+
+// TestLiveParseWaitingPastTheDeadlineIsNotWritten: on a new connection the INSERT is prepared
+// first, and parsing it already waits for the lock. The deadline strikes before it ran.
+func TestLiveParseWaitingPastTheDeadlineIsNotWritten(t *testing.T) {
+	live := openLive(t)
+	solo := openSolo(t, "")
+	firmware := "unparsed-" + uuid.NewString()
+
+	release := lockDevices(t, live.pg)
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	_, err := solo.InsertDevice(ctx, uuid.New(), "EF-2B-C4-F5-D6-34", firmware, time.Now())
+	release()
+	if err == nil || errors.Is(err, errOutcomeUnknown) {
+		t.Fatalf("InsertDevice = %v, want a failure known to have written nothing", err)
+	}
+	var n int
+	if err := live.pg.pool.QueryRow(t.Context(), "SELECT COUNT(*) FROM devices WHERE firmware = $1", firmware).Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d rows, %v; want none", n, err)
+	}
+}
+
+// TestLiveStatementTimeoutIsNotWritten has PostgreSQL cancel a waiting INSERT
+// (statement_timeout): the server answered an error, so the row was not written.
+func TestLiveStatementTimeoutIsNotWritten(t *testing.T) {
+	live := openLive(t)
+	impatient := openSolo(t, "statement_timeout=200")
+	key := testKey(t, live.pg)
+
+	release := lockDevices(t, live.pg)
+	_, _, err := impatient.InsertDeviceOnce(t.Context(), key, uuid.New(), "EF-2B-C4-F5-D6-34", "cancelled", time.Now())
+	release()
+	if pgErr, ok := errors.AsType[*pgconn.PgError](err); !ok || pgErr.Code != "57014" {
+		t.Fatalf("InsertDeviceOnce = %v, want query_canceled (57014)", err)
+	}
+	if errors.Is(err, errOutcomeUnknown) {
+		t.Errorf("InsertDeviceOnce = %v, want a failure known to have written nothing", err)
+	}
+	if n := keyedRows(t, live.pg, key); n != 0 {
+		t.Errorf("%d rows under the key, want none", n)
 	}
 }

@@ -44,7 +44,7 @@ func handleIOMix(logger *slog.Logger, store mixStore, metrics *Metrics) http.Han
 		done(err)
 		if err != nil {
 			logFailure(logger, "io-mix", err)
-			writeError(w, http.StatusServiceUnavailable, "database unavailable")
+			writeWriteFailure(w, "mysql", err)
 			return
 		}
 		fileOps, err := fileRoundTrip()

@@ -3,20 +3,27 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/go-sql-driver/mysql"
 )
 
 type fakeMixStore struct {
 	calls  int
-	failAt int // 1-based transaction that fails; 0 for none
+	failAt int   // 1-based transaction that fails; 0 for none
+	err    error // its error; "down" if nil
 }
 
 func (s *fakeMixStore) MixTransaction(context.Context) (mixCounts, error) {
 	s.calls++
 	if s.calls == s.failAt {
+		if s.err != nil {
+			return mixCounts{}, s.err
+		}
 		return mixCounts{}, errors.New("down")
 	}
 	return mixCounts{Created: 10, Updated: 5, Deleted: 10}, nil
@@ -37,9 +44,19 @@ func TestIOMixAddsUpEightTransactions(t *testing.T) {
 func TestIOMixStopsAtTheFirstFailedTransaction(t *testing.T) {
 	store := &fakeMixStore{failAt: 3}
 	w := serve(handleIOMix(discardLogger(), store, newMetrics(nil)), http.MethodPost, "/api/io-mix", "")
-	assertJSONError(t, w, http.StatusServiceUnavailable)
+	if want := `{"detail":"mysql unavailable"}`; w.Code != http.StatusServiceUnavailable || w.Body.String() != want {
+		t.Errorf("POST /api/io-mix = %d %s, want 503 %s", w.Code, w.Body, want)
+	}
 	if store.calls != 3 {
 		t.Errorf("ran %d transactions after a failure at the 3rd", store.calls)
+	}
+}
+
+func TestIOMixCommitWithoutAnswerIs504(t *testing.T) {
+	store := &fakeMixStore{failAt: 2, err: fmt.Errorf("commit: %w: %w", errOutcomeUnknown, mysql.ErrInvalidConn)}
+	w := serve(handleIOMix(discardLogger(), store, newMetrics(nil)), http.MethodPost, "/api/io-mix", "")
+	if want := `{"detail":"mysql timed out: outcome unknown"}`; w.Code != http.StatusGatewayTimeout || w.Body.String() != want {
+		t.Errorf("POST /api/io-mix = %d %s, want 504 %s", w.Code, w.Body, want)
 	}
 }
 

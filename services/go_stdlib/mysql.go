@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -167,12 +168,29 @@ func (m *MySQL) mixTransaction(ctx context.Context) (counts mixCounts, err error
 		return mixCounts{}, fmt.Errorf("delete: %w", err)
 	}
 	if err = tx.Commit(); err != nil {
-		if ctx.Err() != nil {
-			err = ctx.Err() // database/sql rolled back when ctx ended: say why, not ErrTxDone
-		}
-		return mixCounts{}, fmt.Errorf("commit: %w", err)
+		return mixCounts{}, fmt.Errorf("commit: %w", commitOutcome(ctx, err))
 	}
 	return counts, nil
+}
+
+// commitOutcome classifies the error of tx.Commit. The transaction did not commit when
+// database/sql never sent COMMIT (ctx had ended: it answers ctx.Err(), or sql.ErrTxDone once
+// it has rolled back), when the driver wrote nothing (driver.ErrBadConn), or when MariaDB
+// answered with an error. Otherwise COMMIT was sent and its answer never came: the driver's
+// readTimeout ran out (database/sql gives Commit no context) or the connection broke
+// (mysql.ErrInvalidConn). MariaDB may have committed, so the error wraps errOutcomeUnknown.
+func commitOutcome(ctx context.Context, err error) error {
+	if errors.Is(err, sql.ErrTxDone) && ctx.Err() != nil {
+		return ctx.Err() // say why it was rolled back
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+		errors.Is(err, sql.ErrTxDone) || errors.Is(err, driver.ErrBadConn) {
+		return err
+	}
+	if _, ok := errors.AsType[*mysql.MySQLError](err); ok {
+		return err
+	}
+	return fmt.Errorf("%w: %w", errOutcomeUnknown, err)
 }
 
 // execCount runs a statement and returns the rows it affected.

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -90,5 +92,34 @@ func TestRetryDeadlocksStopsWithTheContext(t *testing.T) {
 	}
 	if elapsed := time.Since(start); elapsed > time.Second {
 		t.Errorf("took %v", elapsed)
+	}
+}
+
+func TestCommitOutcome(t *testing.T) {
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, tc := range []struct {
+		name    string
+		ctx     context.Context
+		err     error
+		want    error
+		unknown bool
+	}{
+		{"rolled back when ctx ended", done, sql.ErrTxDone, context.Canceled, false},
+		{"ctx ended before COMMIT", done, context.Canceled, context.Canceled, false},
+		{"nothing written", context.Background(), driver.ErrBadConn, driver.ErrBadConn, false},
+		{"server refused", context.Background(), errLockTimeout, errLockTimeout, false},
+		{"no answer to COMMIT", context.Background(), mysql.ErrInvalidConn, mysql.ErrInvalidConn, true},
+		{"read timeout", context.Background(), os.ErrDeadlineExceeded, os.ErrDeadlineExceeded, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := commitOutcome(tc.ctx, tc.err)
+			if !errors.Is(got, tc.want) {
+				t.Errorf("commitOutcome(%v) = %v, want %v", tc.err, got, tc.want)
+			}
+			if errors.Is(got, errOutcomeUnknown) != tc.unknown {
+				t.Errorf("commitOutcome(%v) = %v; outcome unknown: want %v", tc.err, got, tc.unknown)
+			}
+		})
 	}
 }

@@ -35,7 +35,7 @@ func handleUsersList(logger *slog.Logger, store userStore, metrics *Metrics) htt
 		done(err)
 		if err != nil {
 			logFailure(logger, "list users", err)
-			writeError(w, http.StatusServiceUnavailable, "database unavailable")
+			writeError(w, http.StatusServiceUnavailable, "postgres unavailable")
 			return
 		}
 		encode(w, http.StatusOK, users) //nolint:errcheck // strings and ints always encode
