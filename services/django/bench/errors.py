@@ -4,7 +4,8 @@ Django answers 404, 405, 400 and 500 with HTML or empty bodies, reports an overs
 when request.body is first read, and turns database errors into 500. This middleware:
   - reads the body first, so a body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 on every endpoint
     (after reading the rest of it: see discard_body);
-  - maps the exceptions views raise: bad input -> 422, database unreachable -> 503;
+  - maps the exceptions views raise: bad input -> 422, a write whose outcome is unknown -> 504
+    (bench/outcome.py), any other database failure -> 503;
   - rewrites every remaining non-JSON error response (404 from the URL resolver, 405 from
     require_http_methods, 500) as {"detail": <reason phrase>}.
 It also sets Content-Length, as Django's CommonMiddleware would: without it gunicorn sends every
@@ -17,6 +18,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 
+from .outcome import OutcomeUnknown
 from .validation import Invalid
 
 logger = logging.getLogger(__name__)
@@ -64,7 +66,11 @@ class JsonErrorsMiddleware:
     def process_exception(self, request, exception):
         if isinstance(exception, Invalid):
             return error_response(422, str(exception))
-        # Connection refused or lost, pool or statement timeout: the database is unavailable.
+        if isinstance(exception, OutcomeUnknown):
+            logger.warning("%s %s: %r", request.method, request.path, exception.__cause__)
+            return error_response(504, f"{exception.database} timed out: outcome unknown")
+        # Any other database failure (refused, no pooled connection in time, an error the server
+        # answered, statement_timeout's included): unavailable, and a write did not happen.
         # The detail names the database in a fixed phrase; the driver's text is for the log only
         # (CONTRACT.md, general rules).
         if isinstance(exception, (OperationalError, InterfaceError)):

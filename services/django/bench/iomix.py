@@ -8,10 +8,11 @@ import time
 import uuid
 from collections.abc import Callable
 
-from django.db import OperationalError, connections, transaction
+from django.db import OperationalError, connections
 from MySQLdb.constants import ER
 
 from .models import MixItem
+from .outcome import mysql_transaction
 
 TRANSACTIONS = 8
 ATTEMPTS = 3  # runs of one transaction that InnoDB keeps choosing as a deadlock victim
@@ -31,7 +32,7 @@ def one_transaction() -> tuple[int, int, int]:
     counts of rows created, updated and deleted."""
     items = MixItem.objects.using("mysql")
     batch = str(uuid.uuid4())
-    with transaction.atomic(using="mysql"):
+    with mysql_transaction():
         # One multi-row INSERT.
         items.bulk_create(
             MixItem(batch=batch, name=f"item-{k}", value=k) for k in range(ROWS_PER_BATCH)

@@ -4,6 +4,10 @@ from django.db import models
 
 
 class Device(models.Model):
+    """The table also has `idempotency_key`, left out on purpose: the ORM names every field of
+    the model in its INSERT, and a request without a key must insert exactly as before
+    (CONTRACT.md). Only bench/idempotency.py writes and reads the key, in SQL."""
+
     id = models.BigAutoField(primary_key=True)
     uuid = models.UUIDField(unique=True)
     mac = models.TextField()

@@ -14,7 +14,9 @@ from psycopg.errors import _WaitTimeout  # psycopg's own: internal, converted he
 class BoundedConnection(psycopg.Connection):
     def wait(self, gen, interval=0.1, timeout=None):
         try:
-            return super().wait(gen, interval, settings.DB_STATEMENT_TIMEOUT_SECONDS if timeout is None else timeout)
+            return super().wait(
+                gen, interval, settings.DB_WAIT_TIMEOUT_SECONDS if timeout is None else timeout
+            )
         except _WaitTimeout:
             # The statement's fate is unknown: close the connection so that the pool discards it
             # and connects afresh, rather than reuse one with an answer still in flight.

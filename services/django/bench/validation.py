@@ -9,6 +9,8 @@ MAC = re.compile(r"[0-9A-Fa-f]{2}([-:])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}")
 # At most 10 digits, so int() never sees a huge number before the range check.
 INTEGER = re.compile(r"[0-9]{1,10}")
 FIRMWARE_MAX_LENGTH = 255
+# Idempotency-Key: 1 to 255 visible ASCII characters, "!" to "~" (no space, no control character).
+IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,255}")
 FIB_MAX = 35
 USERS_LIMIT = (1, 100, 100)  # min, max, default
 USERS_AFTER = (0, 2147483647, 0)
@@ -39,6 +41,16 @@ def new_device(body: bytes) -> tuple[str, str]:
     if "\0" in firmware:  # PostgreSQL text cannot hold NUL: bad input, not a database error
         raise Invalid("firmware must not contain NUL")
     return mac, firmware
+
+
+def idempotency_key(value: str | None) -> str | None:
+    """The Idempotency-Key header of POST /api/devices, or None when it was not sent.
+
+    A header sent twice arrives joined by a space (project/gunicorn_conf.py), which no valid
+    key contains."""
+    if value is not None and not IDEMPOTENCY_KEY.fullmatch(value):
+        raise Invalid("Idempotency-Key must be sent once, as 1 to 255 visible ASCII characters")
+    return value
 
 
 def bounded_int(

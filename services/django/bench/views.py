@@ -9,16 +9,17 @@ from datetime import UTC, datetime
 import httpx
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, connection, connections
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pymemcache.exceptions import MemcacheError
 
-from . import iomix, validation
+from . import idempotency, iomix, validation
 from .errors import error_response
 from .metrics import track
 from .models import Device, User
+from .outcome import sent_to_postgres
 
 # The hard-coded list of the Go-vs-FastAPI reference.
 DEVICES = [
@@ -63,30 +64,42 @@ def devices(request):
 
 def create_device(request):
     mac, firmware = validation.new_device(request.body)
+    key = validation.idempotency_key(request.META.get("HTTP_IDEMPOTENCY_KEY"))
     now = datetime.now(UTC)
     now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # stored as sent: milliseconds
-    timestamp = now.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-    device_uuid = uuid.uuid4()
-    with track("insert", "postgres"):  # INSERT ... RETURNING id
-        device = Device.objects.create(
-            uuid=device_uuid, mac=mac, firmware=firmware, created_at=now, updated_at=now
-        )
-    response = JsonResponse(
-        {
-            "id": device.id,
-            "uuid": str(device_uuid),
-            "mac": mac,
-            "firmware": firmware,
-            "created_at": timestamp,
-            "updated_at": timestamp,
-        },
-        status=201,
-    )
+    device = Device(uuid=uuid.uuid4(), mac=mac, firmware=firmware, created_at=now, updated_at=now)
+    with track("insert", "postgres"):
+        # A connection from the pool first: if that fails, nothing was sent (503).
+        connection.ensure_connection()
+        if key is None:
+            with sent_to_postgres():
+                device.save(force_insert=True)  # INSERT ... RETURNING id
+        else:
+            device = idempotency.create_once(device, key)
+    if (device.mac, device.firmware) != (mac, firmware):
+        raise validation.Invalid("idempotency key reused with a different request")
+    response = JsonResponse(device_json(device), status=201)
     # bytes are stored as they are (flags 0): memcached holds exactly the response body.
     # A failure is counted by track(); PostgreSQL is the source of truth, so still 201.
     with contextlib.suppress(OSError, MemcacheError), track("set", "memcache"):
-        cache.set(f"device:{device_uuid}", response.content, settings.CACHE_TTL_SECONDS)
+        cache.set(f"device:{device.uuid}", response.content, settings.CACHE_TTL_SECONDS)
     return response
+
+
+def device_json(device: Device) -> dict:
+    return {
+        "id": device.id,
+        "uuid": str(device.uuid),
+        "mac": device.mac,
+        "firmware": device.firmware,
+        "created_at": timestamp(device.created_at),
+        "updated_at": timestamp(device.updated_at),
+    }
+
+
+def timestamp(moment: datetime) -> str:
+    """YYYY-MM-DDTHH:MM:SS.mmmZ, in UTC."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 @require_GET

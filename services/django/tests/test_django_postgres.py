@@ -23,11 +23,11 @@ def conn():
     return c
 
 
-def test_every_wait_gets_the_statement_timeout(conn, monkeypatch):
+def test_every_wait_gets_the_wait_timeout(conn, monkeypatch):
     seen = {}
     monkeypatch.setattr(psycopg.Connection, "wait", lambda self, gen, interval, timeout: seen.setdefault("t", timeout))
     conn.wait(iter(()))
-    assert seen["t"] == settings.DB_STATEMENT_TIMEOUT_SECONDS
+    assert seen["t"] == settings.DB_WAIT_TIMEOUT_SECONDS
 
 
 def test_a_timed_out_wait_closes_the_connection(conn, monkeypatch):

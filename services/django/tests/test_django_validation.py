@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from bench.validation import Invalid, bounded_int, fib_n, new_device, users_query
+from bench.validation import Invalid, bounded_int, fib_n, idempotency_key, new_device, users_query
 
 
 def body(**fields) -> bytes:
@@ -118,3 +118,14 @@ def test_fib_range():
 def test_bounded_int_without_default_requires_a_value():
     with pytest.raises(Invalid):
         bounded_int("n", None, 0, 1)
+
+
+def test_idempotency_key_is_optional():
+    assert idempotency_key(None) is None
+    assert idempotency_key("a,b;c\\d") == "a,b;c\\d"
+
+
+@pytest.mark.parametrize("key", ["", "k" * 256, "a b", "a\tb", "a\nb", "clé", "\x7f"])
+def test_invalid_idempotency_keys(key):
+    with pytest.raises(Invalid):
+        idempotency_key(key)
