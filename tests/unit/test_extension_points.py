@@ -178,3 +178,26 @@ def test_a_new_scenario_and_tool_run_through_the_sweep(tmp_path, hello_server, r
     assert level.check == {"hello_checked": 10}  # the scenario's own check, in the level
     assert rf.doc["run"]["status"] == "complete" and rf.doc["environment"]["tools"]["urllib-loop"]
     assert "## hello" in (rf.dir / "report.md").read_text()
+
+
+def test_a_level_with_steal_is_measured_again_at_the_end_of_its_round(tmp_path, hello_server, registered,
+                                                                      monkeypatch):
+    from loadtest.level import Level
+
+    def steal(self):  # the first visit of go_stdlib in round 1 lost 5 % to the hypervisor
+        return 5.0 if self.service == "go_stdlib" and self.round == 1 and "go_stdlib-2." not in self.raw else 0.0
+
+    monkeypatch.setattr(Level, "steal_percent", steal)
+    plan = SweepPlan(services=["go_stdlib", "django"], scenarios=["hello"], levels=[2], duration_s=1.0,
+                     warmup_s=0.0, pause_s=0.0, tool="urllib-loop", rounds=2, seed=3)
+    with open(os.devnull, "w") as quiet:
+        rf = sweep.run(plan, "steal", tmp_path / "run", ["test"], Console(file=quiet), rt=StandInRuntime(hello_server))
+    every = results.levels(rf.doc, excluded=True)
+    first = [lv for lv in every if lv.service == "go_stdlib" and lv.round == 1]
+    assert len(first) == 2 and first[0].excluded and "steal 5.0 %" in first[0].excluded and not first[1].excluded
+    assert (rf.dir / first[0].raw).exists() and (rf.dir / first[1].raw).exists() and first[0].raw != first[1].raw
+    # the analysis sees one level per cell and round; the decision is recorded in the run
+    assert len(results.levels(rf.doc)) == 4
+    [decision] = rf.doc["run"]["remeasured"]
+    assert (decision["service"], decision["round"], decision["steal_percent"]) == ("go_stdlib", 1, 5.0)
+    assert decision["again_raw"] == first[1].raw
