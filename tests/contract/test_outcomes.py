@@ -49,6 +49,7 @@ def rows_for_firmware(pg, firmware: str) -> int:
 
 def assert_created(resp: httpx.Response, body: dict) -> dict:
     assert resp.status_code == 201, f"want 201, got {resp.status_code}: {resp.text[:300]}"
+    assert resp.headers.get("content-type", "").startswith("application/json"), resp.headers
     dev = resp.json()
     assert (dev["mac"], dev["firmware"]) == (body["mac"], body["firmware"]), dev
     return dev
