@@ -20,8 +20,12 @@ pub enum AppError {
     Validation(String),
     /// A body over the limit: `413`.
     PayloadTooLarge,
-    /// A database or cache failed or did not answer in time: `503`.
+    /// A database or cache failed or did not answer in time, and nothing was written: `503`.
     Unavailable(Dependency, Cause),
+    /// A write was sent (the statement in autocommit, or the COMMIT) and then the deadline
+    /// passed or the connection broke before its answer: the database may still commit it, so
+    /// the client is told the outcome is unknown (`504`) rather than that it failed.
+    OutcomeUnknown(Dependency, Cause),
     /// The upstream of `/api/fetch-external` failed or sent something that is not JSON: `502`.
     BadGateway(Cause),
     /// The upstream did not answer in time: `504`.
@@ -57,6 +61,18 @@ impl AppError {
             Self::Unavailable(Dependency::Memcached, _) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "memcached unavailable")
             }
+            Self::OutcomeUnknown(Dependency::Postgres, _) => (
+                StatusCode::GATEWAY_TIMEOUT,
+                "postgres timed out: outcome unknown",
+            ),
+            Self::OutcomeUnknown(Dependency::Mysql, _) => (
+                StatusCode::GATEWAY_TIMEOUT,
+                "mysql timed out: outcome unknown",
+            ),
+            Self::OutcomeUnknown(Dependency::Memcached, _) => (
+                StatusCode::GATEWAY_TIMEOUT,
+                "memcached timed out: outcome unknown",
+            ),
             Self::BadGateway(_) => (StatusCode::BAD_GATEWAY, "upstream failed"),
             Self::GatewayTimeout => (StatusCode::GATEWAY_TIMEOUT, "upstream timed out"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
@@ -65,9 +81,10 @@ impl AppError {
 
     fn cause(&self) -> Option<&Cause> {
         match self {
-            Self::Unavailable(_, cause) | Self::BadGateway(cause) | Self::Internal(cause) => {
-                Some(cause)
-            }
+            Self::Unavailable(_, cause)
+            | Self::OutcomeUnknown(_, cause)
+            | Self::BadGateway(cause)
+            | Self::Internal(cause) => Some(cause),
             _ => None,
         }
     }
@@ -126,6 +143,8 @@ impl From<deadpool_postgres::PoolError> for AppError {
     }
 }
 
+// A failure before a write was sent, or of a read: `503`. The errors of a statement that writes
+// are sorted by `db::write_failed` instead, and those of io-mix's COMMIT by `iomix`.
 impl From<tokio_postgres::Error> for AppError {
     fn from(err: tokio_postgres::Error) -> Self {
         Self::Unavailable(Dependency::Postgres, err.into())
@@ -175,5 +194,34 @@ impl From<serde_json::Error> for AppError {
 impl From<time::error::Format> for AppError {
     fn from(err: time::error::Format) -> Self {
         Self::Internal(err.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unavailable_is_503_and_outcome_unknown_is_504_with_fixed_phrases() {
+        let cause = || Cause::from("driver text that must not reach the client");
+        for (err, status, detail) in [
+            (
+                AppError::Unavailable(Dependency::Postgres, cause()),
+                StatusCode::SERVICE_UNAVAILABLE,
+                "postgres unavailable",
+            ),
+            (
+                AppError::OutcomeUnknown(Dependency::Postgres, cause()),
+                StatusCode::GATEWAY_TIMEOUT,
+                "postgres timed out: outcome unknown",
+            ),
+            (
+                AppError::OutcomeUnknown(Dependency::Mysql, cause()),
+                StatusCode::GATEWAY_TIMEOUT,
+                "mysql timed out: outcome unknown",
+            ),
+        ] {
+            assert_eq!(err.status_and_detail(), (status, detail));
+        }
     }
 }

@@ -140,6 +140,41 @@ async fn device_bodies_that_are_not_valid_get_422() {
     }
 }
 
+/// A valid device sent with these `Idempotency-Key` values (none, one, or several).
+async fn post_keyed_device(keys: &[&[u8]]) -> (StatusCode, Value) {
+    let mut request =
+        Request::post("/api/devices").header(header::CONTENT_TYPE, "application/json");
+    for key in keys {
+        request = request.header("idempotency-key", *key);
+    }
+    let body = r#"{"mac": "EF-2B-C4-F5-D6-34", "firmware": "1.0"}"#;
+    send(request.body(Body::from(body)).unwrap()).await
+}
+
+#[tokio::test]
+async fn idempotency_key_is_checked_before_any_database_work() {
+    let too_long = [b'k'; 256];
+    for keys in [
+        &[&b""[..]][..],
+        &[&too_long],
+        &[b"two words"],
+        &[b"tab\tinside"],
+        &[b"cl\xe9"],
+        &[b"same", b"same"],
+        &[b"one", b"two"],
+    ] {
+        let (status, body) = post_keyed_device(keys).await;
+        assert_detail(status, &body, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    // A valid key gets as far as PostgreSQL, which refuses the connection: nothing was sent.
+    let longest = [b'~'; 255];
+    for key in [&b"!"[..], &longest, b"Key-1/2;x=\"y\""] {
+        let (status, body) = post_keyed_device(&[key]).await;
+        assert_detail(status, &body, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(body["detail"], "postgres unavailable");
+    }
+}
+
 #[tokio::test]
 async fn device_body_without_json_content_type_gets_422() {
     let request = Request::post("/api/devices")

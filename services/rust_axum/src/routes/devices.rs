@@ -15,7 +15,7 @@ use crate::{
     config::{DEPENDENCY_TIMEOUT, MEMCACHED_TIMEOUT},
     db,
     error::{AppError, Dependency},
-    extract::AppJson,
+    extract::{AppJson, IdempotencyKey},
     metrics::Op,
     state::AppState,
 };
@@ -61,8 +61,20 @@ const DEVICES: [Device<'static>; 3] = [
 const TIMESTAMP: &[BorrowedFormatItem<'_>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
 
+/// The INSERT of a request without an `Idempotency-Key`: the benchmark's load.
 const INSERT_DEVICE: &str = "INSERT INTO devices (uuid, mac, firmware, created_at, updated_at) \
                              VALUES ($1, $2, $3, $4, $4) RETURNING id";
+/// The INSERT of a keyed request: no row (and no error) when the key is already taken, also by
+/// a request still in flight, whose transaction this one waits for.
+const INSERT_KEYED_DEVICE: &str = "INSERT INTO devices \
+    (uuid, mac, firmware, created_at, updated_at, idempotency_key) \
+    VALUES ($1, $2, $3, $4, $4, $5) \
+    ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id";
+const SELECT_BY_KEY: &str = "SELECT id, uuid, mac, firmware, created_at, updated_at \
+                             FROM devices WHERE idempotency_key = $1";
+
+/// The detail of a `422` for a key sent again with another mac or firmware.
+const KEY_REUSED: &str = "idempotency key reused with a different request";
 
 pub async fn list() -> Json<[Device<'static>; 3]> {
     Json(DEVICES)
@@ -111,8 +123,24 @@ fn is_valid_mac(mac: &str) -> bool {
     })
 }
 
+/// What the INSERT found: a new row, or the row an earlier request stored under the same key.
+enum Inserted {
+    New(i64),
+    Existing(ExistingRow),
+}
+
+struct ExistingRow {
+    id: i64,
+    uuid: Uuid,
+    mac: String,
+    firmware: String,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+}
+
 pub async fn create(
     State(state): State<AppState>,
+    IdempotencyKey(idempotency_key): IdempotencyKey,
     AppJson(device): AppJson<NewDevice>,
 ) -> Result<impl IntoResponse, AppError> {
     device.validate()?;
@@ -120,33 +148,52 @@ pub async fn create(
     let uuid = Uuid::new_v4();
     // One timestamp for both columns, at the millisecond precision of the response.
     let now = OffsetDateTime::now_utc().truncate_to_millisecond();
-    let id: i64 = state
+    // The pool checkout and the PREPAREs write nothing: until the INSERT is sent, any failure
+    // or the deadline is a 503. From then on see `db::write_failed` and `db::bounded_write`.
+    let insert = db::InFlight::default();
+    let inserted = state
         .metrics
         .track(
             Op::InsertPostgres,
-            db::bounded(Dependency::Postgres, DEPENDENCY_TIMEOUT, async {
+            db::bounded_write(Dependency::Postgres, DEPENDENCY_TIMEOUT, &insert, async {
                 let client = state.postgres.get().await?;
-                let statement = client.prepare_cached(INSERT_DEVICE).await?;
-                let row = client
-                    .query_one(&statement, &[&uuid, &device.mac, &device.firmware, &now])
-                    .await?;
-                Ok(row.get(0))
+                match &idempotency_key {
+                    None => {
+                        let statement = client.prepare_cached(INSERT_DEVICE).await?;
+                        insert.start();
+                        let row = client
+                            .query_one(&statement, &[&uuid, &device.mac, &device.firmware, &now])
+                            .await
+                            .map_err(db::write_failed)?;
+                        Ok(Inserted::New(row.get(0)))
+                    }
+                    Some(key) => insert_keyed(&client, &insert, &uuid, &device, &now, key).await,
+                }
             }),
         )
         .await?;
 
+    // A repeat answers the first request's body; the same key with another body is refused.
+    let (id, uuid, created_at, updated_at) = match inserted {
+        Inserted::New(id) => (id, uuid, now, now),
+        Inserted::Existing(row) if row.mac == device.mac && row.firmware == device.firmware => {
+            (row.id, row.uuid, row.created_at, row.updated_at)
+        }
+        Inserted::Existing(_) => return Err(AppError::Validation(KEY_REUSED.to_owned())),
+    };
+
     let uuid = uuid.to_string();
-    let timestamp = now.format(TIMESTAMP)?;
     let body = serde_json::to_vec(&Device {
         id,
         uuid: &uuid,
         mac: &device.mac,
         firmware: &device.firmware,
-        created_at: &timestamp,
-        updated_at: &timestamp,
+        created_at: &created_at.format(TIMESTAMP)?,
+        updated_at: &updated_at.format(TIMESTAMP)?,
     })?;
 
     // PostgreSQL is the source of truth: a failed cache write is counted and logged, not fatal.
+    // A repeat caches its body again: every 201 body is what the cache holds.
     let key = format!("device:{uuid}");
     let cached = state
         .metrics
@@ -170,6 +217,45 @@ pub async fn create(
         [(header::CONTENT_TYPE, "application/json")],
         body,
     ))
+}
+
+/// The INSERT of a keyed request and, when the key was already taken, the row stored under it.
+async fn insert_keyed(
+    client: &deadpool_postgres::Client,
+    insert: &db::InFlight,
+    uuid: &Uuid,
+    device: &NewDevice,
+    now: &OffsetDateTime,
+    key: &str,
+) -> Result<Inserted, AppError> {
+    let statement = client.prepare_cached(INSERT_KEYED_DEVICE).await?;
+    let select = client.prepare_cached(SELECT_BY_KEY).await?;
+    insert.start();
+    let row = client
+        .query_opt(
+            &statement,
+            &[uuid, &device.mac, &device.firmware, now, &key],
+        )
+        .await
+        .map_err(db::write_failed)?;
+    insert.end();
+    if let Some(row) = row {
+        return Ok(Inserted::New(row.get(0)));
+    }
+    // The key was taken, so this INSERT wrote nothing: what follows is a read. It sees the row
+    // even if its request has just committed: the INSERT waited for that commit.
+    let row = client
+        .query_opt(&select, &[&key])
+        .await?
+        .ok_or_else(|| AppError::Internal("the row of a taken idempotency key is gone".into()))?;
+    Ok(Inserted::Existing(ExistingRow {
+        id: row.get("id"),
+        uuid: row.get("uuid"),
+        mac: row.get("mac"),
+        firmware: row.get("firmware"),
+        created_at: row.get("created_at"),
+        updated_at: row.get("updated_at"),
+    }))
 }
 
 #[cfg(test)]

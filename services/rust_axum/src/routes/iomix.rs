@@ -1,6 +1,11 @@
 //! `POST /api/io-mix`: eight MySQL transactions, then a file round trip. The body is ignored.
 
-use std::{ops::AddAssign, pin::Pin, sync::LazyLock, time::Duration};
+use std::{
+    ops::AddAssign,
+    pin::Pin,
+    sync::{Arc, LazyLock},
+    time::Duration,
+};
 
 use axum::{Json, extract::State};
 use mysql_async::{Conn, Params, ServerError, Transaction, TxOpts, Value, prelude::Queryable};
@@ -56,16 +61,23 @@ impl AddAssign for Report {
 }
 
 pub async fn io_mix(State(state): State<AppState>) -> Result<Json<Report>, AppError> {
+    // Only a COMMIT can write: the deadline firing while one awaits its answer is a 504, at any
+    // other step a 503 (the unfinished transaction is rolled back; the committed ones before it
+    // each deleted what they inserted).
+    // Shared, not borrowed: the boxed future of `retry_deadlocks` may borrow only the connection.
+    let commit = Arc::new(db::InFlight::default());
     let mut report = state
         .metrics
         .track(
             Op::MixMysql,
-            db::bounded(Dependency::Mysql, DEPENDENCY_TIMEOUT, async {
+            db::bounded_write(Dependency::Mysql, DEPENDENCY_TIMEOUT, &commit, async {
                 let mut conn = state.mysql.get_conn().await?;
                 let mut report = Report::default();
                 for _ in 0..TRANSACTIONS {
-                    report +=
-                        retry_deadlocks(&mut conn, |conn| Box::pin(run_transaction(conn))).await?;
+                    report += retry_deadlocks(&mut conn, |conn| {
+                        Box::pin(run_transaction(conn, Arc::clone(&commit)))
+                    })
+                    .await?;
                 }
                 Ok(report)
             }),
@@ -79,7 +91,10 @@ pub async fn io_mix(State(state): State<AppState>) -> Result<Json<Report>, AppEr
 /// that [`retry_deadlocks`] can tell a deadlock from the rest.
 #[derive(Debug)]
 enum TxError {
+    /// The transaction was rolled back (or never began).
     Mysql(mysql_async::Error),
+    /// The COMMIT was sent, but the connection failed before its answer: it may have committed.
+    CommitUnknown(mysql_async::Error),
     /// The batch did not hold the rows just inserted: a bug, `500`.
     Invariant(String),
 }
@@ -94,6 +109,7 @@ impl From<TxError> for AppError {
     fn from(err: TxError) -> Self {
         match err {
             TxError::Mysql(err) => err.into(),
+            TxError::CommitUnknown(err) => Self::OutcomeUnknown(Dependency::Mysql, err.into()),
             TxError::Invariant(detail) => Self::Internal(detail.into()),
         }
     }
@@ -142,12 +158,16 @@ async fn retry_deadlocks<C, T>(
     }
 }
 
-/// Runs one batch inside a transaction and returns what the server reported.
-async fn run_transaction(conn: &mut Conn) -> Result<Report, TxError> {
+/// Runs one batch inside a transaction and returns what the server reported. `commit` is in
+/// flight from the moment the COMMIT is sent until its answer.
+async fn run_transaction(conn: &mut Conn, commit: Arc<db::InFlight>) -> Result<Report, TxError> {
     let mut tx = conn.start_transaction(TxOpts::default()).await?;
     match run_batch(&mut tx).await {
         Ok(report) => {
-            tx.commit().await?;
+            commit.start();
+            let committed = tx.commit().await;
+            commit.end();
+            committed.map_err(commit_failed)?;
             Ok(report)
         }
         Err(err) => {
@@ -158,6 +178,16 @@ async fn run_transaction(conn: &mut Conn) -> Result<Report, TxError> {
             }
             Err(err)
         }
+    }
+}
+
+/// Sorts the error of a COMMIT: an error answered by the server means the transaction was
+/// rolled back (a deadlock victim among them, run again by [`retry_deadlocks`]); any other
+/// error came from the connection, after the COMMIT may have reached the server.
+fn commit_failed(err: mysql_async::Error) -> TxError {
+    match err {
+        mysql_async::Error::Server(_) => TxError::Mysql(err),
+        _ => TxError::CommitUnknown(err),
     }
 }
 
@@ -240,6 +270,28 @@ mod tests {
             mysql_async::Error::Other("error 1213".into()),
         ] {
             assert!(!is_deadlock(&err), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_commit_the_server_refused_was_rolled_back_and_any_other_failure_is_unknown() {
+        assert!(matches!(
+            commit_failed(server_error(1180)),
+            TxError::Mysql(_)
+        ));
+        assert!(matches!(
+            commit_failed(server_error(ER_LOCK_DEADLOCK)),
+            TxError::Mysql(ref err) if is_deadlock(err)
+        ));
+        for err in [
+            mysql_async::Error::Driver(DriverError::ConnectionClosed),
+            mysql_async::Error::Io(IoError::Io(io::ErrorKind::ConnectionReset.into())),
+        ] {
+            let unknown = AppError::from(commit_failed(err));
+            assert!(matches!(
+                unknown,
+                AppError::OutcomeUnknown(Dependency::Mysql, _)
+            ));
         }
     }
 
