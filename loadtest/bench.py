@@ -1,7 +1,8 @@
 """The one lifecycle of the services a command measures: build, gate (the contract suite), start
 with the scenarios' hooks, warm up with the run's own tool, visit (measure one level) and stop.
-`sweep`, `reproduce` and `calibrate` all go through a Bench, so every rule about how a service
-is started, warmed up, measured or given up on is written here once.
+`sweep`, `reproduce`, `calibrate` and the services of `chaos` all go through a Bench, so every
+rule about how a service is started (and restarted), warmed up, measured or given up on is
+written here once.
 
     with Bench(runtime, workdir, console) as bench:   # leaving it stops every service and
         bench.prepare(manifest, scenarios)             # runs the scenarios' clean-ups
@@ -59,6 +60,8 @@ class Bench:
     handles: dict[str, Handle] = field(default_factory=dict)  # the running services
     mock_keys: dict[str, str] = field(default_factory=dict)  # each service's key on the mock
     failures: list[str] = field(default_factory=list)  # what could not be measured, and why
+    _started: dict[str, Handle] = field(default_factory=dict)  # what to stop, measured or given up on
+    _launch: dict[str, tuple] = field(default_factory=dict)  # how each was started: (manifest, port, env)
 
     def __enter__(self) -> Self:
         self._stack = ExitStack()
@@ -79,16 +82,18 @@ class Bench:
             fields.update(SCENARIOS[name].before_run(self.hooks()))
         return fields
 
-    def prepare(self, m: Manifest, scenarios: Iterable[str], gate: bool = True) -> bool:
-        """Build, gate and start one service, with the hooks of `scenarios` around its life.
-        False, reported and recorded, when it cannot be measured."""
+    def prepare(self, m: Manifest, scenarios: Iterable[str], gate: bool = True, port: int | None = None,
+                env: dict[str, str] | None = None) -> bool:
+        """Build, gate and start one service, with the hooks of `scenarios` around its life;
+        on `port` and with `env` over its own settings when given (a fault run restarts it at
+        the same address). False, reported and recorded, when it cannot be measured."""
         try:
             self._stack.enter_context(self.runtime.deployed(m))
             self.progress.step(f"{m.name}: build")
             self.runtime.build(m)
             if gate and not self._gate(m):
                 return False
-            self._start(m, list(scenarios))
+            self._start(m, list(scenarios), port, env)
             return True
         except (InfraError, GeneratorError) as e:
             self.fail(m.name, str(e))
@@ -108,16 +113,33 @@ class Bench:
                   detail=g.get("output_tail", "")[-800:])
         return False
 
-    def _start(self, m: Manifest, scenarios: list[str]) -> None:
+    def _start(self, m: Manifest, scenarios: list[str], port: int | None, env: dict[str, str] | None) -> None:
         key = self.mock_keys[m.name] = self.runtime.mock_key(m)
         for name in scenarios:
             scenario, hooks = SCENARIOS[name], self.hooks(key)
             self._stack.callback(self._after_scenario, m.name, scenario, hooks)
             scenario.before_scenario(hooks)
         self.progress.step(f"{m.name}: start")
-        handle = self.runtime.start(m, key)
-        self._stack.callback(handle.stop)
-        self.handles[m.name] = handle
+        self._launch[m.name] = (m, port, env)
+        self._stack.callback(self._stop, m.name)
+        self.handles[m.name] = self._started[m.name] = self.runtime.start(m, key, port=port, extra_env=env)
+
+    def restart(self, service: str, env: dict[str, str] | None = None) -> Handle:
+        """Stop the service, whatever state it is in, and start it again in a new box at the
+        same address, with `env` over its own settings (the last ones when None)."""
+        m, port, last_env = self._launch[service]
+        env = last_env if env is None else env
+        self._stop(service)
+        self._launch[service] = (m, port, env)
+        self.progress.step(f"{service}: restart")
+        self.handles[service] = self._started[service] = self.runtime.start(
+            m, self.mock_keys[service], port=port, extra_env=env)
+        return self.handles[service]
+
+    def _stop(self, service: str) -> None:
+        handle = self._started.pop(service, None)
+        if handle is not None:
+            handle.stop()
 
     def _after_scenario(self, service: str, scenario, hooks: LevelContext) -> None:
         try:

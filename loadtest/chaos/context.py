@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import service
+from ..bench import Bench
 from ..manifest import Manifest
 from . import toxiproxy
 
@@ -61,13 +62,15 @@ PROFILES = {p.name: p for p in (FULL, QUICK)}
 
 @dataclass
 class Context:
+    """The service under test, started and restarted by the bench (bench.py) in its own box,
+    as a sweep starts it, at one fixed port so that a load outlives a restart."""
+
     manifest: Manifest
     port: int
-    mock_key: str
     profile: Profile
     run_id: str
     raw_dir: Path
-    running: service.Running | None = None
+    bench: Bench
     notes: list[str] = field(default_factory=list)
     via_proxy: bool = False  # DATABASE_URL, MYSQL_URL, MEMCACHED_ADDR point at Toxiproxy
     restarts: int = 0
@@ -76,18 +79,30 @@ class Context:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def mock_key(self) -> str:
+        return self.bench.mock_keys[self.manifest.name]
+
+    @property
+    def running(self) -> service.Running | None:
+        """The service's process (pid, log), None before it started."""
+        handle = self.bench.handles.get(self.manifest.name)
+        return handle.running if handle is not None else None
+
+    def env(self) -> dict[str, str]:
+        return {**CHAOS_ENV, **(toxiproxy.service_env() if self.via_proxy else {})}
+
     def tag(self, fault: str) -> str:
         """The firmware prefix of one fault's devices: unique per run, service and fault."""
         return f"chaos-{self.run_id}-{self.manifest.name}-{fault}-"
 
-    def start_service(self, healthy_within: float = 60.0) -> service.Running:
+    def start_service(self) -> service.Running:
+        """Start the service again (stopped first if it still runs), as it runs now."""
         if self.running is not None and self.running.log.exists():
             # The new process reuses the port, hence the log's name: keep the old one's.
             self.restarts += 1
             shutil.copy(self.running.log, self.raw_dir / f"{self.manifest.name}-{self.restarts}.log")
-        env = {**CHAOS_ENV, **(toxiproxy.service_env() if self.via_proxy else {})}
-        self.running = service.start(self.manifest, port=self.port, mock_key=self.mock_key,
-                                     extra_env=env, healthy_within=healthy_within)
+        self.bench.restart(self.manifest.name, self.env())
         return self.running
 
     def route(self, via_proxy: bool) -> None:
@@ -98,8 +113,6 @@ class Context:
         if via_proxy:
             toxiproxy.start()
         self.via_proxy = via_proxy
-        if self.running is not None:
-            self.running.stop()
         self.start_service()
 
 

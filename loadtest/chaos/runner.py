@@ -1,8 +1,10 @@
 """Run the chosen faults against each service in turn and keep every measurement.
 
 The servers are this run's own (BENCH_RUN_DIR / BENCH_PORT_OFFSET, see commands): stopping
-them never disturbs anyone else. Before each fault every server is started again and a
-crashed service is restarted (and that is noted), so one failure does not cascade."""
+them never disturbs anyone else. Each service is built and started by the bench (bench.py), in
+its own box as in a sweep (1 vCPU, 2 GiB), at one port for the whole run. Before each fault
+every server is started again and a crashed service is restarted (and that is noted), so one
+failure does not cascade. The gate is not run here: the contract suite is its own step."""
 
 from __future__ import annotations
 
@@ -15,9 +17,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import infra, manifest, mock, procs, service
+from ..bench import Bench
 from ..config import RESULTS_DIR, port_offset, run_dir
 from ..errors import InfraError
 from ..results import git, utc_now
+from ..runtime.native import NativeRuntime
 from ..scenarios import SCENARIOS
 from . import table, toxiproxy
 from .context import Context, Outcome, Profile
@@ -50,15 +54,18 @@ def run(names: list[str], fault_names: list[str], profile: Profile, out: Path | 
 
 def _one_service(m: manifest.Manifest, fault_names: list[str], profile: Profile, directory: Path,
                  doc: dict, log: Callable[[str], None]) -> dict:
+    with Bench(NativeRuntime(), directory) as bench:
+        return _faults(m, bench, fault_names, profile, directory, doc, log)
+
+
+def _faults(m: manifest.Manifest, bench: Bench, fault_names: list[str], profile: Profile, directory: Path,
+            doc: dict, log: Callable[[str], None]) -> dict:
     port = procs.free_port()
-    ctx = Context(m, port, f"chaos-{m.name}-{port}", profile, uuid.uuid4().hex[:8], directory / "raw")
+    ctx = Context(m, port, profile, uuid.uuid4().hex[:8], directory / "raw", bench)
     entry = {"status": "running", "port": port, "faults": {}, "notes": ctx.notes}
-    try:
-        service.build(m)
-        ctx.start_service()
-    except Exception as e:  # noqa: BLE001 -- a service that cannot start is reported, not fatal
-        entry.update(status="not started", error=f"{type(e).__name__}: {e}")
-        log(f"{m.name}: not started: {e}")
+    if not bench.prepare(m, [], gate=False, port=port, env=ctx.env()):  # a service that cannot start is reported
+        entry.update(status="not started", error=bench.failures[-1])
+        log(f"{m.name}: not started: {bench.failures[-1]}")
         return entry
     try:
         for name in fault_names:
@@ -75,8 +82,6 @@ def _one_service(m: manifest.Manifest, fault_names: list[str], profile: Profile,
             doc["services"][m.name] = entry
             _save(doc, directory)
     finally:
-        if ctx.running is not None:
-            ctx.running.stop()
         for scenario in SCENARIOS.values():  # whatever this service's faults wrote
             scenario.forget_writes(f"chaos-{ctx.run_id}-{m.name}-")
     entry["status"] = "done"
@@ -91,7 +96,6 @@ def _prepare(ctx: Context, fault: str) -> None:
     mock.reset(ctx.mock_key)
     if not ctx.running.alive():
         ctx.notes.append(f"restarted before {fault}: the service had exited")
-        ctx.running.stop()
         ctx.start_service()
     ctx.route(FAULTS[fault].proxied)
     if ctx.via_proxy:
@@ -103,7 +107,6 @@ def _prepare(ctx: Context, fault: str) -> None:
         # A previous fault left it alive but stuck: that fault's criteria show it; the next
         # one gets a fresh process, and the note says so.
         ctx.notes.append(f"restarted before {fault}: not healthy ({str(e)[:200]})")
-        ctx.running.stop()
         ctx.start_service()
     time.sleep(0.5)
 

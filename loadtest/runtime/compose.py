@@ -183,8 +183,12 @@ class ComposeRuntime:
     def mock_key(self, m: Manifest) -> str:
         return m.name  # compose/services.yaml: EXTERNAL_URL=http://external-mock:28081/external/<name>
 
-    def start(self, m: Manifest, mock_key: str) -> ComposeHandle:
-        """A fresh start, as natively: restart the container, then wait for /healthz."""
+    def start(self, m: Manifest, mock_key: str, port: int | None = None,
+              extra_env: dict[str, str] | None = None) -> ComposeHandle:
+        """A fresh start, as natively: restart the container, then wait for /healthz. Its port
+        and environment are the compose file's."""
+        if port is not None or extra_env:
+            raise InfraError(f"compose: {m.name}'s port and environment are compose.yaml's, not the harness's")
         svc = m.name
         self.run(compose("restart", svc, profiles=[svc]), timeout=120)
         container = self._container(svc, svc)

@@ -37,11 +37,13 @@ class NativeRuntime:
     def mock_key(self, m: Manifest) -> str:
         return f"bench-{m.name}"
 
-    def start(self, m: Manifest, mock_key: str) -> NativeHandle:
+    def start(self, m: Manifest, mock_key: str, port: int | None = None,
+              extra_env: dict[str, str] | None = None) -> NativeHandle:
+        """The service in a new box; on `port` (a free one if None), `extra_env` over its own."""
         box = isolation.ServiceBox(m.name, self.placement)
         try:
             box.create()
-            running = service.start(m, mock_key=mock_key, prefix=box.prefix())
+            running = service.start(m, port=port, mock_key=mock_key, extra_env=extra_env, prefix=box.prefix())
         except BaseException:
             box.cleanup()
             raise

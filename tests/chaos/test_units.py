@@ -93,7 +93,7 @@ def test_cut_window_depends_on_whether_the_server_still_receives():
 
 
 def test_toxics_per_kind():
-    ctx = Context(None, 0, "k", FULL, "r", None)
+    ctx = Context(None, 0, FULL, "r", None, None)
     assert hung._toxics("latency", ctx) == [("slow", "latency", "downstream", {"latency": 4000})]
     assert {t[2] for t in hung._toxics("blackhole", ctx)} == {"upstream", "downstream"}
     assert all(t[1] == "timeout" and t[3] == {"timeout": 0} for t in hung._toxics("blackhole", ctx))

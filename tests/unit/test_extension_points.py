@@ -133,7 +133,7 @@ class StandInRuntime:
     def mock_key(self, m) -> str:
         return m.name
 
-    def start(self, m, mock_key: str) -> StandInHandle:
+    def start(self, m, mock_key: str, port=None, extra_env=None) -> StandInHandle:
         return StandInHandle(self.base_url)
 
     def server_cpu(self):
