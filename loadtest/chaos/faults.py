@@ -87,7 +87,7 @@ def _database_outage(ctx: Context, component: str) -> Outcome:
                     "start_took_s": t_back - t_start, "outage": outage,
                     "recovery_s": recovery}
     out.measured["op_errors"] = judge.growth(errors_before, judge.op_errors(ctx))
-    lost = writer.check_writes(samples, tag, state, cut_between=(t_stop, t_down))
+    lost = writer.check_writes(samples, tag, state)
     writer.forget_writes(tag)
     out.measured["nothing_lost"] = lost
     answered_in = outage["max_latency_s"]
@@ -296,7 +296,7 @@ FAULTS: dict[str, Fault] = {f.name: f for f in (
     Fault("postgres", postgres, "PostgreSQL stopped {outage_s:g} s",
           _load(scenarios.writing("postgres")) + "every request started during the outage answers 503 with a JSON "
           "`detail` within {answer_limit_s:g} s; a 2xx within {recovery_limit_s:g} s of the "
-          "database's return, same process; nothing lost."),
+          "database's return, same process; " + scenarios.writing("postgres").writes_words() + "."),
     Fault("memcached", memcached, "memcached stopped {outage_s:g} s",
           _load(scenarios.writing("memcached")) + "201 throughout the outage; "
           "`app_op_errors_total{{op=\"set\",db=\"memcache\"}}` rises; a new POST's key is in "
@@ -314,6 +314,6 @@ FAULTS: dict[str, Fault] = {f.name: f for f in (
     Fault("kill", kill, "SIGKILL, restart",
           _load(scenarios.writing("postgres")) + "the service's process group gets SIGKILL and is started again on "
           "the same port: the gap is the time between the last 2xx before the kill and the first "
-          "after; rows of requests cut by the kill are counted (allowed), nothing else lost."),
+          "after; requests cut by the kill are retried with their Idempotency-Key: nothing lied, nothing lost."),
     *HUNG_FAULTS,
 )}

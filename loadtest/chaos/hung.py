@@ -34,18 +34,14 @@ GROUP = "Hung dependencies"
 class Window:
     """When the fault was asked for (on_call), in force (on), asked to end (off_call), ended
     (off); monotonic seconds. `reaches_server`: whether bytes a service sends during the fault
-    can still reach the server after it (a frozen server's kernel buffers them; a black hole
-    or a reset drops them), which decides which requests may commit unanswered."""
+    can still reach the server after it (a frozen server's kernel buffers them and commits them
+    once resumed; a black hole or a reset drops them)."""
 
     on_call: float
     reaches_server: bool
     on: float = 0.0
     off_call: float = 0.0
     off: float = 0.0
-
-    def cut(self) -> tuple[float, float]:
-        """Requests in flight in this window may have committed without being answered."""
-        return (self.on_call, self.off if self.reaches_server else self.on)
 
 
 Injector = Callable[[Context, str], AbstractContextManager[Window]]
@@ -243,7 +239,7 @@ def _judge_database(ctx: Context, hang: Hang, r: Run, out: Outcome) -> None:
 def _nothing_lost(ctx: Context, hang: Hang, r: Run) -> dict | None:
     """The load's own check of its writes (None for a load that only reads)."""
     tag = ctx.tag(hang.name)
-    lost = hang.load.check_writes(r.samples, tag, r.before["writes"], cut_between=r.window.cut())
+    lost = hang.load.check_writes(r.samples, tag, r.before["writes"])
     hang.load.forget_writes(tag)
     return lost
 
@@ -327,12 +323,8 @@ def _fault(how: str, component: str, load: Scenario) -> Fault:
     if component == "memcached":
         expect = EXPECT_CACHE
     else:
-        # A frozen server still receives (its kernel buffers the bytes) and commits them once
-        # resumed; a black hole or a reset drops them: only requests sent before it can commit.
-        cut = ("while it was frozen: it commits what it had received once resumed" if how == "stall"
-               else "when the fault struck")
         words = load.writes_words()
-        expect = EXPECT_DATABASE + (f"; {words.format(cut=cut)}" if words else "")
+        expect = EXPECT_DATABASE + (f"; {words}" if words else "")
     criterion = f"{load.name} load; {done}: {expect}."
     return Fault(name, lambda ctx: run(ctx, hang), column, criterion, proxied=how != "stall",
                  group=GROUP)

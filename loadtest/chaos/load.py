@@ -1,9 +1,15 @@
 """A bounded background load: a few httpx tasks in their own thread and event loop, so the
 main thread can stop and start servers (blocking calls) while requests keep flowing.
 
-Every request is recorded with its start and end time (monotonic seconds), its status or
-transport error, and the JSON bodies it sent and got back, so that the faults can be
-judged afterwards window by window."""
+Every request is recorded with its start and end time (monotonic seconds, and the wall clock's
+too), its status or transport error, and the JSON bodies it sent and got back, so that the
+faults can be judged afterwards window by window.
+
+A write whose endpoint takes an Idempotency-Key (the scenario says so) carries one, and an
+answer that is not a 2xx or a 4xx (a 503, a 504, no answer at all) is retried with the same key
+and body, as a client resolving an unknown outcome would: every attempt is its own Sample.
+When the load stops, each key whose last answer left its outcome unknown is sent once more
+(resolve), so that the check finds every such write resolved to one row or none."""
 
 from __future__ import annotations
 
@@ -28,6 +34,15 @@ class Sample:
     json_detail: bool | None = None  # error answers: a JSON object with "detail"
     sent: dict | None = None  # the JSON body sent, if any
     answer: dict | None = None  # a 2xx: its JSON body
+    key: str | None = None  # the Idempotency-Key sent, if any
+    detail: object = None  # an error answer's "detail"
+    wall_start: float = 0.0  # start and end on the wall clock (time.time())
+    wall_end: float = 0.0
+
+    @property
+    def retry(self) -> bool:
+        """The answer leaves the write's outcome open to a keyed retry: a 5xx or no answer."""
+        return self.key is not None and (self.status is None or self.status >= 500)
 
     @property
     def latency(self) -> float:
@@ -51,6 +66,8 @@ class BackgroundLoad:
     timeout: float = 10.0
     max_seconds: float = 180.0
     max_requests: int = 60_000
+    retry_pause: float = 0.2  # before a keyed retry
+    resolve_limit_s: float = 20.0  # the resolving pass after stop() ends within this
     samples: list[Sample] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -64,8 +81,12 @@ class BackgroundLoad:
         return self
 
     def stop(self) -> list[Sample]:
+        """Stop, then send each key whose last answer left its outcome unknown once more."""
         self._stop.set()
         self._thread.join(self.timeout + 5)
+        open_keys = unresolved(self.samples)
+        if open_keys:
+            asyncio.run(self._resolve(open_keys))
         return self.samples
 
     def __enter__(self) -> Self:
@@ -88,34 +109,75 @@ class BackgroundLoad:
             if n >= self.max_requests:
                 return
             body = scenario.request_body(self.tag, n)
-            self.samples.append(await send(client, scenario.method, path, body))
+            key = scenario.idempotency_key(body)
+            sample = await send(client, scenario.method, path, body, key)
+            self.samples.append(sample)
+            while sample.retry and not self._stop.is_set() and time.monotonic() < deadline:
+                await asyncio.sleep(self.retry_pause)
+                sample = await send(client, scenario.method, path, body, key)
+                self.samples.append(sample)
             await asyncio.sleep(self.pause)
 
+    async def _resolve(self, last: list[Sample]) -> None:
+        scenario = SCENARIOS[self.shape]
+        path = scenario.request_path()
+        limits = httpx.Limits(max_connections=self.concurrency)
+        async with httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout, limits=limits) as client:
+            async def again(s: Sample) -> Sample:
+                return await send(client, scenario.method, path, s.sent, s.key)
+            try:
+                done = await asyncio.wait_for(asyncio.gather(*(again(s) for s in last)), self.resolve_limit_s)
+            except TimeoutError:
+                return
+        self.samples.extend(done)
 
-async def send(client: httpx.AsyncClient, method: str, path: str, body: dict | None) -> Sample:
-    start = time.monotonic()
+
+async def send(client: httpx.AsyncClient, method: str, path: str, body: dict | None,
+               key: str | None = None) -> Sample:
+    headers = {"Idempotency-Key": key} if key else None
+    start, wall_start = time.monotonic(), time.time()
     try:
-        resp = await client.request(method, path, json=body)
+        resp = await client.request(method, path, json=body, headers=headers)
     except httpx.HTTPError as e:
-        return Sample(start, time.monotonic(), None, type(e).__name__, sent=body)
-    s = Sample(start, time.monotonic(), resp.status_code, sent=body)
+        return Sample(start, time.monotonic(), None, type(e).__name__, sent=body, key=key,
+                      wall_start=wall_start, wall_end=time.time())
+    s = Sample(start, time.monotonic(), resp.status_code, sent=body, key=key, wall_start=wall_start,
+               wall_end=time.time())
     try:
         data = resp.json()
     except ValueError:
         data = None
     if resp.status_code >= 400:
         s.json_detail = isinstance(data, dict) and "detail" in data
+        s.detail = data.get("detail") if isinstance(data, dict) else None
     elif 200 <= resp.status_code < 300 and isinstance(data, dict):
         s.answer = data
     return s
+
+
+def unresolved(samples: list[Sample]) -> list[Sample]:
+    """The last attempt of each key whose outcome is unknown: no answer but 5xx or none, and
+    one of them not a 503 (only 503s: the write definitely did not happen)."""
+    last: dict[str, Sample] = {}
+    settled, unknown = set(), set()
+    for s in sorted(samples, key=lambda s: s.start):
+        if s.key is None:
+            continue
+        last[s.key] = s
+        if not s.retry:
+            settled.add(s.key)
+        elif s.status != 503:
+            unknown.add(s.key)
+    return [s for k, s in last.items() if k in unknown and k not in settled]
 
 
 def post_one(base_url: str, scenario: Scenario, tag: str, n: int | str, timeout: float = 10.0) -> Sample:
     """One request of a writing scenario outside the background load (probes)."""
 
     async def once() -> Sample:
+        body = scenario.request_body(tag, n)
         async with httpx.AsyncClient(base_url=base_url, timeout=timeout) as client:
-            return await send(client, scenario.method, scenario.path, scenario.request_body(tag, n))
+            return await send(client, scenario.method, scenario.path, body, scenario.idempotency_key(body))
 
     return asyncio.run(once())
 

@@ -25,9 +25,13 @@ class Answered(Protocol):
 
     start: float  # monotonic seconds
     end: float
+    wall_start: float  # the same moments on the wall clock (time.time()), which the service's
+    wall_end: float  # timestamps share: a row's created_at tells which attempt inserted it
     status: int | None  # None: no HTTP answer (refused, reset, timed out)
     sent: dict | None  # the JSON body sent, if any
-    answer: dict | None  # the JSON body of a 2xx, if any
+    answer: dict | None  # the JSON body of a 2xx, if any (None also for a 2xx without one)
+    key: str | None  # the Idempotency-Key sent, if any: a retry sends the same
+    detail: object  # the "detail" of an error answer, if any
 
 
 @dataclass
@@ -90,6 +94,11 @@ class Scenario:
         """The JSON body of request n of a fault run (tag marks the rows it inserts)."""
         return None if self.method == "GET" else {}
 
+    def idempotency_key(self, body: dict | None) -> str | None:
+        """The Idempotency-Key a fault run sends with this body, so that it can retry an answer
+        that does not say the write failed (503) or succeeded; None: the endpoint takes none."""
+        return None
+
     # --- hooks around the measurement; each returns quickly and never raises on a mismatch ---
     def before_run(self, ctx: LevelContext) -> dict:
         """Once per sweep, before any service: fields recorded in results.json's run."""
@@ -116,10 +125,8 @@ class Scenario:
         return None
 
     def check_writes(self, answered: Sequence[Answered], tag: str, state: object,
-                     cut_between: tuple[float, float] | None = None,
                      cache_exempt_before: float | None = None) -> dict | None:
         """After a fault run whose requests' bodies carried `tag`: {"ok": nothing lost, ...}.
-        cut_between: while the fault struck, when a request may commit yet lose its answer;
         cache_exempt_before: requests started before this may lack their cache entry."""
         return None
 
@@ -131,8 +138,7 @@ class Scenario:
         return False
 
     def writes_words(self) -> str:
-        """What check_writes holds a run to, for the fault table's criteria ({cut}: when
-        requests were cut)."""
+        """What check_writes holds a run to, for the fault table's criteria."""
         return ""
 
     def check_words(self, check: dict) -> str:

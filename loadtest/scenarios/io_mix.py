@@ -14,7 +14,6 @@ class IoMix(Scenario):
         return databases.mix_items_count()
 
     def check_writes(self, answered: Sequence[Answered], tag: str, state: object,
-                     cut_between: tuple[float, float] | None = None,
                      cache_exempt_before: float | None = None, timeout: float = 10.0) -> dict:
         """The row count of mix_items once every transaction has ended, against the count
         before the run: each transaction deletes the rows it inserted, and a failed one is

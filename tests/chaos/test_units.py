@@ -9,8 +9,9 @@ from dataclasses import asdict
 from loadtest.chaos import cli, hung, judge, load, observe, table, toxiproxy
 from loadtest.chaos.context import FULL, PROFILES, QUICK, Context, Outcome
 from loadtest.chaos.faults import FAULTS
-from loadtest.chaos.load import Sample
+from loadtest.chaos.load import Sample, unresolved
 from loadtest.config import DB_DIR
+from loadtest.scenarios import devices_post_writes
 
 HUNG = {f"{how}-{server}" for how, servers in
         {"stall": ("postgres", "mariadb", "memcached"), "latency": ("postgres", "mariadb"),
@@ -86,12 +87,6 @@ def test_only_network_faults_go_through_the_proxy():
     assert not any(FAULTS[f].proxied for f in FAULTS if f not in HUNG)
 
 
-def test_cut_window_depends_on_whether_the_server_still_receives():
-    frozen = hung.Window(1.0, reaches_server=True, on=1.1, off_call=9.0, off=9.1)
-    holed = hung.Window(1.0, reaches_server=False, on=1.1, off_call=9.0, off=9.1)
-    assert frozen.cut() == (1.0, 9.1) and holed.cut() == (1.0, 1.1)
-
-
 def test_toxics_per_kind():
     ctx = Context(None, 0, FULL, "r", None, None)
     assert hung._toxics("latency", ctx) == [("slow", "latency", "downstream", {"latency": 4000})]
@@ -139,3 +134,57 @@ def test_table_has_one_section_per_group_of_faults():
                          "faults": ["postgres", "stall-postgres", "blackhole-mariadb"], "services": {}})
     assert "## Outages, upstream, overload, kill" in md and f"## {hung.GROUP}" in md
     assert "| service | PostgreSQL frozen 8 s | MariaDB black hole 8 s (io-mix) |" in md
+
+
+# --- the devices-post checker, key by key (scenarios/devices_post_writes.judge) -------------------
+
+def _try(key: str, status: int | None, t: float, answer_id: int | None = None, detail: object = None) -> Sample:
+    """One attempt of `key`, from wall-clock second t to t + 0.5."""
+    answer = {"id": answer_id, "uuid": f"00000000-0000-4000-8000-{answer_id:012d}"} if answer_id else None
+    return Sample(t, t + 0.5, status, sent={"mac": "EF-2B-C4-F5-D6-34", "firmware": key}, answer=answer,
+                  key=key, detail=detail, wall_start=t, wall_end=t + 0.5)
+
+
+def _row(key: str, row_id: int, created_at: float) -> dict:
+    return {"id": row_id, "uuid": f"00000000-0000-4000-8000-{row_id:012d}", "mac": "EF-2B-C4-F5-D6-34",
+            "firmware": key, "created_at": created_at, "same_times": True}
+
+
+def test_a_created_key_with_its_one_row_is_ok():
+    got = devices_post_writes.judge([_try("k1", 201, 10.0, 1)], [_row("k1", 1, 10.2)])
+    assert got["ok"] and got["ok_keys"] == 1 and got["rows"] == 1
+
+
+def test_a_503_whose_write_happened_is_a_phantom_even_when_a_retry_found_the_row():
+    tries = [_try("k1", 503, 10.0, detail="postgres unavailable"), _try("k1", 201, 11.0, 7)]
+    got = devices_post_writes.judge(tries, [_row("k1", 7, 10.3)])  # stamped during the 503
+    assert got["phantom_503"] == 1 and not got["ok"]
+
+
+def test_a_504_resolved_by_its_keyed_retry_is_ok():
+    tries = [_try("k1", 504, 10.0, detail="postgres timed out: outcome unknown"), _try("k1", 201, 11.0, 7)]
+    got = devices_post_writes.judge(tries, [_row("k1", 7, 10.3)])
+    assert got["ok"] and got["unknown_keys"] == 1 and got["phantom_503"] == 0
+
+
+def test_duplicates_failed_keys_with_rows_and_unknown_rows_are_counted():
+    got = devices_post_writes.judge([_try("k1", 201, 10.0, 1)], [_row("k1", 1, 10.2), _row("k1", 2, 10.3)])
+    assert got["duplicate_rows"] == 1 and got["lost_201"] == 1 and not got["ok"]
+    got = devices_post_writes.judge([_try("k2", 503, 10.0)], [_row("k2", 3, 10.1)])
+    assert got["failed_with_row"] == 1 and got["phantom_503"] == 1
+    got = devices_post_writes.judge([_try("k3", 503, 10.0)], [_row("other", 4, 10.1)])
+    assert got["failed_keys"] == 1 and got["unknown_rows"] == 1 and not got["ok"]
+
+
+def test_a_201_without_body_driver_text_and_an_unresolved_key_are_failures():
+    assert devices_post_writes.judge([_try("k1", 201, 10.0)], [])["created_without_body"] == 1
+    got = devices_post_writes.judge([_try("k1", 503, 10.0, detail="connection refused 127.0.0.1:5432")], [])
+    assert got["driver_text"] == 1 and not got["ok"]
+    got = devices_post_writes.judge([_try("k1", 504, 10.0, detail="postgres timed out: outcome unknown")], [])
+    assert got["unresolved_keys"] == 1 and not got["ok"]
+
+
+def test_the_resolving_pass_retries_unknown_outcomes_only():
+    samples = [_try("a", 504, 1.0), _try("b", 503, 1.0), _try("c", None, 1.0), _try("c", 201, 2.0, 1),
+               _try("d", 504, 1.0), _try("d", 503, 2.0)]
+    assert sorted(s.key for s in unresolved(samples)) == ["a", "d"]

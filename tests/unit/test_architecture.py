@@ -12,13 +12,14 @@ from pathlib import Path
 PACKAGE = Path(__file__).parents[2] / "loadtest"
 
 LAYERS: list[tuple[str, set[str]]] = [
-    ("foundation", {"config", "errors", "version", "help", "stats", "formatting", "schedule",
-                    "sampler", "progress"}),
+    ("foundation", {"config", "errors", "error_details", "version", "help", "stats", "formatting",
+                    "schedule", "sampler", "progress"}),
     ("services and servers", {"variants", "manifest", "procs", "machine", "binaries", "databases",
                               "mock"}),
     ("scenarios and tools", {"scenarios", "tools", "level"}),
     ("runtime", {"infra", "gate", "probes", "service", "runtime", "generator"}),
-    ("measurement", {"measure", "results", "bench", "calibrate", "plan", "headline", "noise"}),
+    ("measurement", {"measure", "results", "bench", "calibrate", "plan", "headline", "noise",
+                     "instructions"}),
     ("analysis", {"analysis"}),
     ("exporters", {"report"}),
     ("commands", {"sweep", "reproduce", "chaos", "commands", "cli", "__main__", "locust"}),
