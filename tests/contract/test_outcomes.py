@@ -201,11 +201,12 @@ def test_concurrent_repeats_create_one_device(target, pg):
 def test_concurrent_requests_with_one_key_and_two_bodies(target, pg):
     """Whichever body wins the key, the others with it get its body and the rest 422."""
     key, a, b = fresh_key(), new_device(), new_device()
-    answers = post_together(target.base_url, [(a, key), (b, key)] * 5)
+    requests = [(a, key), (b, key)] * 5
+    answers = post_together(target.base_url, requests)
     rows = rows_for_key(pg, key)
     assert len(rows) == 1, rows
     winner_id, winner_uuid, _, winner_firmware = rows[0]
-    for (body, _), resp in zip([(a, key), (b, key)] * 5, answers, strict=True):
+    for (body, _), resp in zip(requests, answers, strict=True):
         if body["firmware"] == winner_firmware:
             dev = assert_created(resp, body)
             assert (dev["id"], dev["uuid"]) == (winner_id, winner_uuid)
