@@ -14,7 +14,13 @@ from app.api.routes import health, metrics
 from app.core.body_limit import BodySizeLimitMiddleware
 from app.core.cache import MemcacheClient
 from app.core.config import Settings
-from app.core.errors import DATABASE_ERRORS, database_unavailable, internal_error
+from app.core.errors import (
+    DATABASE_ERRORS,
+    OutcomeUnknown,
+    database_unavailable,
+    internal_error,
+    outcome_unknown,
+)
 from app.db import create_postgres_engine, tortoise_config
 from app.metrics import POOL_IN_USE, POOL_SIZE
 
@@ -50,6 +56,7 @@ app = FastAPI(title="fastapi_pooled", lifespan=lifespan)
 app.add_middleware(BodySizeLimitMiddleware, max_bytes=65536)
 for error in DATABASE_ERRORS:
     app.add_exception_handler(error, database_unavailable)
+app.add_exception_handler(OutcomeUnknown, outcome_unknown)
 app.add_exception_handler(Exception, internal_error)
 
 app.include_router(api_router, prefix="/api")

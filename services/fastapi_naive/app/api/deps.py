@@ -3,11 +3,13 @@ from the lifespan's engines (app/main.py), which hold no connections."""
 
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 import httpx
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.cache import MemcacheClient
@@ -44,6 +46,25 @@ async def close_session(session: AsyncSession) -> None:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,255}")  # visible ASCII, no space
+
+
+async def get_idempotency_key(request: Request) -> str | None:
+    """The optional Idempotency-Key header of POST /api/devices (CONTRACT.md): any other value,
+    or the header given twice, is 422. Read from the request: a declared Header() keeps one of
+    two values without a word."""
+    keys = request.headers.getlist("idempotency-key")
+    if not keys:
+        return None
+    if len(keys) == 1 and IDEMPOTENCY_KEY.fullmatch(keys[0]):
+        return keys[0]
+    msg = "Idempotency-Key must be given once, 1 to 255 visible ASCII characters"
+    error = {"type": "value_error", "loc": ("header", "idempotency-key"), "msg": msg}
+    raise RequestValidationError([error])
+
+
+IdempotencyKeyDep = Annotated[str | None, Depends(get_idempotency_key)]
 
 
 async def get_memcache(settings: SettingsDep) -> AsyncIterator[MemcacheClient]:

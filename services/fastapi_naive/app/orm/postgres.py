@@ -3,7 +3,7 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import BigInteger, DateTime, Text
+from sqlalchemy import BigInteger, DateTime, FetchedValue, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -13,6 +13,11 @@ class Base(DeclarativeBase):
 
 class Device(Base):
     __tablename__ = "devices"
+    # idempotency_key is FetchedValue ("the server's"), so that a device added to the session
+    # is INSERTed without it rather than with a NULL, and not eager_defaults, so that the
+    # INSERT returns the id alone: the statement this service always sent. Only the keyed
+    # INSERT of app/api/routes/devices.py writes a key.
+    __mapper_args__ = {"eager_defaults": False}
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     uuid: Mapped[UUID] = mapped_column(unique=True)
@@ -20,6 +25,7 @@ class Device(Base):
     firmware: Mapped[str]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    idempotency_key: Mapped[str | None] = mapped_column(server_default=FetchedValue())
 
 
 class User(Base):

@@ -3,9 +3,13 @@ import logging
 import uuid
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, HTTPException, Response
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.api.deps import MemcacheDep, SessionDep, SettingsDep
+from app.api.deps import IdempotencyKeyDep, MemcacheDep, SessionDep, SettingsDep
+from app.core.errors import Write
 from app.core.json_body import StrictJSONRoute
 from app.metrics import observe
 from app.models import DeviceIn, DeviceOut
@@ -48,18 +52,55 @@ async def list_devices() -> list[DeviceOut]:
     return DEVICES
 
 
+async def insert_once(session: AsyncSession, row: Device, key: str) -> Device:
+    """`row` inserted with its Idempotency-Key, or the row an earlier request inserted with
+    that key. When two arrive at once, the second INSERT waits for the first's COMMIT, then
+    does nothing and reads the first's row."""
+    new_id = await session.scalar(
+        insert(Device)
+        .values(
+            uuid=row.uuid,
+            mac=row.mac,
+            firmware=row.firmware,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            idempotency_key=key,
+        )
+        .on_conflict_do_nothing(
+            index_elements=[Device.idempotency_key], index_where=Device.idempotency_key.is_not(None)
+        )
+        .returning(Device.id)
+    )
+    if new_id is None:
+        return await session.scalar(select(Device).where(Device.idempotency_key == key))
+    row.id = new_id
+    return row
+
+
 @router.post("", status_code=201, response_model=DeviceOut)
 async def create_device(
-    device: DeviceIn, settings: SettingsDep, session: SessionDep, memcache: MemcacheDep
+    device: DeviceIn,
+    key: IdempotencyKeyDep,
+    settings: SettingsDep,
+    session: SessionDep,
+    memcache: MemcacheDep,
 ) -> Response:
     now = datetime.now(UTC)
     now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # stored as sent: ms
     row = Device(
         uuid=uuid.uuid4(), mac=device.mac, firmware=device.firmware, created_at=now, updated_at=now
     )
-    with observe("insert", "postgres"):
-        session.add(row)
-        await session.commit()  # INSERT ... RETURNING id
+    # A failure before the COMMIT is a 503, while the COMMIT's may be a 504 (app/core/errors.py).
+    with observe("insert", "postgres"), Write("postgres") as write:
+        if key is None:
+            session.add(row)
+            await session.flush()  # BEGIN, INSERT ... RETURNING id
+        else:
+            row = await insert_once(session, row, key)
+        with write.commit():
+            await session.commit()
+    if (row.mac, row.firmware) != (device.mac, device.firmware):
+        raise HTTPException(422, "idempotency key reused with a different request")
 
     body = DeviceOut.model_validate(row, from_attributes=True).model_dump_json().encode()
     # The cache gets the exact bytes of the response. The database is the source of

@@ -5,6 +5,7 @@ import pytest
 from tortoise.exceptions import DBConnectionError, OperationalError
 
 from app.api.routes import io_mix
+from app.core.errors import Write
 
 
 def from_tortoise(code: int, message: str) -> OperationalError:
@@ -24,7 +25,7 @@ class Transaction:
         self.errors = list(errors)
         self.runs = 0
 
-    async def __call__(self) -> tuple[int, int, int]:
+    async def __call__(self, *_: object) -> tuple[int, int, int]:
         self.runs += 1
         if self.errors:
             raise self.errors.pop(0)
@@ -92,3 +93,28 @@ def test_endpoint_answers_503_after_the_third_deadlock(client, monkeypatch):
     assert response.status_code == 503
     assert response.json() == {"detail": "database unavailable"}
     assert transaction.runs == 3
+
+
+async def hangs_in_commit(write: Write) -> tuple[int, int, int]:
+    with write.commit():
+        await asyncio.sleep(10)  # COMMIT sent, no answer
+    return 10, 5, 10
+
+
+async def hangs_before_commit(write: Write) -> tuple[int, int, int]:
+    await asyncio.sleep(10)  # a statement of the transaction, no answer
+    return 10, 5, 10
+
+
+@pytest.mark.parametrize(
+    "transaction, status, detail",
+    [
+        (hangs_in_commit, 504, "mysql timed out: outcome unknown"),
+        (hangs_before_commit, 503, "database unavailable"),
+    ],
+)
+def test_deadline_in_commit_is_504_before_it_503(client, monkeypatch, transaction, status, detail):
+    monkeypatch.setenv("DB_TIMEOUT_SECONDS", "0.2")
+    monkeypatch.setattr(io_mix, "mix_transaction", transaction)
+    response = client.post("/api/io-mix")
+    assert (response.status_code, response.json()) == (status, {"detail": detail})
