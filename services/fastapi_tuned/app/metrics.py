@@ -52,8 +52,10 @@ async def timed(op: str, db: str, status_code: int = 503, timeout: float | None 
         else:
             async with asyncio.timeout(timeout):
                 yield
-    except DependencyError:
+    except DependencyError as exc:
         errors.inc()
+        if exc.__cause__ is not None:  # OutcomeUnknown: what the driver said
+            logger.warning("%s %s failed: %s: %s", op, db, type(exc.__cause__).__name__, exc.__cause__)
         raise
     except Exception as exc:
         # OSError and TimeoutError (refused, reset, timed out), or a driver's own error.

@@ -17,6 +17,7 @@ from fastapi import Request
 
 from .cache import MemcacheClient
 from .config import Settings
+from .errors import OutcomeUnknown
 from .metrics import watch_pool
 
 
@@ -82,12 +83,12 @@ async def postgres(r: Resources) -> AsyncIterator[asyncpg.Connection]:
     A statement that timed out or was cancelled leaves asyncpg sending a CancelRequest, and
     releasing the connection would wait for the server to acknowledge it, up to
     command_timeout more: a hung server never does, so the request took twice its budget.
-    Such a connection is in an unknown state anyway: it is closed, and the pool opens a
-    fresh one when asked."""
+    Such a connection is in an unknown state anyway, as is one whose write got no answer
+    (OutcomeUnknown): it is closed, and the pool opens a fresh one when asked."""
     async with r.pg.acquire(timeout=r.settings.db_acquire_timeout_seconds) as conn:
         try:
             yield conn
-        except (TimeoutError, asyncio.CancelledError):
+        except (TimeoutError, asyncio.CancelledError, OutcomeUnknown):
             conn.terminate()
             raise
 

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from types import SimpleNamespace
 
 import pytest
+from app.errors import OutcomeUnknown
 from app.resources import mysql, postgres
 
 
@@ -125,3 +126,15 @@ def test_a_connection_left_in_an_unknown_state_is_closed_not_reused(error):
 
     pool, conn = asyncio.run(scenario())
     assert conn.closed and not pool._used and pool.freesize == 0
+
+
+def test_a_write_without_an_answer_closes_the_connection():
+    pool = FakePool()
+
+    async def use():
+        async with postgres(resources(pool)):
+            raise OutcomeUnknown("postgres")
+
+    with pytest.raises(OutcomeUnknown):
+        asyncio.run(use())
+    assert pool.conn.terminated

@@ -1,16 +1,17 @@
 """GET /api/devices (hard-coded list) and POST /api/devices (PostgreSQL insert + memcached set)."""
 
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from ..body import read_limited_body
-from ..errors import DependencyError
+from ..errors import DependencyError, OutcomeUnknown, unanswered
 from ..metrics import timed
 from ..resources import postgres, resources_of
 
@@ -57,6 +58,21 @@ def parse_device(body: bytes) -> DeviceIn:
             exc.errors(include_url=False, include_context=False, include_input=False)) from None
 
 
+IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,255}")  # visible ASCII, no space
+
+
+def idempotency_key(request: Request) -> str | None:
+    """The optional Idempotency-Key header (CONTRACT.md): any other value, or the header given
+    twice, is 422."""
+    keys = request.headers.getlist("idempotency-key")
+    if not keys:
+        return None
+    if len(keys) == 1 and IDEMPOTENCY_KEY.fullmatch(keys[0]):
+        return keys[0]
+    raise RequestValidationError([{"type": "value_error", "loc": ("header", "idempotency-key"),
+                                   "msg": "Idempotency-Key must be given once, 1 to 255 visible ASCII characters"}])
+
+
 def utc_now_ms() -> str:
     """Now as "2024-05-28T15:21:51.137Z": the response's stamp and, as text, the inserted value
     (timestamptz is exchanged as text, see resources.use_text_timestamps)."""
@@ -67,6 +83,21 @@ def utc_now_ms() -> str:
 INSERT = (
     "INSERT INTO devices (uuid, mac, firmware, created_at, updated_at)"
     " VALUES ($1, $2, $3, $4, $4) RETURNING id"
+)
+# With an Idempotency-Key. A key already used inserts nothing (one still being inserted makes
+# this INSERT wait for that one's commit), and SELECT_KEYED reads the first request's row, its
+# stamps in the contract's format.
+INSERT_KEYED = (
+    "INSERT INTO devices (uuid, mac, firmware, created_at, updated_at, idempotency_key)"
+    " VALUES ($1, $2, $3, $4, $4, $5)"
+    " ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id"
+)
+MS_UTC = """'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'"""
+SELECT_KEYED = (
+    "SELECT id, uuid::text AS uuid, mac, firmware,"
+    f" to_char(created_at AT TIME ZONE 'UTC', {MS_UTC}) AS created_at,"
+    f" to_char(updated_at AT TIME ZONE 'UTC', {MS_UTC}) AS updated_at"
+    " FROM devices WHERE idempotency_key = $1"
 )
 
 
@@ -82,13 +113,29 @@ async def create_device(request: Request) -> Response:
     # Body read and validated in the handler: as dependencies, the plain `def` validator ran
     # in anyio's thread pool on every request (README ladder, step 2).
     device = parse_device(await read_limited_body(request))
+    key = idempotency_key(request)
     r = resources_of(request)
     device_id = str(uuid.uuid4())
     stamp = utc_now_ms()
     async with timed("insert", "postgres"), postgres(r) as conn:
-        row_id = await conn.fetchval(INSERT, device_id, device.mac, device.firmware, stamp)
-    body = orjson.dumps({"id": row_id, "uuid": device_id, "mac": device.mac, "firmware": device.firmware,
-                         "created_at": stamp, "updated_at": stamp})
+        try:
+            if key is None:
+                row_id = await conn.fetchval(INSERT, device_id, device.mac, device.firmware, stamp)
+            else:
+                row_id = await conn.fetchval(INSERT_KEYED, device_id, device.mac, device.firmware, stamp, key)
+        except Exception as exc:
+            # Sent, in autocommit: without the server's answer the row may be committed or not.
+            if unanswered(exc):
+                raise OutcomeUnknown("postgres") from exc
+            raise
+        first = None if row_id is not None else await conn.fetchrow(SELECT_KEYED, key)  # key used
+    if row_id is not None:
+        body = orjson.dumps({"id": row_id, "uuid": device_id, "mac": device.mac, "firmware": device.firmware,
+                             "created_at": stamp, "updated_at": stamp})
+    elif (first["mac"], first["firmware"]) == (device.mac, device.firmware):
+        device_id, body = first["uuid"], orjson.dumps(dict(first))  # the first request's body
+    else:
+        raise HTTPException(422, "idempotency key reused with a different request")
     try:
         # The database is the source of truth: a cache failure is counted, not returned.
         # aiomcache has no timeouts of its own.

@@ -1,8 +1,10 @@
 """The deadlock retry of io-mix, with asyncmy's own error class and MariaDB's codes."""
 
 import asyncio
+from contextlib import asynccontextmanager
 
 import pytest
+from app.routes import iomix
 from app.routes.iomix import ATTEMPTS, is_deadlock, retry_deadlocks
 from asyncmy.errors import OperationalError
 
@@ -53,3 +55,29 @@ def test_other_errors_are_not_retried(error):
     with pytest.raises(type(error)):
         asyncio.run(retry_deadlocks(transaction))
     assert transaction.runs == 1
+
+
+async def hangs_in_commit(conn, write):
+    with write.commit():
+        await asyncio.sleep(10)  # COMMIT sent, no answer
+
+
+async def hangs_before_commit(conn, write):
+    await asyncio.sleep(10)  # a statement of the transaction, no answer
+
+
+@asynccontextmanager
+async def no_mysql(r):
+    yield None
+
+
+@pytest.mark.parametrize("transaction, status, detail", [
+    (hangs_in_commit, 504, "mysql timed out: outcome unknown"),
+    (hangs_before_commit, 503, "mysql unavailable"),
+])
+def test_deadline_in_a_commit_is_504_before_it_503(client, monkeypatch, transaction, status, detail):
+    monkeypatch.setattr(iomix, "mysql", no_mysql)
+    monkeypatch.setattr(iomix, "one_transaction", transaction)
+    monkeypatch.setattr(client.app.state.resources.settings, "db_timeout_seconds", 0.2)
+    resp = client.post("/api/io-mix")
+    assert (resp.status_code, resp.json()) == (status, {"detail": detail})
