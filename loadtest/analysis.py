@@ -1,24 +1,45 @@
 """What a run's levels say, computed once and used by every report: cells (one load of one
-scenario on one service, measured once per round) with their estimates, each scenario's peak
-per service, and the ratios between services taken round by round.
+scenario on one service, measured once or more per round) with their estimates, each service's
+figure on each scenario over its plateau, and the ratios between services. Sweeps, replays and
+every exporter ask here: no other module estimates a service's figure or takes a ratio.
 
-A cell's figures are Estimates (stats.py): the median over rounds and its interval. The peak of
-a service on a scenario is the closed-loop cell with the highest median of successful requests/s
-among the cells no round of which the load generator bounded; where it bounded every cell, the
-highest of those (a floor, which its bound says). A ratio between two cells is computed within
-each round (same machine state), then summarised. Sweeps, replays and every exporter ask here:
-no other module picks a peak, a median round or a ratio."""
+The figure rule. A service's figure on a scenario (successful requests/s, CPU per request, ...)
+is estimated over its PLATEAU, fixed in advance: its closed-loop levels from PLATEAU_FROM_USERS
+users on (where a service is saturated, throughput no longer depends on the users), or its
+highest level when it measured none that high. Cells the load generator bounded in any round are
+left out while others remain; where it bounded every plateau cell, those cells are kept and the
+figure is a floor. Per round, the plateau's levels are pooled by their geometric mean; the
+figure is the geometric mean of those per-round values, with stats.estimate's t-interval on
+their logarithms: the ROUND is the unit of the interval. The cell of best throughput is kept as
+a description ("best at 50 users"), never as the figure: the best of several noisy replicates is
+biased upward.
+
+The ratio rule. A ratio A/B is estimated per round, then over rounds (stats.ratio): within a
+round, when A and B have plateau levels sharing a `block` (an A B B A block of adjacent visits),
+the ratio is taken within each block (mean logarithm of A's levels in it minus mean of B's) and
+those are averaged; otherwise it is the ratio of the two per-round geometric means over the
+loads both measured in that round (each one's own plateau when they share none)."""
 
 from __future__ import annotations
 
+import math
+import statistics
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from . import stats, variants
 from .level import Level
 from .scenarios import SCENARIOS
 from .stats import Estimate
+
+PLATEAU_FROM_USERS = 50  # the plateau: closed-loop levels from this many users on
+PLATEAU_NOTE = (f"figure = over the plateau (every level from {PLATEAU_FROM_USERS} users on, or the highest "
+                "level below; cells the load generator bounded left out unless all were: then a floor), "
+                "geometric mean per round, then over rounds; ratios per round (within A B B A blocks "
+                "where there are any), then over rounds")
+
+Figure = str | Callable[[Level], float | None]
 
 
 @dataclass(frozen=True)
@@ -27,7 +48,7 @@ class Cell:
     service: str
     mode: str  # closed | open
     load: int  # users, or the target rate
-    levels: tuple[Level, ...]  # one per round, in round order
+    levels: tuple[Level, ...]  # in round order; a blocked comparison visits a cell more than once a round
 
     @property
     def generator_bound(self) -> bool:
@@ -36,20 +57,21 @@ class Cell:
     @property
     def bound(self) -> str:
         """What limited the cell: the bound most rounds agree on."""
-        return Counter(lv.bound for lv in self.levels).most_common(1)[0][0]
+        return majority_bound(self.levels)
 
-    def estimate(self, figure: str) -> Estimate:
-        return stats.estimate(FIGURES[figure](lv) for lv in self.levels)
+    def estimate(self, figure: Figure) -> Estimate:
+        """Over rounds (stats.estimate), a round's levels pooled first (stats.mean)."""
+        return stats.estimate(per_round(self.levels, figure).values())
 
     @property
     def ok_rps(self) -> Estimate:
         return self.estimate("ok_rps")
 
-    def in_round(self, r: int) -> Level | None:
-        return next((lv for lv in self.levels if lv.round == r), None)
+    def in_round(self, r: int) -> list[Level]:
+        return [lv for lv in self.levels if lv.round == r]
 
 
-FIGURES = {
+FIGURES: dict[str, Callable[[Level], float | None]] = {
     "ok_rps": lambda lv: lv.ok_rps,
     "p50_ms": lambda lv: lv.latency_ms.p50,
     "p99_ms": lambda lv: lv.latency_ms.p99,
@@ -58,6 +80,26 @@ FIGURES = {
     "peak_mib": lambda lv: None if lv.service_memory.peak_bytes is None else lv.service_memory.peak_bytes / 2**20,
     "others_per_request_us": lambda lv: others_per_request_us(lv),
 }
+
+
+def value_of(figure: Figure) -> Callable[[Level], float | None]:
+    return FIGURES[figure] if isinstance(figure, str) else figure
+
+
+def per_round(levels: Iterable[Level], figure: Figure) -> dict[int, float]:
+    """{round: the round's levels pooled (stats.mean)}, rounds in order, those with no value left out."""
+    value = value_of(figure)
+    rounds: dict[int, list[float]] = {}
+    for lv in levels:
+        v = value(lv)
+        if v is not None:
+            rounds.setdefault(lv.round, []).append(v)
+    return {r: stats.mean(vs) for r, vs in sorted(rounds.items())}
+
+
+def majority_bound(levels: Iterable[Level]) -> str:
+    found = Counter(lv.bound for lv in levels).most_common(1)
+    return found[0][0] if found else "unknown"
 
 
 def others_per_request_us(lv: Level) -> float | None:
@@ -102,70 +144,142 @@ def cells(levels: Iterable[Level]) -> list[Cell]:
 
 
 @dataclass(frozen=True)
-class Peak:
+class Plateau:
+    """A service's figure on a scenario: its plateau cells and what they estimate."""
+
     service: str
     scenario: str
-    cell: Cell | None  # None: every cell was generator-bound
-    bound_cells: int
-    cells: int
+    cells: tuple[Cell, ...]  # the plateau (see the module); empty when nothing was measured
+    bound_cells: int  # cells of the service on the scenario the generator bounded, plateau or not
+    all_cells: int
+    from_users: int = PLATEAU_FROM_USERS
+
+    @property
+    def levels(self) -> list[Level]:
+        return [lv for c in self.cells for lv in c.levels]
+
+    @property
+    def loads(self) -> list[int]:
+        return [c.load for c in self.cells]
+
+    @property
+    def floor(self) -> bool:
+        """The load generator bounded every plateau cell: the figure is a floor."""
+        return bool(self.cells) and all(c.generator_bound for c in self.cells)
+
+    @property
+    def bound(self) -> str:
+        """What limited the plateau: the bound most of its levels agree on."""
+        return majority_bound(self.levels)
+
+    def per_round(self, figure: Figure, loads: Iterable[int] | None = None) -> dict[int, float]:
+        """{round: the plateau's levels in it pooled}; `loads`: only those of the plateau's loads."""
+        keep = None if loads is None else set(loads)
+        return per_round((lv for lv in self.levels if keep is None or lv.load in keep), figure)
+
+    def estimate(self, figure: Figure, loads: Iterable[int] | None = None) -> Estimate:
+        """THE figure rule: the plateau's levels pooled per round, then estimated over rounds."""
+        return stats.estimate(self.per_round(figure, loads).values())
 
     @property
     def ok_rps(self) -> Estimate:
-        return self.cell.ok_rps if self.cell else stats.NONE
+        return self.estimate("ok_rps")
 
     @property
-    def level(self) -> Level | None:
-        """The peak cell's median round (for figures that are not estimated)."""
-        return median_round(self.cell) if self.cell else None
+    def best(self) -> Cell | None:
+        """The plateau cell of best throughput: a description ("best at N users"), not the figure."""
+        return max(self.cells, key=lambda c: c.ok_rps.value or 0, default=None)
+
+    @property
+    def users(self) -> str:
+        """The plateau's loads in words: "50-100", "50"."""
+        loads = self.loads
+        if not loads:
+            return "–"
+        return str(loads[0]) if len(loads) == 1 else f"{min(loads)}-{max(loads)}"
 
 
-def median_round(cell: Cell) -> Level:
-    """The cell's round of median successful requests/s (the lower one of an even count)."""
-    ordered = sorted(cell.levels, key=lambda lv: lv.ok_rps or 0)
-    return ordered[(len(ordered) - 1) // 2]
+def plateau_cells(group: list[Cell], from_users: int = PLATEAU_FROM_USERS) -> tuple[Cell, ...]:
+    """The plateau of one service's cells of one scenario (see the module), in load order."""
+    usable = sorted((c for c in group if c.mode == "closed" and any(lv.ok_rps is not None for lv in c.levels)),
+                    key=lambda c: c.load)
+    high = [c for c in usable if c.load >= from_users] or usable[-1:]
+    unbounded = [c for c in high if not c.generator_bound]
+    return tuple(unbounded or high)
 
 
-def peak(group: list[Cell]) -> Cell | None:
-    """The definition of a peak, over one service's closed-loop cells of one scenario: the best
-    median among the cells the generator never bounded, else among the bounded ones (a floor)."""
-    usable = [c for c in group if c.mode == "closed" and c.ok_rps.median is not None]
-    unbounded = [c for c in usable if not c.generator_bound]
-    return max(unbounded or usable, key=lambda c: c.ok_rps.median, default=None)
-
-
-def peaks(levels: Iterable[Level]) -> dict[tuple[str, str], Peak]:
-    """{(scenario, service): Peak}, in the stable order of cells()."""
+def plateaus(levels: Iterable[Level], from_users: int = PLATEAU_FROM_USERS) -> dict[tuple[str, str], Plateau]:
+    """{(scenario, service): Plateau}, in the stable order of cells()."""
     groups: dict[tuple[str, str], list[Cell]] = {}
     for c in cells(closed(levels)):
         groups.setdefault((c.scenario, c.service), []).append(c)
-    return {key: Peak(key[1], key[0], peak(group), sum(c.generator_bound for c in group), len(group))
+    return {key: Plateau(key[1], key[0], plateau_cells(group, from_users), sum(c.generator_bound for c in group),
+                         len(group), from_users)
             for key, group in groups.items()}
 
 
-def ratio(peaks_: dict[tuple[str, str], Peak], scenario: str, numerator: str, denominator: str,
-          figure: str = "ok_rps") -> Estimate:
-    """numerator / denominator of a figure at each one's peak (cell_ratio)."""
-    a, b = peaks_.get((scenario, numerator)), peaks_.get((scenario, denominator))
-    return cell_ratio(a.cell if a else None, b.cell if b else None, figure)
+peaks = plateaus  # the former name, still called by the sweep's open loop and the replays' ramps
 
 
-def cell_ratio(a: Cell | None, b: Cell | None, figure: str = "ok_rps") -> Estimate:
-    """a / b of a figure within each round (same machine state), then summarised."""
-    if a is None or b is None:
-        return stats.NONE
-    values = []
-    for lv_a in a.levels:
-        lv_b = b.in_round(lv_a.round)
-        x = FIGURES[figure](lv_a)
-        y = FIGURES[figure](lv_b) if lv_b else None
-        values.append(x / y if x is not None and y else None)
-    return stats.estimate(values)
+def ratio(plateaus_: dict[tuple[str, str], Plateau], scenario: str, numerator: str, denominator: str,
+          figure: Figure = "ok_rps") -> Estimate:
+    """numerator / denominator of a figure over their plateaus (plateau_ratio)."""
+    a, b = plateaus_.get((scenario, numerator)), plateaus_.get((scenario, denominator))
+    return plateau_ratio(a, b, figure) if a and b else stats.NONE
 
 
-def stack_comparison(peaks_: dict[tuple[str, str], Peak], scenario: str, a: str, b: str) -> bool:
+def plateau_ratio(a: Plateau, b: Plateau, figure: Figure = "ok_rps") -> Estimate:
+    """THE ratio rule (see the module): a / b per round, then stats.ratio over rounds."""
+    la, lb = _logs_by_round(a.levels, figure), _logs_by_round(b.levels, figure)
+    logs = (_round_log_ratio(la[r], lb[r]) for r in sorted(la.keys() & lb.keys()))
+    return stats.ratio(math.exp(d) for d in logs if d is not None)
+
+
+def _logs_by_round(levels: list[Level], figure: Figure) -> dict[int, list[tuple[int | None, int, float]]]:
+    """{round: [(block, load, log of the figure)]} of the levels with a positive figure."""
+    value = value_of(figure)
+    out: dict[int, list[tuple[int | None, int, float]]] = {}
+    for lv in levels:
+        v = value(lv)
+        if v is not None and v > 0:
+            out.setdefault(lv.round, []).append((lv.block, lv.load, math.log(v)))
+    return out
+
+
+def _round_log_ratio(a: list[tuple], b: list[tuple]) -> float | None:
+    """log(a / b) within one round: by block where both have levels in the same ones, else
+    over the loads both measured (each side's all when they share none)."""
+    blocks = sorted({k for k, _, _ in a if k is not None} & {k for k, _, _ in b if k is not None})
+    if blocks:
+        return statistics.fmean(_mean_log(a, k) - _mean_log(b, k) for k in blocks)
+    loads = {x[1] for x in a} & {x[1] for x in b}
+    if loads:
+        a, b = [x for x in a if x[1] in loads], [x for x in b if x[1] in loads]
+    return _mean_log(a) - _mean_log(b)
+
+
+def _mean_log(xs: list[tuple], block: int | None = None) -> float:
+    return statistics.fmean(x[2] for x in xs if block is None or x[0] == block)
+
+
+def change(a: Plateau, b: Plateau, figure: Figure = "ok_rps") -> tuple[Estimate, Estimate, Estimate]:
+    """One figure of one service in two runs: (A's estimate, B's, B / A with its Welch interval
+    and p-value, stats.change), all over the plateau loads both runs share (each one's whole
+    plateau when they share none), the round the unit in each run."""
+    shared = sorted(set(a.loads) & set(b.loads)) or None
+    ra, rb = a.per_round(figure, shared), b.per_round(figure, shared)
+    return stats.estimate(ra.values()), stats.estimate(rb.values()), stats.change(ra.values(), rb.values())
+
+
+def cell_change(a: Cell, b: Cell, figure: Figure = "ok_rps") -> Estimate:
+    """B / A of one cell in two runs, the round the unit (stats.change)."""
+    return stats.change(per_round(a.levels, figure).values(), per_round(b.levels, figure).values())
+
+
+def stack_comparison(plateaus_: dict[tuple[str, str], Plateau], scenario: str, a: str, b: str) -> bool:
     """A throughput ratio compares stacks only where both were bound by their own CPU."""
-    pa, pb = peaks_.get((scenario, a)), peaks_.get((scenario, b))
-    return bool(pa and pb and pa.cell and pb.cell and pa.cell.bound == pb.cell.bound == "service")
+    pa, pb = plateaus_.get((scenario, a)), plateaus_.get((scenario, b))
+    return bool(pa and pb and pa.cells and pb.cells and pa.bound == pb.bound == "service")
 
 
 def ordered_scenarios(names: Iterable[str]) -> list[str]:

@@ -1,5 +1,5 @@
 """How every figure is written, in reports and in verdict sentences alike: thousands
-separated, an estimate as its median and 95 % interval, a ratio with the decimals that tell a
+separated, an estimate as its value and 95 % interval, a ratio with the decimals that tell a
 significant one apart from 1. Rules (reproduce/verdict.py) and exporters (report/) both use
 these, so neither imports from the other."""
 
@@ -18,13 +18,13 @@ def fmt(value, digits: int = 0, suffix: str = "") -> str:
 
 
 def fmt_estimate(e: Estimate, digits: int = 0, suffix: str = "") -> str:
-    """The median, and its interval when there is more than one sample: 4,210 [4,100–4,300]."""
-    if e.median is None:
+    """The estimate, and its interval when it has one: 4,210 [4,100–4,300]; alone below 3 rounds."""
+    if e.value is None:
         return "–"
-    if e.n < 2:
-        return fmt(e.median, digits, suffix)
+    if not e.has_interval:
+        return fmt(e.value, digits, suffix)
     noisy = " ~" if e.noisy else ""
-    return f"{fmt(e.median, digits)} [{fmt(e.low, digits)}–{fmt(e.high, digits)}]{suffix}{noisy}"
+    return f"{fmt(e.value, digits)} [{fmt(e.low, digits)}–{fmt(e.high, digits)}]{suffix}{noisy}"
 
 
 def ratio_digits(e: Estimate) -> int:

@@ -1,16 +1,21 @@
-"""Estimates from repeated samples: the median over rounds, a 95 % confidence interval for it,
-and the coefficient of variation. One sample is not a result: every figure a report compares is
-an Estimate, and a difference is significant only when its interval excludes "no difference".
+"""Estimates from repeated rounds, one rule for every figure. The rounds are the samples: a
+figure is their geometric mean, with a 95 % interval from Student's t on their logarithms
+(n - 1 degrees of freedom), centred on that geometric mean. Round-to-round noise on these
+machines is multiplicative (a slower clock, steal time, a slow minute of the host): its
+logarithm is close to normal, so the interval holds its level at any number of rounds.
 
-Which interval depends on how many rounds there are, because no distribution-free interval for
-a median reaches 95 % below six samples (from three samples, the range from the lowest to the
-highest covers the median 75 % of the time):
-- from six samples on, the order-statistic interval (scipy.stats.quantile_test), which assumes
-  nothing about the distribution;
-- below that, a t-interval on the logarithms (scipy.stats.t), a 95 % interval for the median
-  when round-to-round noise is log-normal, that is multiplicative, as a slower clock or steal
-  time is. A sample that is zero or negative has no logarithm: then the t-interval is taken on
-  the values themselves, and kept at or above zero when none of them is negative."""
+Below INTERVAL_FROM rounds there is no interval: from two samples a t-interval has one degree of
+freedom and spans orders of magnitude, which is not information. The estimate is then given
+alone, and says so (NO_INTERVAL).
+
+A sample that is zero or negative has no logarithm: the figure is then the arithmetic mean,
+with the t-interval on the values themselves (kept at or above zero when none is negative).
+
+Comparisons come from the same rule: ratio() is the estimate of per-round ratios with its
+p-value against "no difference" (1); change() is the ratio of two runs' estimates, a two-sample
+Welch t on their per-round logarithms; holm() corrects p-values for the number of comparisons
+made (Holm's step-down method). A difference is significant when its Holm-adjusted p-value is
+below 1 - CONFIDENCE."""
 
 from __future__ import annotations
 
@@ -20,87 +25,146 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 CONFIDENCE = 0.95
-NOISY_CV = 0.10  # a cell whose samples vary more than this is flagged noisy
-ORDER = "order-statistic"
+ALPHA = round(1 - CONFIDENCE, 12)  # 0.05, not 0.050000000000000044
+NOISY_CV = 0.10  # a figure whose rounds vary more than this is flagged noisy
+INTERVAL_FROM = 3  # rounds: below this, no interval
+ORDER_FROM = INTERVAL_FROM  # the former name, still read by the sweep command's help
 T_LOG = "t on logs"
 T = "t"
-
-
-def order_statistic_from(confidence: float = CONFIDENCE) -> int:
-    """The fewest samples whose widest order-statistic interval, lowest to highest, covers the
-    median with `confidence`: it misses when all fall on one side, 2 x 0.5^n of the time."""
-    return math.ceil(math.log2(2 / (1 - confidence)))
-
-
-ORDER_FROM = order_statistic_from()
-METHOD_NOTE = (f"95 % interval: below {ORDER_FROM} rounds a t-interval on the logarithms (round-to-round "
-               f"noise taken as multiplicative), from {ORDER_FROM} rounds the distribution-free "
-               "order-statistic interval of the median")
+WELCH_LOG = "Welch t on logs"
+NO_INTERVAL = f"no interval below {INTERVAL_FROM} rounds"
+HOLM = "Holm"
+METHOD_NOTE = (f"estimate = geometric mean over rounds; 95 % interval = Student's t on the logarithms of "
+               f"the rounds (a round is one sample), centred on the geometric mean; {NO_INTERVAL}")
 
 
 @dataclass(frozen=True)
 class Estimate:
-    median: float | None
-    low: float | None  # the interval's bounds; equal to the median for a single sample
+    value: float | None  # the geometric mean over rounds (arithmetic where a sample is not positive)
+    low: float | None  # the interval's bounds; None without an interval (below INTERVAL_FROM rounds)
     high: float | None
-    n: int
-    cv: float | None  # standard deviation / mean; None below two samples
-    method: str | None = None  # how the interval was computed; None without one
+    n: int  # rounds
+    cv: float | None  # standard deviation / mean over rounds; None below two rounds
+    method: str | None = None  # how the interval was computed, or NO_INTERVAL; None without a value
+    p: float | None = None  # a comparison's: two-sided p-value against no difference (1), uncorrected
+
+    @property
+    def median(self) -> float | None:
+        """The former name of `value`, for callers that still use it; it is not a median."""
+        return self.value
+
+    @property
+    def has_interval(self) -> bool:
+        return self.low is not None and self.high is not None
 
     @property
     def noisy(self) -> bool:
         return self.cv is not None and self.cv > NOISY_CV
 
     def excludes(self, value: float) -> bool:
-        """The interval lies wholly above or below `value` (and has more than one sample)."""
-        if self.n < 2 or self.low is None or self.high is None:
-            return False
-        return self.low > value or self.high < value
-
-    def overlaps(self, other: Estimate) -> bool:
-        if None in (self.low, self.high, other.low, other.high):
-            return True
-        return not (self.high < other.low or other.high < self.low)
+        """The interval lies wholly above or below `value` (False without an interval)."""
+        return self.has_interval and (self.low > value or self.high < value)
 
     def as_dict(self) -> dict:
-        return {"median": self.median, "low": self.low, "high": self.high, "n": self.n, "cv": self.cv,
-                "method": self.method}
+        return {"value": self.value, "low": self.low, "high": self.high, "n": self.n, "cv": self.cv,
+                "method": self.method, "p": self.p}
 
 
 NONE = Estimate(None, None, None, 0, None)
 
 
+def mean(values: Iterable[float]) -> float | None:
+    """Several samples of one round pooled as the estimate pools rounds: their geometric mean,
+    or their arithmetic mean when one is not positive; None for none."""
+    present = [float(v) for v in values if v is not None]
+    if not present:
+        return None
+    if min(present) > 0:
+        return math.exp(statistics.fmean(math.log(v) for v in present))
+    return statistics.fmean(present)
+
+
 def estimate(values: Iterable[float | None], confidence: float = CONFIDENCE) -> Estimate:
-    """The median of the present values and a `confidence` interval for it (see the module)."""
+    """One value per round (None: not measured) -> their geometric mean and its t-interval on
+    the logarithms (see the module)."""
     present = [float(v) for v in values if v is not None]
     if not present:
         return NONE
-    median = statistics.median(present)
-    n = len(present)
-    if n == 1:
-        return Estimate(median, median, median, 1, None)
-    mean = statistics.fmean(present)
-    cv = statistics.stdev(present) / mean if mean else None
-    if math.isclose(min(present), max(present), rel_tol=1e-12):  # equal but for rounding
-        return Estimate(median, median, median, n, cv)
-    low, high, method = interval(present, confidence)
-    return Estimate(median, low, high, n, cv, method)
-
-
-def interval(values: list[float], confidence: float = CONFIDENCE) -> tuple[float, float, str]:
-    """A `confidence` interval for the median of two or more values that are not all equal."""
-    import numpy as np  # here, not at the top: scipy takes seconds to import, and the command
-    from scipy import stats as scipy_stats  # line (`loadtest --help`) needs neither
-    if len(values) >= order_statistic_from(confidence):
-        ci = scipy_stats.quantile_test(np.asarray(values), q=statistics.median(values)) \
-            .confidence_interval(confidence_level=confidence)
-        return float(ci.low), float(ci.high), ORDER
-    positive = min(values) > 0
-    sample = np.log(values) if positive else np.asarray(values)
-    centre, spread = float(np.mean(sample)), float(scipy_stats.sem(sample))
-    low, high = scipy_stats.t.interval(confidence, len(values) - 1, loc=centre, scale=spread)
+    n, positive = len(present), min(present) > 0
+    sample = [math.log(v) for v in present] if positive else present
+    centre = statistics.fmean(sample)
+    value = math.exp(centre) if positive else centre
+    average = statistics.fmean(present)
+    cv = statistics.stdev(present) / average if n > 1 and average else None
+    if n < INTERVAL_FROM:
+        return Estimate(value, None, None, n, cv, NO_INTERVAL)
+    spread = statistics.stdev(sample) / math.sqrt(n)
+    half = _t_quantile(confidence, n - 1) * spread
     if positive:
-        return math.exp(low), math.exp(high), T_LOG
-    if min(values) >= 0:  # a figure that cannot be negative (a count, a share of a core)
-        low = max(low, 0.0)
-    return float(low), float(high), T
+        return Estimate(value, math.exp(centre - half), math.exp(centre + half), n, cv, T_LOG)
+    low = max(centre - half, 0.0) if min(present) >= 0 else centre - half
+    return Estimate(value, low, centre + half, n, cv, T)
+
+
+def ratio(values: Iterable[float | None], confidence: float = CONFIDENCE) -> Estimate:
+    """Per-round ratios (positive) -> their estimate, with the p-value of a t-test of their
+    logarithms against 0 (a ratio of 1)."""
+    present = [float(v) for v in values if v is not None and v > 0]
+    e = estimate(present, confidence)
+    if e.n < INTERVAL_FROM:
+        return e
+    logs = [math.log(v) for v in present]
+    return _with_p(e, statistics.fmean(logs), statistics.stdev(logs) / math.sqrt(len(logs)), len(logs) - 1)
+
+
+def change(a: Iterable[float | None], b: Iterable[float | None], confidence: float = CONFIDENCE) -> Estimate:
+    """B / A of two independent sets of per-round values (positive): the ratio of their
+    estimates, with a two-sample Welch t-interval and p-value on the logarithms. n is the
+    fewer rounds of the two; no interval when either has fewer than INTERVAL_FROM."""
+    la = [math.log(v) for v in a if v is not None and v > 0]
+    lb = [math.log(v) for v in b if v is not None and v > 0]
+    if not la or not lb:
+        return NONE
+    diff = statistics.fmean(lb) - statistics.fmean(la)
+    n = min(len(la), len(lb))
+    cv = None
+    if n < INTERVAL_FROM:
+        return Estimate(math.exp(diff), None, None, n, cv, NO_INTERVAL)
+    va, vb = statistics.variance(la) / len(la), statistics.variance(lb) / len(lb)
+    spread = math.sqrt(va + vb)
+    df = (va + vb) ** 2 / (va ** 2 / (len(la) - 1) + vb ** 2 / (len(lb) - 1)) if spread else len(la) + len(lb) - 2
+    half = _t_quantile(confidence, df) * spread
+    e = Estimate(math.exp(diff), math.exp(diff - half), math.exp(diff + half), n, cv, WELCH_LOG)
+    return _with_p(e, diff, spread, df)
+
+
+def holm(ps: list[float | None]) -> list[float | None]:
+    """Holm's step-down adjustment of p-values (None: not tested, not counted): the k-th
+    smallest of m is multiplied by m - k + 1, kept non-decreasing and at most 1. A
+    comparison is significant when its adjusted p-value is below ALPHA; the chance of any
+    false positive among the m is then at most ALPHA."""
+    tested = sorted((p, i) for i, p in enumerate(ps) if p is not None)
+    out: list[float | None] = [None] * len(ps)
+    running = 0.0
+    for rank, (p, i) in enumerate(tested):
+        running = max(running, min(1.0, (len(tested) - rank) * p))
+        out[i] = running
+    return out
+
+
+def significant(adjusted_p: float | None) -> bool | None:
+    """The one significance rule: a Holm-adjusted p-value below ALPHA; None when not tested."""
+    return None if adjusted_p is None else adjusted_p < ALPHA
+
+
+def _with_p(e: Estimate, centre: float, spread: float, df: float) -> Estimate:
+    # scipy is imported here, not at the top: it takes seconds, and `loadtest --help` needs none.
+    # Student's t from its special functions (what scipy.stats.t calls, without its overhead).
+    from scipy.special import stdtr
+    p = (1.0 if centre == 0 else 0.0) if spread == 0 else float(2 * stdtr(df, -abs(centre) / spread))
+    return Estimate(e.value, e.low, e.high, e.n, e.cv, e.method, p)
+
+
+def _t_quantile(confidence: float, df: float) -> float:
+    from scipy.special import stdtrit
+    return float(stdtrit(df, (1 + confidence) / 2))

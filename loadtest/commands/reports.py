@@ -25,13 +25,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("dir", help="a run directory (or its results.json); the reports are written there")
     r.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("compare", formatter_class=Formatter, help="two runs side by side with ratios (B/A)")
+    p = sub.add_parser("compare", formatter_class=Formatter,
+                       help="two runs as a test: each service's figures B/A with intervals, Holm-corrected")
     p.add_argument("a", help="run directory A (the baseline)")
     p.add_argument("b", help="run directory B")
     _format(p, "compare")
+    p.add_argument("--fail-above", type=float, metavar="PCT",
+                   help="exit 1 when a figure is significantly worse in B (successful req/s lower or CPU "
+                        "per request higher, p < 0.05 after Holm's correction across every comparison) "
+                        "and its estimate is more than PCT %% worse")
     p.add_argument("--fail-on-regression", action="store_true",
-                   help="exit 1 when a peak's successful req/s is significantly lower in B (the two "
-                        "95 %% intervals do not overlap)")
+                   help="the same as --fail-above 0: exit 1 on any significant regression")
     p.set_defaults(func=cmd_compare)
 
     s = sub.add_parser("summary", formatter_class=Formatter,
@@ -87,11 +91,14 @@ def _json(doc: dict) -> str:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    above = args.fail_above if args.fail_above is not None else 0.0 if args.fail_on_regression else None
+    if above is not None and above < 0:
+        raise UsageError(f"--fail-above {above:g}: a percentage of 0 or more")
     c = compare.compute(_load(args.a), _load(args.b))
     text = {"terminal": compare.terminal_text, "markdown": compare.markdown,
             "json": lambda c: _json(compare.as_json(c))}[args.format](c)
     _emit(text if text.endswith("\n") else text + "\n", "compare", args.format, args.out)
-    return FINDING if args.fail_on_regression and c.regressions else OK
+    return FINDING if above is not None and c.regressions(above) else OK
 
 
 def cmd_summary(args: argparse.Namespace) -> int:

@@ -2,10 +2,10 @@
 forge, an editor's preview), written beside report.md by every run and by `loadtest report`.
 
 Per scenario: successful requests/s (log axis) and p99 latency against users, services
-overlaid, each point the median over rounds with its 95 % interval as an error bar, and the
-cells the load generator bounded drawn hollow (their figure is a floor); then CPU per
-successful request at each service's peak. One more chart puts every scenario's CPU per
-request side by side.
+overlaid, each point the geometric mean over rounds with its 95 % interval as an error bar, and
+the cells the load generator bounded drawn hollow (their figure is a floor); then CPU per
+successful request of each service over its plateau (analysis.Plateau). One more chart puts
+every scenario's CPU per request side by side.
 
 The output is deterministic (fixed SVG id salt, no date) so re-rendering an unchanged
 results.json rewrites the same bytes and a committed run shows no spurious diff. Text stays
@@ -51,7 +51,7 @@ RC = {
 SVG_METADATA = {"Date": None}  # no timestamp: same document, same bytes
 KINDS = {"rps": "successful requests/s", "p99": "p99 latency", "cpu": "CPU per successful request"}
 OVERVIEW = f"{CHART_DIR}/cpu-per-request.svg"
-OVERVIEW_ALT = "Service CPU per successful request, at each service's peak"
+OVERVIEW_ALT = "Service CPU per successful request, over each service's plateau"
 BOUND_NOTE = "hollow: the load generator bounded this level (the figure is a floor)"
 
 
@@ -89,20 +89,20 @@ def wide(values: Iterable[float | None]) -> bool:
 
 
 def _points(s: Series, positive: bool) -> tuple[list, list, list, list]:
-    """x, median, error below, error above of the cells that have a median (and, for a log
+    """x, estimate, error below, error above of the cells that have an estimate (and, for a log
     axis, a positive one)."""
     xs, ys, below, above = [], [], [], []
     for x, e in zip(s.loads, s.estimates, strict=True):
-        if e.median is None or (positive and e.median <= 0):
+        if e.value is None or (positive and e.value <= 0):
             continue
-        low = e.low if e.low is not None else e.median
-        high = e.high if e.high is not None else e.median
+        low = e.low if e.low is not None else e.value
+        high = e.high if e.high is not None else e.value
         if positive:
-            low = max(low, e.median / 1e3)  # a zero lower bound has no place on a log axis
+            low = max(low, e.value / 1e3)  # a zero lower bound has no place on a log axis
         xs.append(x)
-        ys.append(e.median)
-        below.append(e.median - low)
-        above.append(high - e.median)
+        ys.append(e.value)
+        below.append(e.value - low)
+        above.append(high - e.value)
     return xs, ys, below, above
 
 
@@ -138,7 +138,7 @@ def _draw_series(ax, s: Series, color: str, log: bool) -> tuple[bool, bool]:
     measured limit and hollow ones where the generator was. Returns (drawn with an interval,
     has a generator-bound point)."""
     xs, ys, below, above = _points(s, positive=log)
-    # A single round has no interval: no bars of zero length to draw.
+    # Below 3 rounds there is no interval: no bars of zero length to draw.
     yerr = [below, above] if any(below) or any(above) else None
     ax.errorbar(xs, ys, yerr=yerr, color=color, linewidth=1.4, elinewidth=0.9, capsize=2.5)
     bound_at = {x for x, b in zip(s.loads, s.generator_bound, strict=True) if b}
@@ -169,7 +169,7 @@ def load_chart(title: str, ylabel: str, all_series: list[Series], colors: dict[s
     ax.set_xlabel("concurrent users (closed loop)")
     ax.set_ylabel(ylabel)
     _legend(ax, colors, drawn, any_bound)
-    notes = ["median over rounds; bars: 95 % interval" if any_interval else "one round: no interval"]
+    notes = ["geometric mean over rounds; bars: 95 % interval" if any_interval else stats.NO_INTERVAL]
     _note(fig, "; ".join(notes + ([BOUND_NOTE] if any_bound else [])))
     return fig
 
@@ -193,26 +193,26 @@ def bar_chart(title: str, ylabel: str, groups: list[str], bars: dict[str, list[E
     estimates; a log axis when the values span a wide range."""
     fig = Figure(figsize=(max(4.8, 1.1 * len(groups) + 2.6), 3.8), layout="constrained")
     ax = fig.add_subplot()
-    log = wide(e.median for es in bars.values() for e in es)
+    log = wide(e.value for es in bars.values() for e in es)
     width = 0.8 / max(len(bars), 1)
     any_interval = False
     for i, (service, estimates) in enumerate(bars.items()):
         xs, ys, below, above = [], [], [], []
         for g, e in enumerate(estimates):
-            if e.median is None or e.median <= 0:
+            if e.value is None or e.value <= 0:
                 continue
             xs.append(g - 0.4 + width * (i + 0.5))
-            ys.append(e.median)
-            below.append(e.median - max(e.low or e.median, e.median / 1e3))
-            above.append((e.high or e.median) - e.median)
-        yerr = [below, above] if any(below) or any(above) else None  # one round: no interval
+            ys.append(e.value)
+            below.append(e.value - max(e.low or e.value, e.value / 1e3))
+            above.append((e.high or e.value) - e.value)
+        yerr = [below, above] if any(below) or any(above) else None  # below 3 rounds: no interval
         any_interval = any_interval or yerr is not None
         drawn = ax.bar(xs, ys, width=width * 0.92, color=colors[service], label=service,
                        yerr=yerr, error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "#333"})
         if len(groups) == 1:  # room to print each value over its bar
             ax.bar_label(drawn, labels=[human(y) for y in ys], fontsize=7, padding=2)
     _value_axis(ax, log)
-    present = [e.median for es in bars.values() for e in es if e.median and e.median > 0]
+    present = [e.value for es in bars.values() for e in es if e.value and e.value > 0]
     if log and present:  # bars rise from the decade below the smallest, not from an arbitrary cut
         ax.set_ylim(bottom=10 ** math.floor(math.log10(min(present))))
     ax.set_xticks(range(len(groups)), groups, fontsize=8.5)
@@ -220,8 +220,9 @@ def bar_chart(title: str, ylabel: str, groups: list[str], bars: dict[str, list[E
     ax.set_title(title, loc="left", fontsize=10.5)
     ax.set_ylabel(ylabel + (" (log scale)" if log else ""))
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
-    _note(fig, "at each service's peak (its most successful req/s, not generator-bound); "
-          + ("median over rounds, bars: 95 % interval" if any_interval else "one round: no interval"))
+    _note(fig, f"over each service's plateau (levels from {analysis.PLATEAU_FROM_USERS} users on, not "
+          "generator-bound); " + ("geometric mean over rounds, bars: 95 % interval" if any_interval
+                                  else stats.NO_INTERVAL))
     return fig
 
 
@@ -231,15 +232,15 @@ def svg(fig: Figure) -> str:
     return buf.getvalue()
 
 
-def peak_cpu(levels: list[Level], scenarios: list[str], services: list[str]) -> dict[str, list[Estimate]]:
-    """{service: [CPU per successful request at its peak, per scenario]}."""
-    peaks = analysis.peaks(levels)
+def plateau_cpu(levels: list[Level], scenarios: list[str], services: list[str]) -> dict[str, list[Estimate]]:
+    """{service: [CPU per successful request over its plateau, per scenario]}."""
+    plateaus = analysis.plateaus(levels)
     out: dict[str, list[Estimate]] = {}
     for service in services:
         row = []
         for scenario in scenarios:
-            p = peaks.get((scenario, service))
-            row.append(p.cell.estimate("cpu_per_request_us") if p and p.cell else stats.NONE)
+            p = plateaus.get((scenario, service))
+            row.append(p.estimate("cpu_per_request_us") if p else stats.NONE)
         out[service] = row
     return out
 
@@ -267,11 +268,11 @@ def render_charts(doc: dict) -> dict[str, str]:
             p99 = series(by_service, "p99_ms")
             out[f"{CHART_DIR}/{scenario}-rps.svg"] = svg(load_chart(
                 f"{scenario}: successful requests/s", "successful requests/s (log scale)", rps, colors, log=True))
-            p99_log = wide(e.median for s in p99 for e in s.estimates)
+            p99_log = wide(e.value for s in p99 for e in s.estimates)
             out[f"{CHART_DIR}/{scenario}-p99.svg"] = svg(load_chart(
                 f"{scenario}: p99 latency", "p99 latency (ms)" + (" (log scale)" if p99_log else ""),
                 p99, colors, log=p99_log))
-            cpu = peak_cpu(levels, [scenario], list(by_service))
+            cpu = plateau_cpu(levels, [scenario], list(by_service))
             out[f"{CHART_DIR}/{scenario}-cpu.svg"] = svg(bar_chart(
                 f"{scenario}: service CPU per successful request", "µs of CPU per request", [scenario],
                 cpu, colors))
@@ -279,13 +280,13 @@ def render_charts(doc: dict) -> dict[str, str]:
             scenarios = list(closed)
             out[OVERVIEW] = svg(bar_chart(
                 OVERVIEW_ALT, "µs of CPU per request",
-                scenarios, peak_cpu(levels, scenarios, services), colors))
+                scenarios, plateau_cpu(levels, scenarios, services), colors))
     return out
 
 
 def markdown_with_charts(doc: dict) -> str:
     """report.md: markdown.render's text with the charts linked relative to the run directory,
-    so they show on a Git forge beside the tables: the overview after the peaks, each
+    so they show on a Git forge beside the tables: the overview after the figures, each
     scenario's charts under its heading."""
     names = chart_names(doc)
     lines: list[str] = []

@@ -3,7 +3,7 @@ file shared by every run beside it (`../plotly-<version>.min.js`, written with t
 inlined in each page: a folder of runs holds the 4.8 MB bundle once. The tables are report.md's, rendered to real HTML tables by
 markdown-it-py; each scenario's section starts with interactive charts: successful requests/s
 (log axis), CPU per request, p99, p50, CPU and memory against users, services overlaid, each
-point the median over rounds with its 95 % interval as an error bar and the cells the load
+point the geometric mean over rounds with its 95 % interval as an error bar and the cells the load
 generator bounded drawn hollow; then the open-loop levels against their target rate."""
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ BOUND_HOVER = "generator-bound: a floor"
 
 def error_bars(estimates: list[Estimate]) -> dict:
     """Plotly's asymmetric error bars from the intervals; hidden when no cell has one."""
-    above = [None if e.median is None else (e.high or e.median) - e.median for e in estimates]
-    below = [None if e.median is None else e.median - (e.low or e.median) for e in estimates]
+    above = [None if e.value is None else (e.high or e.value) - e.value for e in estimates]
+    below = [None if e.value is None else e.value - (e.low or e.value) for e in estimates]
     return {"type": "data", "symmetric": False, "array": above, "arrayminus": below,
             "visible": any(above) or any(below), "thickness": 1.2, "width": 3}
 
@@ -55,17 +55,18 @@ def traces(s: charts.Series, color: str, title: str, unit: str, show_legend: boo
     bounded (a separate trace: plotly draws a legend entry with the first point's marker)."""
     es = s.estimates
     line = go.Scatter(
-        x=s.loads, y=[e.median for e in es], mode="lines+markers", name=s.service,
+        x=s.loads, y=[e.value for e in es], mode="lines+markers", name=s.service,
         legendgroup=s.service, showlegend=show_legend, line={"color": color, "width": 2},
         marker={"color": color, "size": 7}, error_y={**error_bars(es), "color": color},
-        customdata=[[e.low, e.high, e.n, BOUND_HOVER if b else ""]
+        customdata=[[e.low if e.has_interval else e.value, e.high if e.has_interval else e.value, e.n,
+                     BOUND_HOVER if b else ""]
                     for e, b in zip(es, s.generator_bound, strict=True)],
         hovertemplate=(f"<b>{s.service}</b><br>%{{x}} {unit}<br>{title}: %{{y:,.1f}}"
                        " [%{customdata[0]:,.1f}–%{customdata[1]:,.1f}], %{customdata[2]} rounds"
                        "<br>%{customdata[3]}<extra></extra>"),
     )
-    bound = [(x, e.median) for x, e, b in zip(s.loads, es, s.generator_bound, strict=True)
-             if b and e.median is not None]
+    bound = [(x, e.value) for x, e, b in zip(s.loads, es, s.generator_bound, strict=True)
+             if b and e.value is not None]
     if not bound:
         return [line]
     rings = go.Scatter(x=[x for x, _ in bound], y=[y for _, y in bound], mode="markers",
@@ -95,8 +96,8 @@ def closed_figure(scenario: str, by_service: dict, colors: dict[str, str]) -> go
         for s in all_series:
             fig.add_traces(traces(s, colors[s.service], title, "users", i == 0), rows=row, cols=col)
         if log:
-            medians = [e.median for s in all_series for e in s.estimates]
-            fig.update_yaxes(type="log", **log_ticks(medians), row=row, col=col)
+            values = [e.value for s in all_series for e in s.estimates]
+            fig.update_yaxes(type="log", **log_ticks(values), row=row, col=col)
     fig.update_xaxes(title_text="users")
     _layout(fig, f"{scenario}: closed loop (hollow marker: generator-bound, the figure is a floor)", 640)
     return fig
@@ -107,7 +108,7 @@ def open_figure(scenario: str, by_service: dict, colors: dict[str, str]) -> go.F
     fig = make_subplots(rows=1, cols=2, subplot_titles=[t for t, _ in OPEN_PANELS],
                         horizontal_spacing=0.08)
     targets = [t for cells in by_service.values() for t in cells if t > 0]
-    achieved = [e.median for s in charts.series(by_service, "ok_rps") for e in s.estimates]
+    achieved = [e.value for s in charts.series(by_service, "ok_rps") for e in s.estimates]
     for i, (title, figure) in enumerate(OPEN_PANELS):
         for s in charts.series(by_service, figure):
             fig.add_traces(traces(s, colors[s.service], title, "req/s target", i == 0), rows=1, cols=i + 1)

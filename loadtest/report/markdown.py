@@ -73,24 +73,27 @@ def closed_tables(by_service: dict) -> list[str]:
 
 
 def resources_table(by_service: dict) -> list[str]:
-    """At each service's highest level (its median round): shared servers' CPU and connections held."""
-    top = {s: analysis.median_round(cells[max(cells)]) for s, cells in by_service.items()}
+    """At each service's highest level, over rounds (stats.estimate): the shared servers' CPU,
+    the most connections the service held in any round, and the generator's CPU."""
+    top = {s: cells[max(cells)] for s, cells in by_service.items()}
     # Both runtimes run MariaDB 10.11; compose names its service `mysql` (the contract's MYSQL_URL).
     sql = "mysql" if any("mysql" in lv.databases or "mysql" in lv.db_connections
-                         for lv in top.values()) else "mariadb"
+                         for c in top.values() for lv in c.levels) else "mariadb"
     label = "MariaDB"
     rows = []
-    for s, lv in top.items():
-        dbs, conns = lv.databases, lv.db_connections
-        rows.append([s, str(lv.users),
-                     *(fmt((dbs.get(n) or {}).get("cpu_percent_of_core"), 0, " %")
-                       for n in ("postgres", sql, "memcached", "external_mock")),
-                     *(f"{(conns.get(n) or {}).get('max', 0)}" for n in ("postgres", sql, "memcached")),
-                     fmt(lv.generator.cpu_percent_of_core, 0, " %")])
+    for s, c in top.items():
+        def cpu(n: str, c: analysis.Cell = c) -> str:
+            return fmt_estimate(c.estimate(lambda lv: (lv.databases.get(n) or {}).get("cpu_percent_of_core")), 0, " %")
+
+        def conns(n: str, c: analysis.Cell = c) -> str:
+            return f"{max(((lv.db_connections.get(n) or {}).get('max') or 0 for lv in c.levels), default=0)}"
+        rows.append([s, str(c.load), *(cpu(n) for n in ("postgres", sql, "memcached", "external_mock")),
+                     *(conns(n) for n in ("postgres", sql, "memcached")),
+                     fmt_estimate(c.estimate(lambda lv: lv.generator.cpu_percent_of_core), 0, " %")])
     header = ["service", "users", "PostgreSQL CPU", f"{label} CPU", "memcached CPU", "mock CPU",
               "PG conns (max)", f"{label} conns (max)", "memcached conns (max)", "generator CPU"]
-    title = ("**Shared servers at the highest level** (CPU in % of one core; connections held by "
-             "the service)")
+    title = ("**Shared servers at the highest level** (CPU in % of one core over rounds; connections "
+             "held by the service, the most in any round)")
     return [title, "", table(header, rows), ""]
 
 
@@ -133,7 +136,7 @@ def open_table(by_service: dict) -> list[str]:
             rows.append([s, fmt(target), fmt_estimate(c.estimate("ok_rps")), fmt_estimate(achieved, 2),
                          fmt(dropped), fmt_estimate(c.estimate("p50_ms"), 1),
                          fmt_estimate(c.estimate("p99_ms"), 1), errors_cell(c)])
-    return ["**Open loop** (constant arrival rate below the measured peak)", "",
+    return ["**Open loop** (constant arrival rate at fractions of the closed-loop figure)", "",
             table(["service", "target req/s", "achieved req/s", "achieved/target", "dropped",
                    "p50 ms", "p99 ms", "errors"], rows), ""]
 
@@ -229,41 +232,45 @@ def quality_notes(levels: list[Level]) -> list[str]:
     return [*notes, ""] if notes else []
 
 
-def peaks_grid(levels: list[Level]) -> str:
-    """Scenarios by services: each one's peak (analysis.peak) with its interval, its CPU per
-    request, its users and what limited it; "" where there is none."""
-    peaks = analysis.peaks(levels)
+def figures_grid(levels: list[Level]) -> str:
+    """Scenarios by services: each one's figure over its plateau (analysis.Plateau) with its
+    interval, its CPU per request, its plateau and what limited it; "" where there is none."""
+    plateaus = analysis.plateaus(levels)
     services = analysis.services_of(levels)
-    rows = [[scenario, *("" if (scenario, s) not in peaks else peak_cell(peaks[(scenario, s)])
+    rows = [[scenario, *("" if (scenario, s) not in plateaus else plateau_cell(plateaus[(scenario, s)])
                          for s in services)]
             for scenario in analysis.scenarios_of(analysis.closed(levels))]
     return table(["scenario", *services], rows) if rows else ""
 
 
-def peaks_table(levels: list[Level]) -> list[str]:
-    grid = peaks_grid(levels)
+FIGURES_TEXT = ("Successful requests/s of each service over its plateau: the estimate [95 % interval]*, "
+                "(the plateau's users, what limited it; the level of best throughput, a description "
+                "only), and the service's CPU per successful request in µs, estimated the same way. A "
+                "cell the load generator bounded is left out of the plateau unless it bounded every "
+                "plateau cell: the figure is then a floor, marked †. ~ marks a noisy figure "
+                "(coefficient of variation over rounds above 10 %).")
+
+
+def figures_table(levels: list[Level]) -> list[str]:
+    grid = figures_grid(levels)
     if not grid:
         return []
-    return ["## Peaks", "", ("Successful requests/s at each service's best closed-loop load: the "
-                             "median over rounds [95 % interval]*, (users, what limited it), and the "
-                             "service's CPU per successful request in µs. A cell the load generator "
-                             "bounded counts only where it bounded every cell of the service: its "
-                             "figure is then a floor, marked †. ~ marks a noisy cell "
-                             "(coefficient of variation over 10 %)."), "",
-            grid, "", f"*{stats.METHOD_NOTE}.", ""]
+    return ["## Figures", "", FIGURES_TEXT, "", grid, "",
+            f"*{stats.METHOD_NOTE}. {analysis.PLATEAU_NOTE}.", ""]
 
 
-def peak_cell(p: analysis.Peak) -> str:
-    if p.cell is None:
+def plateau_cell(p: analysis.Plateau) -> str:
+    if not p.cells:
         return "–"
-    cpu = p.cell.estimate("cpu_per_request_us")
-    floor = BOUND_MARK if p.cell.generator_bound else ""
-    return f"{fmt_estimate(p.ok_rps)}{floor} ({p.cell.load}, {p.cell.bound}); {fmt_estimate(cpu)} µs"
+    cpu = p.estimate("cpu_per_request_us")
+    floor = BOUND_MARK if p.floor else ""
+    best = f"; best at {p.best.load}" if len(p.cells) > 1 else ""
+    return f"{fmt_estimate(p.ok_rps)}{floor} ({p.users}, {p.bound}{best}); {fmt_estimate(cpu)} µs"
 
 
 def render(doc: dict) -> str:
     levels = typed_levels(doc)
-    lines = header(doc) + peaks_table(levels)
+    lines = header(doc) + figures_table(levels)
     closed, opened = index(levels, "closed"), index(levels, "open")
     for scenario in analysis.scenarios_of(levels):
         lines += [f"## {scenario}", ""]

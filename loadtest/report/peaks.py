@@ -1,5 +1,6 @@
-"""Each run's peaks (analysis.peak) in registry order, with the errors of the cells around them:
-computed here once for summary.compute and the sweep's closing table, which only format them."""
+"""Each run's figures over the plateaus (analysis.plateaus) in registry order, with the errors of
+the cells around them: computed here once for summary.compute and the sweep's closing table,
+which only format them."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from .. import analysis
 from ..level import Level
 
 
-def peaks_and_errors(levels: list[Level]) -> tuple[dict[tuple[str, str], analysis.Peak], dict[tuple[str, str], int]]:
-    """({(scenario, service): Peak} in registry order, {(scenario, service): errors over all of the
-    service's closed-loop levels of the scenario})."""
-    peaks = analysis.peaks(levels)
+def plateaus_and_errors(levels: list[Level]) -> tuple[dict[tuple[str, str], analysis.Plateau],
+                                                      dict[tuple[str, str], int]]:
+    """({(scenario, service): Plateau} in registry order, {(scenario, service): errors over all of
+    the service's closed-loop levels of the scenario})."""
+    plateaus = analysis.plateaus(levels)
     errors: dict[tuple[str, str], int] = {}
     for lv in analysis.closed(levels):
         errors[(lv.scenario, lv.service)] = errors.get((lv.scenario, lv.service), 0) + lv.errors.total
-    return peaks, errors
+    return plateaus, errors

@@ -1,4 +1,4 @@
-"""What a sweep prints: its plan before it starts, and the peaks when it ends; and the plain
+"""What a sweep prints: its plan before it starts, and each service's figures when it ends; and the plain
 tables `summary` and `compare` print by default. A table is plain text within WIDTH columns,
 never cut: a row that does not fit with two spaces between columns gets one (and loses its
 indent), and a figure is always printed whole. Rows and columns in the registries' order (analysis.py)."""
@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import textwrap
 
-from .. import analysis
+from .. import analysis, stats
 from ..plan import SweepPlan, human
 from ..results import levels as typed_levels
 from ..runtime.isolation import Placement
-from .peaks import peaks_and_errors
+from .peaks import plateaus_and_errors
 
 WIDTH = 100
 GENERATOR_MARK = "†"
@@ -51,51 +51,54 @@ def wrap(text: str, width: int = WIDTH) -> str:
     return textwrap.fill(text, width, break_on_hyphens=False, break_long_words=False)
 
 
-PEAK_HEADER = ["service", "req/s", "interval", "users", "µs/req", "p99 ms", "err", "bound"]
-PEAK_ALIGN = "lrrrrrrl"
-PEAK_NOTE = ("successful req/s at the peak, median over rounds and its 95 % interval; µs of service "
-             f"CPU per request; errors over all levels; {GENERATOR_MARK} the load generator bounded "
-             "the peak: its figure is a floor")
+FIGURE_HEADER = ["service", "req/s", "interval", "users", "best", "µs/req", "p99 ms", "err", "bound"]
+FIGURE_ALIGN = "lrrrrrrrl"
+FIGURE_NOTE = ("successful req/s over the plateau (users), geometric mean over rounds and its 95 % "
+               f"interval ({stats.NO_INTERVAL}); best = the level of best throughput, a description "
+               f"only; µs of service CPU per request and p99 over the same plateau; errors over all "
+               f"levels; {GENERATOR_MARK} the load generator bounded every plateau level: a floor")
 
 
-def peak_rows(doc: dict) -> dict[str, list[list[str]]]:
+def figure_rows(doc: dict) -> dict[str, list[list[str]]]:
     """{scenario: one row per service} of one run (peaks.py computes, as for summary)."""
-    return format_peaks(*peaks_and_errors(typed_levels(doc)))
+    return format_figures(*plateaus_and_errors(typed_levels(doc)))
 
 
-def format_peaks(peaks: dict, errors: dict[tuple[str, str], int]) -> dict[str, list[list[str]]]:
-    """{scenario: one row per service}: the peak (analysis.peak) and what surrounds it."""
+def format_figures(plateaus: dict, errors: dict[tuple[str, str], int]) -> dict[str, list[list[str]]]:
+    """{scenario: one row per service}: the figure over the plateau (analysis.Plateau) and what
+    surrounds it."""
     out: dict[str, list[list[str]]] = {}
-    for (scenario, service), p in peaks.items():
+    for (scenario, service), p in plateaus.items():
         err = f"{errors.get((scenario, service), 0):,}"
-        if p.cell is None:
-            row = [service, GENERATOR_MARK, "", "", "", "", err, "generator"]
+        if not p.cells:
+            row = [service, "–", "", "", "", "", "", err, "–"]
         else:
-            rps, cpu, p99 = p.ok_rps, p.cell.estimate("cpu_per_request_us"), p.cell.estimate("p99_ms")
-            mark = f" {GENERATOR_MARK}" if p.cell.generator_bound else ""
-            row = [service, f"{rps.median:,.0f}{mark}",
-                   f"{rps.low:,.0f}–{rps.high:,.0f}" if rps.n > 1 and rps.low is not None else "",
-                   str(p.cell.load), "–" if cpu.median is None else f"{cpu.median:,.0f}",
-                   "–" if p99.median is None else f"{p99.median:,.1f}", err, p.cell.bound]
+            rps, cpu, p99 = p.ok_rps, p.estimate("cpu_per_request_us"), p.estimate("p99_ms")
+            mark = f" {GENERATOR_MARK}" if p.floor else ""
+            row = [service, f"{rps.value:,.0f}{mark}",
+                   f"{rps.low:,.0f}–{rps.high:,.0f}" if rps.has_interval else "",
+                   p.users, str(p.best.load) if len(p.cells) > 1 else "",
+                   "–" if cpu.value is None else f"{cpu.value:,.0f}",
+                   "–" if p99.value is None else f"{p99.value:,.1f}", err, p.bound]
         out.setdefault(scenario, []).append(row)
     return out
 
 
-def peaks_block(run_id: str, blocks: dict[str, list[list[str]]]) -> str:
-    """The peaks of one run, a block per scenario, the columns lined up across blocks."""
-    lines = [f"peaks — {run_id}"]
+def figures_block(run_id: str, blocks: dict[str, list[list[str]]]) -> str:
+    """The figures of one run, a block per scenario, the columns lined up across blocks."""
+    lines = [f"figures — {run_id}"]
     every = [r for rows in blocks.values() for r in rows]
     for scenario, rows in blocks.items():
-        lines += ["", scenario, text_table(PEAK_HEADER, rows, PEAK_ALIGN, "  ", every)]
-    return "\n".join([*lines, "", wrap(PEAK_NOTE)])
+        lines += ["", scenario, text_table(FIGURE_HEADER, rows, FIGURE_ALIGN, "  ", every)]
+    return "\n".join([*lines, "", wrap(FIGURE_NOTE)])
 
 
-def peaks_text(doc: dict) -> str:
-    return peaks_block(doc["run"]["id"], peak_rows(doc))
+def figures_text(doc: dict) -> str:
+    return figures_block(doc["run"]["id"], figure_rows(doc))
 
 
 def print_summary(doc: dict, console) -> None:
-    console.out(peaks_text(doc), highlight=False)  # out(): no wrapping, no markup, nothing cut
+    console.out(figures_text(doc), highlight=False)  # out(): no wrapping, no markup, nothing cut
     for name in analysis.ordered_services(doc["services"]):
         s = doc["services"][name]
         if s["status"] != "measured":

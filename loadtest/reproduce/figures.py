@@ -1,13 +1,13 @@
 """From a replay's levels to the figures the page shows and the verdict rules read: per step
-and rung its peak (analysis.peak, as a sweep's), its estimates and bound; the ratio round by
-round (analysis.cell_ratio); the ramp points. Pure functions of Level values."""
+and rung its figures over its plateau (analysis.plateaus, as a sweep's) and bound; the ratio
+(analysis.plateau_ratio); the ramp points. Pure functions of Level values."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from .. import analysis, stats
-from ..analysis import Cell
+from ..analysis import Cell, Plateau
 from ..level import Level
 from ..stats import Estimate
 from . import verdict
@@ -18,32 +18,36 @@ from .runner import RampResult, Replay, StepResult, availability
 @dataclass(frozen=True)
 class RungFigures:
     service: str
-    cell: Cell | None
+    plateau: Plateau | None
     errors: int
     attempts: int
 
     def estimate(self, figure: str) -> Estimate:
-        return self.cell.estimate(figure) if self.cell else stats.NONE
+        return self.plateau.estimate(figure) if self.plateau else stats.NONE
+
+    @property
+    def cell(self) -> Cell | None:
+        """The plateau's cell of best throughput: a description of where, not the figure."""
+        return self.plateau.best if self.plateau else None
 
     @property
     def bound(self) -> str:
-        return self.cell.bound if self.cell else "unknown"
+        return self.plateau.bound if self.plateau and self.plateau.cells else "unknown"
 
     @property
     def error_rate(self) -> float | None:
         return self.errors / self.attempts if self.attempts else None
 
 
-def best_cell(levels: list[Level], service: str) -> Cell | None:
-    """The rung's peak over the step's users levels (analysis.peak)."""
-    p = next((p for (_, s), p in analysis.peaks(levels).items() if s == service), None)
-    return p.cell if p else None
+def plateau(levels: list[Level], service: str) -> Plateau | None:
+    """The rung's plateau over the step's users levels (analysis.plateaus)."""
+    return next((p for (_, s), p in analysis.plateaus(levels).items() if s == service), None)
 
 
 def rung_figures(result: StepResult, service: str) -> RungFigures:
     own = [lv for lv in result.levels if lv.service == service]
     attempts = sum(lv.ok + lv.errors.total for lv in own)
-    return RungFigures(service, best_cell(result.levels, service), sum(lv.errors.total for lv in own), attempts)
+    return RungFigures(service, plateau(result.levels, service), sum(lv.errors.total for lv in own), attempts)
 
 
 def p99_at(result: StepResult, service: str, users: int) -> Estimate:
@@ -54,7 +58,8 @@ def p99_at(result: StepResult, service: str, users: int) -> Estimate:
 def step_verdict(result: StepResult) -> tuple[Estimate, verdict.Verdict]:
     s: Step = result.step
     fast, slow = rung_figures(result, s.fast), rung_figures(result, s.slow)
-    found = analysis.cell_ratio(fast.cell, slow.cell)
+    found = (analysis.plateau_ratio(fast.plateau, slow.plateau) if fast.plateau and slow.plateau
+             else stats.NONE)
     bounds = {s.fast: fast.bound, s.slow: slow.bound}
     return found, verdict.ratio_verdict(s.kind, s.claimed_ratio, found, s.fast, s.slow, bounds)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import stats
 from ..formatting import ratio_digits
 from ..stats import Estimate
 
@@ -40,29 +41,29 @@ class Verdict:
 
 
 def _wins(e: Estimate) -> bool:
-    """Faster with an interval above 1 (a single sample: its value, since there is no interval)."""
-    return (e.low or 0) > 1 if e.n >= 2 else (e.median or 0) > 1
+    """Faster with an interval above 1 (below 3 rounds: its value, since there is no interval)."""
+    return e.low > 1 if e.has_interval else (e.value or 0) > 1
 
 
 def _loses(e: Estimate) -> bool:
-    return (e.high or 0) < 1 if e.n >= 2 else (e.median or 0) < 1
+    return e.high < 1 if e.has_interval else (e.value or 0) < 1
 
 
 def _interval(e: Estimate) -> str:
     d = ratio_digits(e)
-    if e.n < 2 or e.low is None:
-        return f"{e.median:.{d}f}x (one sample)"
-    return f"{e.median:.{d}f}x [{e.low:.{d}f}, {e.high:.{d}f}]"
+    if not e.has_interval:
+        return f"{e.value:.{d}f}x ({stats.NO_INTERVAL})"
+    return f"{e.value:.{d}f}x [{e.low:.{d}f}, {e.high:.{d}f}]"
 
 
 def ratio_verdict(kind: str, claimed: float, found: Estimate, fast: str, slow: str,
                   bounds: dict[str, str] | None = None) -> Verdict:
-    """The verdict of one step: `found` is fast/slow of successful requests/s, round by round."""
-    if found.median is None:
+    """The verdict of one step: `found` is fast/slow of successful requests/s (analysis.plateau_ratio)."""
+    if found.value is None:
         return Verdict(UNMEASURED, f"no ratio: {fast} or {slow} answered nothing with success")
     caveat = _bound_caveat(bounds or {})
     if kind == "parity":
-        same = 1 / SIZE_FACTOR <= found.median <= SIZE_FACTOR
+        same = 1 / SIZE_FACTOR <= found.value <= SIZE_FACTOR
         v = HOLDS if same else FAILS
         return Verdict(v, f"{fast}/{slow} = {_interval(found)}: "
                           f"{'within' if same else 'outside'} a factor {SIZE_FACTOR:g} of parity{caveat}")
@@ -80,9 +81,9 @@ def ratio_verdict(kind: str, claimed: float, found: Estimate, fast: str, slow: s
 
 def _same_size(kind: str, claimed: float, found: Estimate) -> bool:
     if kind == "at_least":
-        return found.median >= claimed / SIZE_FACTOR
-    inside = found.n >= 2 and found.low is not None and found.low <= claimed <= found.high
-    return inside or claimed / SIZE_FACTOR <= found.median <= claimed * SIZE_FACTOR
+        return found.value >= claimed / SIZE_FACTOR
+    inside = found.has_interval and found.low <= claimed <= found.high
+    return inside or claimed / SIZE_FACTOR <= found.value <= claimed * SIZE_FACTOR
 
 
 def _bound_caveat(bounds: dict[str, str]) -> str:

@@ -49,9 +49,9 @@ def test_generator_bound_cells_are_marked(tmp_path):
     assert charts.BOUND_NOTE in files["charts/devices-get-p99.svg"]
 
 
-def test_one_round_draws_no_interval(tmp_path):
-    rps = charts.render_charts(document(tmp_path).doc)["charts/devices-get-rps.svg"]
-    assert "one round: no interval" in rps
+def test_below_three_rounds_no_interval_is_drawn(tmp_path):
+    rps = charts.render_charts(document(tmp_path, rounds=2).doc)["charts/devices-get-rps.svg"]
+    assert "no interval below 3 rounds" in rps
 
 
 def test_report_md_links_every_chart_it_writes(tmp_path):
@@ -62,7 +62,7 @@ def test_report_md_links_every_chart_it_writes(tmp_path):
     linked = set(re.findall(r"\]\((charts/[^)]+\.svg)\)", md))
     assert linked == {n for n in written if n.startswith("charts/")}
     assert all((tmp_path / n).is_file() for n in linked)
-    # the overview sits with the peaks, each scenario's charts under its heading
+    # the overview sits with the figures, each scenario's charts under its heading
     assert md.index("cpu-per-request.svg") < md.index("## devices-get") < md.index("devices-get-rps.svg")
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from loadtest import analysis, report, results
 from loadtest.probes import HostCpu
-from loadtest.report import compare, html, markdown, summary, terminal
+from loadtest.report import compare, html, markdown, significance, summary, terminal
 from loadtest.report.markdown import busy_warning
 from loadtest.stats import Estimate
 
@@ -56,8 +56,8 @@ def test_write_all_and_summary(tmp_path):
     assert {"report.md", "report.html", "charts/devices-get-rps.svg", f"../{html.bundle_name()}"} <= {
         os.path.relpath(p, tmp_path) for p in paths}
     assert all(p.exists() for p in paths)
-    rows = {(scenario, row[0]): row for scenario, block in terminal.peak_rows(rf.doc).items() for row in block}
-    errors = terminal.PEAK_HEADER.index("err")
+    rows = {(scenario, row[0]): row for scenario, block in terminal.figure_rows(rf.doc).items() for row in block}
+    errors = terminal.FIGURE_HEADER.index("err")
     assert int(rows[("devices-get", "django")][errors].replace(",", "")) > 0
     assert rows[("devices-get", "go_stdlib")][errors] == "0"
 
@@ -67,8 +67,8 @@ def test_compare_ratios(tmp_path):
     b = document(tmp_path / "b", scale=2.0).doc
     text = compare.render(a, b)
     assert "2.00x" in text and "1.00x" in text
-    assert "6 cells in both" in text and "6 with a single round" in text  # one sample: no verdict
-    assert "| devices-get | go_stdlib |" in text.split("## Levels")[0]  # the peaks come first
+    assert "6 comparisons" in text and "6 not tested" in text  # one round: no interval, no test
+    assert text.index("| devices-get | go_stdlib | successful req/s |") < text.index("## Cells")  # figures first
     line = next(l for l in text.splitlines() if l.startswith("| devices-get | go_stdlib | 10 |"))
     assert "| 2.00x |" in line
 
@@ -76,10 +76,13 @@ def test_compare_ratios(tmp_path):
 def test_compare_puts_the_cost_of_a_request_beside(tmp_path):
     a = document(tmp_path / "a").doc
     b = document(tmp_path / "b", scale=2.0).doc
-    cost = compare.render(a, b).split("## What a request cost")[1].split("## Cells")[0]
-    rows = [line for line in cost.splitlines() if line.startswith("| devices-get | go_stdlib |")]
-    assert [r.split("|")[3].strip() for r in rows] == ["service CPU µs/request", "other host CPU µs/request",
-                                                       "service peak MiB"]
+    text = compare.render(a, b)
+    figures = text.split("## Figures over the plateau")[1].split("## Other costs")[0]
+    costs = text.split("## Other costs")[1].split("## Cells")[0]
+    def figures_of(block):
+        return [r.split("|")[3].strip() for r in block.splitlines() if r.startswith("| devices-get | go_stdlib |")]
+    assert figures_of(figures) == ["successful req/s", "service CPU µs/request"]
+    assert figures_of(costs) == ["other host CPU µs/request", "service peak MiB"]
 
 
 def test_other_host_cpu_per_request():
@@ -120,17 +123,19 @@ def test_host_cpu_split_is_in_cores_and_never_negative():
     assert split["busy_cores"] >= 0 and split["benchmark_cores"] > 0 and split["other_cores"] >= 0, split
 
 
-def test_markdown_opens_with_the_peaks(tmp_path):
+def test_markdown_opens_with_the_figures(tmp_path):
     md = markdown.render(document(tmp_path).doc)
-    peaks = md.split("## Peaks")[1].split("## devices-get")[0]
-    # successful requests/s: django's 503s (oha/mixed) do not count toward its peak
-    assert re.search(r"\| devices-get \| 15,163 \(\d+, service\); \d+ µs \| 51,319 \(\d+, service\); \d+ µs \|", peaks)
+    figures = md.split("## Figures")[1].split("## devices-get")[0]
+    # successful requests/s: django's 503s (oha/mixed) do not count toward its figure; levels of
+    # 10 and 20 users, none from 50: the plateau is the highest
+    assert re.search(r"\| devices-get \| 15,163 \(20, service\); \d+ µs \| 51,319 \(20, service\); \d+ µs \|", figures)
 
 
 def test_summary_gives_each_run_its_ratios_with_significance(tmp_path):
     a = document(tmp_path / "a", rounds=3).doc
     b = document(tmp_path / "b", scale=2.0, rounds=3).doc
     text = summary.render([a, b], [("go_stdlib", "django")])
+    assert "Holm's correction across the 2 comparisons" in text
     rows = [line for line in text.splitlines() if line.startswith("| go_stdlib / django | devices-get |")]
     assert len(rows) == 2  # one per run
     first, second = ([c.strip() for c in row.strip("|").split("|")] for row in rows)
@@ -140,31 +145,31 @@ def test_summary_gives_each_run_its_ratios_with_significance(tmp_path):
 
 
 def test_a_significant_ratio_is_never_printed_as_touching_one():
-    tiny = Estimate(median=1.0034, low=1.0012, high=1.0041, n=6, cv=0.001)
+    tiny = Estimate(value=1.0034, low=1.0012, high=1.0041, n=6, cv=0.001, p=0.001)
     assert markdown.fmt_ratio(tiny) == "1.003 [1.001–1.004]x"
-    assert summary.significance(tiny) == "significant"
+    assert significance.words(tiny, tiny.p) == "significant"
     # Two decimals whenever they tell the interval from 1, or the ratio is not significant.
     assert markdown.fmt_ratio(Estimate(2.5, 2.31, 2.72, n=3, cv=0.08)) == "2.50 [2.31–2.72]x"
     assert markdown.fmt_ratio(Estimate(1.002, 0.998, 1.004, n=3, cv=0.003)) == "1.00 [1.00–1.00]x"
     assert markdown.fmt_ratio(Estimate(1.0003, 1.0002, 1.0004, n=3, cv=0.0001)) == "1.0003 [1.0002–1.0004]x"
-    assert markdown.fmt_ratio(Estimate(1.3, 1.3, 1.3, n=1, cv=None)) == "1.30x"
+    assert markdown.fmt_ratio(Estimate(1.3, None, None, n=2, cv=None)) == "1.30x"  # no interval below 3 rounds
 
 
 def test_rounds_give_intervals_and_round_by_round_ratios(tmp_path):
     doc = document(tmp_path, rounds=3).doc
-    peaks = analysis.peaks(results.levels(doc))
-    go = peaks[("devices-get", "go_stdlib")]
-    assert go.ok_rps.n == 3 and go.ok_rps.low < go.ok_rps.median < go.ok_rps.high
+    plateaus = analysis.plateaus(results.levels(doc))
+    go = plateaus[("devices-get", "go_stdlib")]
+    assert go.ok_rps.n == 3 and go.ok_rps.low < go.ok_rps.value < go.ok_rps.high
     # both services drift together round by round, so their ratio does not move
-    r = analysis.ratio(peaks, "devices-get", "go_stdlib", "django")
+    r = analysis.ratio(plateaus, "devices-get", "go_stdlib", "django")
     assert r.n == 3 and r.low == pytest.approx(r.high) and r.excludes(1.0)
-    assert "[" in markdown.render(doc).split("## Peaks")[1]  # intervals are shown
+    assert "[" in markdown.render(doc).split("## Figures")[1]  # intervals are shown
 
 
-def test_compare_says_no_significant_change_when_intervals_overlap(tmp_path):
+def test_compare_says_no_significant_change_between_the_same_figures(tmp_path):
     a = document(tmp_path / "a", rounds=3).doc
     b = document(tmp_path / "b", rounds=3).doc
     text = compare.render(a, b)
     assert "0 higher in B, 0 lower in B" in text and "no significant change" in text
     faster = compare.render(a, document(tmp_path / "c", rounds=3, scale=2.0).doc)
-    assert "higher in B" in faster.split("## Cells")[1]
+    assert "higher in B" in faster.split("## Other costs")[0] and "Holm" in faster

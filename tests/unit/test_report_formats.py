@@ -37,7 +37,7 @@ def test_summary_json_matches_its_schema_and_the_markdown(tmp_path, capsys):
     out = json.loads(run_cli(capsys, "summary", str(a.dir), str(b.dir), "--ratio", "go_stdlib/django",
                              "--format", "json"))
     validate(out, "summary")
-    assert out["schema_version"] == 1 and [r["id"] for r in out["runs"]] == ["a", "b"]
+    assert out["schema_version"] == 2 and [r["id"] for r in out["runs"]] == ["a", "b"]
     ratio = out["runs"][0]["ratios"][0]
     md = run_cli(capsys, "summary", str(a.dir), "--ratio", "go_stdlib/django", "--format", "markdown")
     from loadtest.stats import Estimate
@@ -49,7 +49,8 @@ def test_compare_json_matches_its_schema(tmp_path, capsys):
     a, b = document(tmp_path / "a", rounds=3), document(tmp_path / "b", rounds=3, scale=2.0)
     out = json.loads(run_cli(capsys, "compare", str(a.dir), str(b.dir), "--format", "json"))
     validate(out, "compare")
-    assert out["counts"]["higher_in_b"] > 0 and out["peaks"][0]["ratio"] == pytest.approx(2.0, rel=0.01)
+    assert out["counts"]["higher_in_b"] > 0 and out["figures"][0]["ratio"]["value"] == pytest.approx(2.0, rel=0.01)
+    assert out["correction"] == "Holm" and out["figures"][0]["p_holm"] < 0.05
     assert {c["mode"] for c in out["cells"]} == {"closed", "open"}
 
 
@@ -65,20 +66,20 @@ def test_committed_runs_validate(run):
 def test_terminal_tables_fit_100_columns_and_cut_nothing(run):
     doc = results.load_checked(run)
     s = summary.compute([doc], [summary.parse_ratio(r) for r in summary.DEFAULT_RATIOS])
-    for text in (terminal.peaks_text(doc), summary.terminal_text(s),
+    for text in (terminal.figures_text(doc), summary.terminal_text(s),
                  compare.terminal_text(compare.compute(doc, doc))):
         assert max(map(len, text.splitlines())) <= terminal.WIDTH
         assert "…" not in text
-    peak = next(iter(s.runs[0].peaks.values()))
-    assert f"{peak.ok_rps.median:,.0f}" in terminal.peaks_text(doc)  # whole figures
+    figure = next(iter(s.runs[0].plateaus.values()))
+    assert f"{figure.ok_rps.value:,.0f}" in terminal.figures_text(doc)  # whole figures
 
 
 def test_rows_come_in_registry_order_whatever_the_measurement_order(tmp_path):
     doc = document(tmp_path, rounds=2).doc
     shuffled = {**doc, "levels": random.Random(3).sample(doc["levels"], len(doc["levels"]))}
-    assert terminal.peaks_text(shuffled) == terminal.peaks_text(doc)
-    assert list(terminal.peak_rows(doc)) == ["devices-get", "devices-post"]  # scenarios.SCENARIOS order
-    assert [row[0] for row in terminal.peak_rows(doc)["devices-get"]] == ["django", "go_stdlib"]
+    assert terminal.figures_text(shuffled) == terminal.figures_text(doc)
+    assert list(terminal.figure_rows(doc)) == ["devices-get", "devices-post"]  # scenarios.SCENARIOS order
+    assert [row[0] for row in terminal.figure_rows(doc)["devices-get"]] == ["django", "go_stdlib"]
     assert compare.markdown(compare.compute(shuffled, doc)) == compare.markdown(compare.compute(doc, doc))
 
 
@@ -108,12 +109,17 @@ def test_compare_can_gate_a_script_on_a_regression(tmp_path, capsys):
     assert cli.run(["compare", str(a.dir), str(slower.dir), "--fail-on-regression"]) == 1
     assert cli.run(["compare", str(slower.dir), str(a.dir), "--fail-on-regression"]) == 0
     assert "LOWER" in capsys.readouterr().out
+    # half the throughput: a regression of 50 %, beyond 40 % and not beyond 60 %
+    assert cli.run(["compare", str(a.dir), str(slower.dir), "--fail-above", "40"]) == 1
+    assert cli.run(["compare", str(a.dir), str(slower.dir), "--fail-above", "60"]) == 0
+    with pytest.raises(UsageError, match="--fail-above"):
+        cli.run(["compare", str(a.dir), str(slower.dir), "--fail-above", "-1"])
 
 
 def test_summary_help_promises_only_what_it_prints(capsys):
     with pytest.raises(SystemExit):
         cli.run(["summary", "--help"])
-    assert "median" not in capsys.readouterr().out.split("positional arguments")[1].split("--ratio")[0]
+    assert "median" not in capsys.readouterr().out
 
 
 def test_sweep_closing_table_fits_100_columns(tmp_path):
