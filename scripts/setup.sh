@@ -15,8 +15,9 @@ cd "$(dirname "$0")/.."
 # apache2-utils: ab, the load tool of one reproduced write-up (loadtest reproduce gin-vs-fastapi).
 # python3-dev: Python.h for mysqlclient (django), which publishes no Linux wheels and is built
 # from source against Debian's python3 (Debian 13: 3.13).
+# valgrind: its cachegrind counts the instructions per request of `loadtest instructions`.
 APT_PACKAGES=(mariadb-server mariadb-client memcached libmariadb-dev pkg-config
-              build-essential cmake util-linux procps wrk apache2-utils python3-dev)
+              build-essential cmake util-linux procps wrk apache2-utils python3-dev valgrind)
 PG_MAJORS=(17 16 15)  # supported, preferred first when the metapackage does not decide
 OHA_VERSION=1.16.0
 UV_VERSION=0.13.9

@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 
 from ..chaos import cli as chaos
-from . import calibrate, listing, reports, reproduce, servers, sweep
+from . import calibrate, instructions, listing, reports, reproduce, servers, sweep
 
-COMMANDS = (servers, sweep, calibrate, reports, chaos, listing, reproduce)
+COMMANDS = (servers, sweep, calibrate, instructions, reports, chaos, listing, reproduce)
 
 
 def register_all(sub: argparse._SubParsersAction) -> None:

@@ -1,0 +1,140 @@
+"""`loadtest instructions`: reading cachegrind's files, the difference rule, the plan, and one
+real count of a tiny program under valgrind (a second or two; skipped where valgrind is absent)."""
+
+import argparse
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from loadtest import instructions
+from loadtest.commands import instructions as command
+from loadtest.errors import InfraError, UsageError
+from loadtest.scenarios import SCENARIOS
+
+# The head and tail of a real cachegrind.out file: per-line counts, then the one summary line.
+# A file name of the service's own ("summary.go") must not be taken for it.
+OUTPUT = """\
+desc: I1 cache:         32768 B, 64 B, 8-way associative
+cmd: /work/main/.bench/bin/go_stdlib
+events: Ir
+fl=./github.com/prometheus/client_golang@v1.25.0/prometheus/summary.go
+fn=github.com/prometheus/client_golang/prometheus.(*summary).Observe
+128 2
+summary: 188989762
+"""
+
+
+def test_the_summary_line_is_the_total():
+    assert instructions.parse_output(OUTPUT) == (188989762, "/work/main/.bench/bin/go_stdlib")
+
+
+def test_a_file_cut_short_has_no_total():
+    with pytest.raises(ValueError, match="no summary"):
+        instructions.parse_output(OUTPUT.rsplit("summary:", 1)[0])
+
+
+def _process(directory: Path, pid: int, total: int | None) -> None:
+    (directory / f"valgrind.{pid}.log").write_text(f"==={pid}=== I   refs: {total}\n")
+    if total is not None:
+        (directory / f"cachegrind.out.{pid}").write_text(OUTPUT.replace("188989762", str(total)))
+
+
+def test_every_process_of_the_tree_is_counted(tmp_path):
+    _process(tmp_path, 11, 900)
+    _process(tmp_path, 12, 7000)
+    found = instructions.read_totals(tmp_path)
+    assert [(p["pid"], p["instructions"]) for p in found] == [(11, 900), (12, 7000)]
+
+
+def test_a_process_that_left_no_file_fails_the_count(tmp_path):
+    _process(tmp_path, 11, 900)
+    _process(tmp_path, 12, None)  # killed before it exited: the total would be short
+    with pytest.raises(InfraError, match="process 12 left no cachegrind.out.12"):
+        instructions.read_totals(tmp_path)
+    with pytest.raises(InfraError, match="no valgrind output"):
+        instructions.read_totals(tmp_path / "empty")
+
+
+def test_the_difference_rule_cancels_what_both_counts_share():
+    start_up, per = 8_000_000_000, 323_000
+    i1, i2 = start_up + 200 * per, start_up + 2200 * per
+    assert instructions.per_request(i1, i2, 200, 2200) == per
+    assert instructions.relative_difference(100.0, 101.0) == pytest.approx(1 / 100.5)
+    assert instructions.relative_difference(0.0, 0.0) == 0.0
+
+
+def test_figures_pair_the_counts_of_each_repeat():
+    runs = [{"repeat": 1, "count": 200, "instructions": 1_000_000},
+            {"repeat": 1, "count": 2200, "instructions": 3_000_000},
+            {"repeat": 2, "count": 200, "instructions": 1_000_100},
+            {"repeat": 2, "count": 2200, "instructions": 3_020_100}]
+    f = instructions.figures(runs, (200, 2200))
+    assert f["per_request"] == [1000.0, 1010.0] and f["mean"] == 1005.0
+    assert f["relative_difference"] == pytest.approx(10 / 1005)
+    alone = instructions.figures(runs[:3], (200, 2200))  # the second repeat's N2 failed
+    assert alone["per_request"] == [1000.0] and alone["relative_difference"] is None
+
+
+def test_the_plan_runs_each_count_of_each_repeat_in_order():
+    names = list(SCENARIOS)[:2]
+    plan = instructions.Plan(["a", "b"], names, (10, 30), repeats=2)
+    runs = list(plan.runs())
+    assert len(runs) == 2 * 2 * 2 * 2
+    assert runs[:4] == [("a", names[0], 1, 10), ("a", names[0], 1, 30), ("a", names[0], 2, 10),
+                        ("a", names[0], 2, 30)]
+    text = "\n".join(plan.lines())
+    assert "(I(30) - I(10)) / 20" in text and "--trace-children=yes" in text and "starts:    16" in text
+    for counts, repeats in (((30, 10), 2), ((0, 10), 2), ((10, 30), 0)):
+        with pytest.raises(UsageError):
+            instructions.Plan(["a"], names, counts, repeats)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="loadtest")
+    command.register(p.add_subparsers(dest="command", required=True))
+    return p
+
+
+def test_dry_run_prints_the_plan_and_starts_nothing(monkeypatch, capsys):
+    monkeypatch.setattr(instructions, "measure", lambda *a, **k: pytest.fail("a dry run measured"))
+    args = _parser().parse_args(["instructions", "go_stdlib", "--counts", "20,220", "--dry-run"])
+    assert args.func(args) == 0
+    out = capsys.readouterr().out
+    assert "go_stdlib" in out and "(I(220) - I(20)) / 200" in out and "expected:" in out
+    assert all(name in out for name in command.DEFAULT_SCENARIOS)
+
+
+def test_the_command_line_refuses_what_it_cannot_count():
+    p = _parser()
+    for argv, error in ((["instructions", "go_stdlib", "--counts", "200"], UsageError),
+                        (["instructions", "no_such_service", "--dry-run"], ValueError)):
+        args = p.parse_args(argv)
+        with pytest.raises(error):
+            args.func(args)
+
+
+def test_the_default_scenarios_take_no_parameter_and_wait_on_no_upstream():
+    assert command.DEFAULT_SCENARIOS
+    assert all(not SCENARIOS[s].params and not SCENARIOS[s].upstream for s in command.DEFAULT_SCENARIOS)
+
+
+@pytest.mark.skipif(not shutil.which("valgrind"), reason="valgrind is installed by scripts/setup.sh")
+@pytest.mark.timeout(120)
+def test_a_real_count_under_cachegrind_is_exact_and_follows_children(tmp_path):
+    """A shell loop of n steps (and one child, /bin/true): the count of each step is the
+    difference rule's figure, and the same program counted twice gives the same total."""
+    def count(n: int, folder: str) -> list[dict]:
+        out = tmp_path / folder
+        out.mkdir()
+        loop = f"i=0; while [ $i -lt {n} ]; do i=$((i+1)); done; /bin/true"
+        subprocess.run([*instructions.valgrind_argv(out), "/bin/sh", "-c", loop], check=True, timeout=60)
+        return instructions.read_totals(out)
+
+    small, large, again = count(100, "a"), count(1100, "b"), count(100, "c")
+    assert len(small) == 2  # the shell and its child
+    total = [sum(p["instructions"] for p in run) for run in (small, large, again)]
+    per_step = instructions.per_request(total[0], total[1], 100, 1100)
+    assert 50 < per_step < 50_000
+    assert instructions.relative_difference(total[0], total[2]) < 1e-3
