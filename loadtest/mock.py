@@ -9,11 +9,13 @@ from .config import endpoints
 from .errors import InfraError
 
 
-def configure(key: str, delay_ms: int = 0, status: int = 200, body: str = "json") -> None:
-    """Every later GET /external/<key> waits delay_ms, then answers status with body."""
+def configure(key: str, delay_ms: int = 0, status: int = 200, body: str = "json", trickle_ms: int = 0) -> None:
+    """Every later GET /external/<key> waits delay_ms, then answers status with body (sent a
+    byte at a time over trickle_ms when it is not 0)."""
     url = f"{endpoints().external_base}/control/{key}"
+    settings = {"delay_ms": delay_ms, "status": status, "body": body, "trickle_ms": trickle_ms}
     try:
-        r = httpx.put(url, json={"delay_ms": delay_ms, "status": status, "body": body}, timeout=5)
+        r = httpx.put(url, json=settings, timeout=5)
         r.raise_for_status()
     except httpx.HTTPError as e:
         raise InfraError(f"external mock: PUT {url} failed: {e}") from e

@@ -67,6 +67,10 @@ type behaviour struct {
 	DelayMS int    `json:"delay_ms"`
 	Status  int    `json:"status"`
 	Body    string `json:"body"` // "json" or "invalid"
+	// TrickleMS > 0: the status line, headers and first body byte go out at once (after
+	// DelayMS), the rest of the body a byte at a time over TrickleMS. A client with a timeout
+	// per read never times out; only a deadline for the whole answer ends it.
+	TrickleMS int `json:"trickle_ms"`
 }
 
 type mock struct {
@@ -119,21 +123,59 @@ func (m *mock) external(w http.ResponseWriter, r *http.Request) {
 	if q.Get("body") == "invalid" {
 		b.Body = "invalid"
 	}
+	if v, err := strconv.Atoi(q.Get("trickle_ms")); err == nil && v >= 0 {
+		b.TrickleMS = v
+	}
 
 	select {
 	case <-time.After(time.Duration(b.DelayMS) * time.Millisecond):
 	case <-r.Context().Done(): // the caller gave up: don't hold the goroutine
 		return
 	}
+	status, body := b.Status, answer(b)
+	if b.TrickleMS > 0 {
+		trickle(w, r, status, body, time.Duration(b.TrickleMS)*time.Millisecond)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// answer is the body a behaviour gives: the message, the error's detail, or not JSON.
+func answer(b behaviour) []byte {
 	switch {
 	case b.Status < 200 || b.Status > 299:
-		writeJSON(w, b.Status, map[string]string{"detail": "mock error"})
+		return encode(map[string]string{"detail": "mock error"})
 	case b.Body == "invalid":
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(b.Status)
-		_, _ = w.Write([]byte("this is not json"))
+		return []byte("this is not json")
 	default:
-		writeJSON(w, b.Status, map[string]string{"message": "External service response"})
+		return encode(map[string]string{"message": "External service response"})
+	}
+}
+
+// trickle sends the answer's head and first byte at once, then one byte per len(body)th of
+// `over`, flushed each time (Content-Length is set: the client knows how much is to come).
+func trickle(w http.ResponseWriter, r *http.Request, status int, body []byte, over time.Duration) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	flusher, _ := w.(http.Flusher)
+	step := over / time.Duration(max(len(body), 1))
+	for i := range body {
+		if i > 0 {
+			select {
+			case <-time.After(step):
+			case <-r.Context().Done(): // the caller gave up
+				return
+			}
+		}
+		if _, err := w.Write(body[i : i+1]); err != nil {
+			return
+		}
+		if flusher != nil {
+			flusher.Flush()
+		}
 	}
 }
 
@@ -144,8 +186,8 @@ func (m *mock) control(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"detail": "invalid control body: " + err.Error()})
 		return
 	}
-	if b.DelayMS < 0 || b.Status < 100 || b.Status > 599 || (b.Body != "json" && b.Body != "invalid") {
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"detail": "delay_ms >= 0, status 100..599, body json|invalid"})
+	if b.DelayMS < 0 || b.TrickleMS < 0 || b.Status < 100 || b.Status > 599 || (b.Body != "json" && b.Body != "invalid") {
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"detail": "delay_ms >= 0, trickle_ms >= 0, status 100..599, body json|invalid"})
 		return
 	}
 	m.mu.Lock()
@@ -174,5 +216,11 @@ func (m *mock) stats(w http.ResponseWriter, _ *http.Request) {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	_, _ = w.Write(encode(v))
+}
+
+// encode is v as JSON with a final newline, as json.Encoder writes it.
+func encode(v any) []byte {
+	out, _ := json.Marshal(v)
+	return append(out, '\n')
 }
