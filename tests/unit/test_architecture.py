@@ -17,7 +17,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("services and servers", {"variants", "manifest", "procs", "machine", "binaries", "databases",
                               "mock"}),
     ("scenarios and tools", {"scenarios", "tools", "level"}),
-    ("runtime", {"infra", "gate", "probes", "service", "runtime", "generator"}),
+    ("runtime", {"infra", "gate", "probes", "service", "runtime", "generator", "topology"}),
     ("measurement", {"measure", "results", "bench", "calibrate", "plan", "headline", "noise",
                      "instructions"}),
     ("analysis", {"analysis"}),
