@@ -104,7 +104,7 @@ def closed_figure(scenario: str, by_service: dict, colors: dict[str, str]) -> go
 
 
 def open_figure(scenario: str, by_service: dict, colors: dict[str, str]) -> go.Figure:
-    """Open-loop levels: each service's own target rates (fractions of its peak), so log x."""
+    """Open-loop levels: each service's own target rates (fractions of its closed-loop figure), so log x."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=[t for t, _ in OPEN_PANELS],
                         horizontal_spacing=0.08)
     targets = [t for cells in by_service.values() for t in cells if t > 0]

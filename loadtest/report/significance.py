@@ -28,6 +28,8 @@ def mark(e: Estimate, adjusted_p: float | None) -> str:
 
 
 def note(comparisons: int) -> str:
+    if not comparisons:
+        return f"No comparison is tested here: {stats.NO_INTERVAL}"
     return (f"Significant = p < {stats.ALPHA:.2g} after {stats.HOLM}'s correction across the {comparisons} "
             f"comparisons made here (Holm's step-down method); each interval is a plain 95 % interval "
             "of its own comparison")

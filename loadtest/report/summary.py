@@ -19,7 +19,7 @@ from ..stats import Estimate
 from . import significance, terminal
 from .compare import cpu_of, estimate_json
 from .markdown import fmt_ratio, plateau_cell, table
-from .peaks import plateaus_and_errors
+from .plateaus import plateaus_and_errors
 
 SCHEMA_VERSION = 2
 DEFAULT_RATIOS = ("go_stdlib/fastapi_tuned", "fastapi_tuned/fastapi_naive", "rust_axum/go_stdlib")

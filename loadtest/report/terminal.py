@@ -11,7 +11,7 @@ from .. import analysis, stats
 from ..plan import SweepPlan, human
 from ..results import levels as typed_levels
 from ..runtime.isolation import Placement
-from .peaks import plateaus_and_errors
+from .plateaus import plateaus_and_errors
 
 WIDTH = 100
 GENERATOR_MARK = "†"
@@ -60,7 +60,7 @@ FIGURE_NOTE = ("successful req/s over the plateau (users), geometric mean over r
 
 
 def figure_rows(doc: dict) -> dict[str, list[list[str]]]:
-    """{scenario: one row per service} of one run (peaks.py computes, as for summary)."""
+    """{scenario: one row per service} of one run (plateaus.py computes, as for summary)."""
     return format_figures(*plateaus_and_errors(typed_levels(doc)))
 
 
