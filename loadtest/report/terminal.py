@@ -18,9 +18,15 @@ GENERATOR_MARK = "†"
 
 
 def print_plan(plan: SweepPlan, placement: Placement, rf, console) -> None:
-    console.print(f"[bold]{len(plan.services)} services x {len(plan.scenarios)} scenarios x "
-                  f"{plan.steps_per_scenario()} levels x {plan.rounds} rounds[/] (order seed "
-                  f"{plan.seed}), expected about [bold]{human(plan.expected_seconds())}[/] -> {rf.dir}")
+    parts = []
+    if plan.headline_visits():
+        parts.append(f"headline: {len(plan.headline().comparisons)} comparisons in blocks at "
+                     f"{plan.headline_users} users x {plan.headline_rounds} rounds")
+    if plan.curve:
+        parts.append(f"curve: {len(plan.services)} services x {len(plan.scenarios)} scenarios x "
+                     f"{plan.steps_per_scenario()} levels x {plan.rounds} rounds")
+    console.print(f"[bold]{'; '.join(parts)}[/] (order seed {plan.seed}), expected about "
+                  f"[bold]{human(plan.expected_seconds())}[/] -> {rf.dir}")
     console.print(f"placement: {placement.mode}; service cpus {placement.service_cpus}, generator "
                   f"cpus {placement.generator_cpus}; {placement.databases_share}")
     for note in placement.notes:
