@@ -50,6 +50,7 @@ REPEATS = 2
 STARTUP_LIMIT_S = 900.0  # a Python service imports its stack 30-50x slower under valgrind
 STOP_LIMIT_S = 300.0  # SIGTERM, then valgrind writes every process's file; SIGKILL would lose them
 REQUEST_TIMEOUT_S = 120.0
+HEALTH_RETRY_S = 2.0  # between health checks that answered but not 200
 START_ESTIMATE_S = 60.0  # one start and stop under cachegrind (plans only)
 REQUEST_ESTIMATE_S = 0.01  # one request under cachegrind (plans only)
 ENV = {"PYTHONHASHSEED": "0"}  # the same hashes, so the same dict layouts, in every run
@@ -185,17 +186,19 @@ class CachegrindRuntime(NativeRuntime):
         if self.out_dir is None:
             raise InfraError("cachegrind runtime: no output folder set before the start")
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        return CountedHandle(start_counted(m, mock_key, self.out_dir, port, extra_env))
+        return start_counted(m, mock_key, self.out_dir, port, extra_env)
 
 
 def start_counted(m: Manifest, mock_key: str, out_dir: Path, port: int | None = None,
-                  extra_env: dict[str, str] | None = None, host: str = "127.0.0.1") -> service.Running:
+                  extra_env: dict[str, str] | None = None, host: str = "127.0.0.1") -> CountedHandle:
     """service.start under valgrind, with a readiness check that sends the same requests in
     every run: service.start polls /healthz every 0.2 s with a 2 s timeout, and a server that
     listens long before it answers (granian binds in its main process, then its worker imports
     the app for a minute under valgrind) would later answer every poll left in its backlog, a
     number that varies from run to run. Here: wait until the port accepts a connection, then
-    one GET /healthz that waits as long as start-up may take."""
+    GET /healthz one request at a time, each allowed as long as start-up may take, until one
+    answers 200 (a health check whose own probes time out under valgrind answers 503: a few
+    more requests, recorded as the run's `health_requests`)."""
     port = port or procs.free_port(host)
     env = {**os.environ, **service_env(m.name, port, mock_key), "HOST": host, **m.env, **ENV, **(extra_env or {})}
     run_dir().mkdir(parents=True, exist_ok=True)
@@ -208,24 +211,36 @@ def start_counted(m: Manifest, mock_key: str, out_dir: Path, port: int | None = 
     try:
         procs.wait_until(lambda: procs.port_open(host, port), STARTUP_LIMIT_S, f"{m.name} under {TOOL}",
                          interval=0.5, pid=proc.pid, logs=(log,))
-        r = httpx.get(f"{running.base_url}/healthz", timeout=STARTUP_LIMIT_S)
-        if r.status_code != 200:
-            raise InfraError(f"{m.name} under {TOOL}: /healthz answered {r.status_code}; log {log}")
+        health_requests = wait_healthy(running, proc)
     except httpx.HTTPError as e:
         running.stop(timeout=STOP_LIMIT_S)
         raise InfraError(f"{m.name} under {TOOL}: /healthz failed ({type(e).__name__}); log {log}") from e
     except BaseException:
         running.stop(timeout=STOP_LIMIT_S)
         raise
-    return running
+    return CountedHandle(running, health_requests)
+
+
+def wait_healthy(running: service.Running, proc: subprocess.Popen) -> int:
+    """GET /healthz, never two at once, until it answers 200; how many were sent."""
+    deadline, sent = time.monotonic() + STARTUP_LIMIT_S, 0
+    while True:
+        sent += 1
+        r = httpx.get(f"{running.base_url}/healthz", timeout=STARTUP_LIMIT_S)
+        if r.status_code == 200:
+            return sent
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise InfraError(f"{running.manifest.name} under {TOOL}: /healthz answered {r.status_code} "
+                             f"{r.text[:200]}; log {running.log}")
+        time.sleep(HEALTH_RETRY_S)
 
 
 class CountedHandle:
     """A service running under valgrind: only started, sent requests and stopped (a Bench
     visit's CPU and memory probes have nothing to measure here)."""
 
-    def __init__(self, running: service.Running):
-        self.running = running
+    def __init__(self, running: service.Running, health_requests: int):
+        self.running, self.health_requests = running, health_requests
         self.base_url, self.log = running.base_url, str(running.log)
 
     def alive(self) -> bool:
@@ -306,9 +321,9 @@ def count_once(runtime: CachegrindRuntime, gated: dict, plan: Plan, m: Manifest,
                gated=gated, record=record) as bench:
         if not bench.prepare(m, [scenario]):
             return None
-        s = SCENARIOS[scenario]
+        s, handle = SCENARIOS[scenario], bench.handles[name]
         try:
-            send(bench.handles[name].base_url, s, count, plan.params, bodies(s, out_dir, prefix))
+            send(handle.base_url, s, count, plan.params, bodies(s, out_dir, prefix))
         except (InfraError, httpx.HTTPError) as e:
             bench.fail(name, f"{scenario}: {e}")
             return None
@@ -318,6 +333,7 @@ def count_once(runtime: CachegrindRuntime, gated: dict, plan: Plan, m: Manifest,
         record(name, status="failed", error=str(e))
         return None
     return {"count": count, "instructions": sum(p["instructions"] for p in processes),
+            "health_requests": handle.health_requests,
             "processes": processes, "wall_s": round(time.monotonic() - started, 1)}
 
 

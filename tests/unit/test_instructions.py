@@ -4,14 +4,18 @@ real count of a tiny program under valgrind (a second or two; skipped where valg
 import argparse
 import shutil
 import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import SimpleNamespace
+from typing import ClassVar
 
 import pytest
 
 from loadtest import instructions
 from loadtest.commands import instructions as command
 from loadtest.errors import InfraError, UsageError
-from loadtest.scenarios import SCENARIOS
+from loadtest.scenarios import SCENARIOS, Scenario
 
 # The head and tail of a real cachegrind.out file: per-line counts, then the one summary line.
 # A file name of the service's own ("summary.go") must not be taken for it.
@@ -89,6 +93,62 @@ def test_the_plan_runs_each_count_of_each_repeat_in_order():
     for counts, repeats in (((30, 10), 2), ((0, 10), 2), ((10, 30), 0)):
         with pytest.raises(UsageError):
             instructions.Plan(["a"], names, counts, repeats)
+
+
+class Recorder(BaseHTTPRequestHandler):
+    """Answers 503 to the first `unhealthy` health checks, 201 to anything else; records each
+    request's path, body and client port (one port: one keep-alive connection)."""
+
+    protocol_version = "HTTP/1.1"
+    seen: ClassVar[list[tuple[str, bytes, int]]] = []
+    unhealthy = 0
+
+    def do_GET(self):
+        self._answer(b"")
+
+    def do_POST(self):
+        self._answer(self.rfile.read(int(self.headers.get("content-length", 0))))
+
+    def _answer(self, body: bytes) -> None:
+        Recorder.seen.append((self.path, body, self.client_address[1]))
+        status = 201
+        if self.path == "/healthz":
+            status = 503 if Recorder.unhealthy > 0 else 200
+            Recorder.unhealthy -= 1
+        self.send_response(status)
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    Recorder.seen, Recorder.unhealthy = [], 0
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_the_sequence_is_fixed_and_sent_on_one_connection(server):
+    probe = Scenario("probe", "POST", "/p", 201)
+    instructions.send(server, probe, 5, {}, ["a", "b"])
+    assert [(path, body) for path, body, _ in Recorder.seen] == [("/p", b"a"), ("/p", b"b"), ("/p", b"a"),
+                                                                 ("/p", b"b"), ("/p", b"a")]
+    assert len({port for *_, port in Recorder.seen}) == 1
+    with pytest.raises(InfraError, match="request 1 of 3 answered 201"):
+        instructions.send(server, Scenario("probe", "GET", "/p", 200), 3, {}, [])
+
+
+def test_readiness_sends_one_health_check_at_a_time_until_one_answers_200(server, monkeypatch):
+    monkeypatch.setattr(instructions, "HEALTH_RETRY_S", 0)
+    Recorder.unhealthy = 2
+    running = SimpleNamespace(base_url=server, manifest=SimpleNamespace(name="probe"), log="log")
+    assert instructions.wait_healthy(running, SimpleNamespace(poll=lambda: None)) == 3
+    assert [path for path, *_ in Recorder.seen] == ["/healthz"] * 3
 
 
 def _parser() -> argparse.ArgumentParser:
