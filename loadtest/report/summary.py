@@ -113,7 +113,7 @@ def compute(docs: list[dict], pairs: list[tuple[str, str]]) -> Summary:
         scenarios = analysis.ordered_scenarios(s for s, _ in plateaus)
         env = doc["environment"]
         runs.append(Run(doc["run"]["id"], str(env["git_commit"]), cpu_of(doc), env["placement"]["mode"],
-                        doc["run"]["options"].get("rounds", 1), scenarios,
+                        len({lv.round for lv in levels}) or 1, scenarios,  # the headline part's too
                         analysis.ordered_services(s for _, s in plateaus), plateaus, errors,
                         _ratios(plateaus, scenarios, pairs)))
     warnings = []
