@@ -80,6 +80,16 @@ def fault_seconds(name: str, p: Profile) -> float:
         return p.before_s + p.after_s + 2
     if name in ("postgres", "mariadb"):
         return p.before_s + p.outage_s + p.after_s
+    if name == "restart-postgres-idle":
+        return p.before_s + p.idle_s + 3 + p.cold_errors_s + p.recovery_limit_s + p.after_s
+    if name in ("readonly-postgres", "combined"):
+        return 3 * p.before_s + p.outage_s + p.after_s + 3
+    if name == "trickle-external":
+        return p.before_s + p.stall_s + p.after_s + p.trickle_s
+    if name == "slowloris":
+        return p.before_s + p.slow_clients_s + p.after_s
+    if name == "sigterm":
+        return max(p.before_s, 2 * p.in_flight_s) + p.after_s + 4
     if name == "memcached":
         return p.before_s + p.outage_s + p.after_s + p.recovery_limit_s
     return p.before_s + p.hang_s + p.after_s + p.recovery_limit_s  # hung, slow, black-holed, reset

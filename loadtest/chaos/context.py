@@ -28,7 +28,7 @@ class Profile:
     after_s: float = 2.0  # load after recovery
     recovery_limit_s: float = 5.0  # 2xx again within this of the dependency's return
     answer_limit_s: float = 5.0  # CONTRACT.md: a dead dependency is answered within 5 s
-    concurrency: int = 8  # background load tasks
+    concurrency: int = 8  # background load tasks at least (Context.concurrency: more for more slots)
     stall_s: float = 4.0  # external mock stalls past the timeout this long...
     error_s: float = 3.0  # ...then answers 500 this long
     settle_s: float = 6.0  # after the external fault, before resources are read (> 5 s stall)
@@ -51,11 +51,23 @@ class Profile:
     # answers 2xx, and only 2xx, in every second after the overload, and records the rates.
     judge_throughput: bool = True
     rss_limit: int = 2 * GiB
+    # A slow but living database: every answer this late, well under the 3 s statement bound
+    # and, over every round trip of one request, under its 5 s (io-mix makes about 50).
+    slow_postgres_s: float = 0.2
+    slow_mariadb_s: float = 0.03
+    idle_s: float = 1.0  # the service idle, its pool warm, before PostgreSQL is restarted
+    cold_errors_s: float = 1.0  # after that restart, 503s allowed for requests started this early
+    trickle_s: float = 5.0  # the upstream's body takes this long (past EXTERNAL_TIMEOUT_SECONDS)
+    in_flight_s: float = 1.0  # SIGTERM: upstream requests this long are in flight at the signal
+    exit_limit_s: float = 10.0  # SIGTERM: the process is gone within this
+    slow_clients_s: float = 10.0  # slow-loris connections held this long...
+    slow_clients_max: int = 256  # ...at most this many (4 per request slot + 16)
+    drip_s: float = 1.0  # a slow client sends a header line or a body byte this often
 
 
 FULL = Profile("full")
 QUICK = Profile("quick", outage_s=3.0, before_s=1.5, after_s=1.0, stall_s=3.0, error_s=2.0,
-                hang_s=6.0, overload_users=300, overload_s=5.0, throughput_s=3.0, recovery_window_s=3.0,
+                hang_s=6.0, slow_clients_s=6.0, overload_users=300, overload_s=5.0, throughput_s=3.0, recovery_window_s=3.0,
                 judge_throughput=False)
 PROFILES = {p.name: p for p in (FULL, QUICK)}
 
@@ -82,6 +94,18 @@ class Context:
     @property
     def mock_key(self) -> str:
         return self.bench.mock_keys[self.manifest.name]
+
+    @property
+    def slots(self) -> int:
+        """Requests the service handles at once by its manifest: workers x threads (django's
+        gthread: 8; an event loop: 1, it does not block on a request)."""
+        return self.manifest.workers * self.manifest.threads
+
+    @property
+    def concurrency(self) -> int:
+        """The background load's tasks: at least twice the service's slots, so a service that
+        serves a request per thread has a queue."""
+        return max(self.profile.concurrency, 2 * self.slots)
 
     @property
     def running(self) -> service.Running | None:

@@ -9,14 +9,15 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import threading
 import time
 
-from .. import infra, mock, procs, scenarios
+from .. import infra, mock, scenarios
 from ..config import settings
 from ..scenarios import Scenario
 from . import judge, observe
 from .context import Context, Fault, Outcome, seconds
+from .degraded import DEGRADED_FAULTS
+from .deploy import DEPLOY_FAULTS
 from .hung import HUNG_FAULTS
 from .load import (
     BackgroundLoad,
@@ -28,28 +29,8 @@ from .load import (
     status_counts,
 )
 from .overload import OVERLOAD
-
-
-def _start(component: str) -> tuple[float, float]:
-    """Start a server again; returns when start was called and when its port first accepted a
-    connection (the moment it is "back": bootstrap work after that does not count)."""
-    s = settings()[component]
-    opened: list[float] = []
-
-    def watch() -> None:
-        while not opened and time.monotonic() < called + 120:
-            if procs.port_open(s["host"], s["port"], timeout=0.2):
-                opened.append(time.monotonic())
-            else:
-                time.sleep(0.02)
-
-    called = time.monotonic()
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    infra.start(component)
-    watcher.join(5)
-    return called, opened[0] if opened else time.monotonic()
-
+from .servers import start_server
+from .slowloris import SLOWLORIS
 
 # --- 1 and 3: a database stopped and started again ------------------------------------------
 
@@ -68,14 +49,14 @@ def _database_outage(ctx: Context, component: str) -> Outcome:
     state = writer.write_state()
     errors_before = judge.op_errors(ctx)
     pid = ctx.running.pid
-    load = BackgroundLoad(ctx.base_url, writer.name, tag, concurrency=p.concurrency).start()
+    load = BackgroundLoad(ctx.base_url, writer.name, tag, concurrency=ctx.concurrency).start()
     try:
         time.sleep(p.before_s)
         t_stop = time.monotonic()
         infra.stop(component)
         t_down = time.monotonic()
         time.sleep(p.outage_s)
-        t_start, t_back = _start(component)
+        t_start, t_back = start_server(component)
         first_ok = judge.wait_for_ok(load, t_down, t_back + 3 * p.recovery_limit_s)
         time.sleep(p.after_s)
     finally:
@@ -116,14 +97,14 @@ def memcached(ctx: Context) -> Outcome:
 
     errors_before = set_errors()
     probes: list[Sample] = []
-    load = BackgroundLoad(ctx.base_url, writer.name, tag, concurrency=p.concurrency).start()
+    load = BackgroundLoad(ctx.base_url, writer.name, tag, concurrency=ctx.concurrency).start()
     try:
         time.sleep(p.before_s)
         infra.stop("memcached")
         t_down = time.monotonic()
         time.sleep(p.outage_s)
         errors_during = set_errors()
-        t_start, t_back = _start("memcached")
+        t_start, t_back = start_server("memcached")
         # A new POST's key must be found again: probe until it is.
         first_set = None
         while first_set is None and time.monotonic() < t_back + 3 * p.recovery_limit_s:
@@ -174,11 +155,11 @@ def external(ctx: Context) -> Outcome:
     try:
         mock.configure(key, delay_ms=20)
         # Warm the service's client and pools, then read its resources at rest.
-        with BackgroundLoad(ctx.base_url, shape, "", concurrency=p.concurrency):
+        with BackgroundLoad(ctx.base_url, shape, "", concurrency=ctx.concurrency):
             time.sleep(p.before_s)
         time.sleep(2)
         before = observe.process_resources(pid)
-        load = BackgroundLoad(ctx.base_url, shape, "", concurrency=p.concurrency).start()
+        load = BackgroundLoad(ctx.base_url, shape, "", concurrency=ctx.concurrency).start()
         try:
             time.sleep(p.before_s)
             mock.configure(key, delay_ms=5000)
@@ -235,7 +216,7 @@ def kill(ctx: Context) -> Outcome:
     p, out = ctx.profile, Outcome("kill")
     tag, writer = ctx.tag("kill"), scenarios.writing("postgres")
     state, old = writer.write_state(), ctx.running
-    load = BackgroundLoad(ctx.base_url, writer.name, tag, concurrency=p.concurrency).start()
+    load = BackgroundLoad(ctx.base_url, writer.name, tag, concurrency=ctx.concurrency).start()
     restart_error = None
     try:
         time.sleep(p.before_s)
@@ -316,4 +297,7 @@ FAULTS: dict[str, Fault] = {f.name: f for f in (
           "the same port: the gap is the time between the last 2xx before the kill and the first "
           "after; requests cut by the kill are retried with their Idempotency-Key: nothing lied, nothing lost."),
     *HUNG_FAULTS,
+    *DEGRADED_FAULTS,
+    SLOWLORIS,
+    *DEPLOY_FAULTS,
 )}

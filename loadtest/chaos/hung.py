@@ -143,15 +143,16 @@ class Run:
 def run(ctx: Context, hang: Hang) -> Outcome:
     out = Outcome(hang.name)  # created first: its clock times the whole fault
     judge_ = _judge_cache if hang.component == "memcached" else _judge_database
-    judge_(ctx, hang, _measure(ctx, hang), out)
+    judge_(ctx, hang, measure(ctx, hang), out)
     return out
 
 
-def _measure(ctx: Context, hang: Hang) -> Run:
+def measure(ctx: Context, hang: Hang) -> Run:
+    """The hang's load, the hang, and load past the recovery limit after it."""
     p = ctx.profile
     before = {"set_errors": _set_errors(ctx), "writes": hang.load.write_state()}
     pid = ctx.running.pid
-    load = BackgroundLoad(ctx.base_url, hang.load.name, ctx.tag(hang.name), concurrency=p.concurrency,
+    load = BackgroundLoad(ctx.base_url, hang.load.name, ctx.tag(hang.name), concurrency=ctx.concurrency,
                           timeout=p.client_timeout_s).start()
     try:
         time.sleep(p.before_s)
@@ -190,7 +191,7 @@ def _common(ctx: Context, r: Run) -> tuple[dict, dict]:
                       "max_latency_s": worst},
         "unanswered": status_counts(unanswered),
         "settled": {"requests": len(settled), "statuses": status_counts(settled)},
-        "timeline": _timeline(r.samples, w.on),
+        "timeline": timeline(r.samples, w.on),
     }
     criteria = {
         f"answered within {p.answer_limit_s:g} s": worst is not None and worst <= p.answer_limit_s,
@@ -201,7 +202,7 @@ def _common(ctx: Context, r: Run) -> tuple[dict, dict]:
     return measured, criteria
 
 
-def _timeline(samples: list[Sample], t0: float) -> list[dict]:
+def timeline(samples: list[Sample], t0: float) -> list[dict]:
     """Answers per 1-s bucket of their end, relative to the fault's start: how the service
     answered second by second (raw results only)."""
     buckets: dict[int, list[Sample]] = {}

@@ -5,14 +5,18 @@ from __future__ import annotations
 import argparse
 import tomllib
 from dataclasses import asdict
+from pathlib import Path
 
-from loadtest.chaos import cli, hung, judge, load, observe, table, toxiproxy
+from loadtest.chaos import cli, degraded, hung, judge, load, observe, slowloris, table, toxiproxy
 from loadtest.chaos.context import FULL, PROFILES, QUICK, Context, Outcome
 from loadtest.chaos.faults import FAULTS
 from loadtest.chaos.load import Sample, unresolved
 from loadtest.config import DB_DIR
+from loadtest.manifest import Manifest
 from loadtest.scenarios import devices_post_writes
 
+NEW = {"slow-postgres", "slow-mariadb", "restart-postgres-idle", "readonly-postgres", "trickle-external",
+       "slowloris", "sigterm", "combined"}
 HUNG = {f"{how}-{server}" for how, servers in
         {"stall": ("postgres", "mariadb", "memcached"), "latency": ("postgres", "mariadb"),
          "blackhole": ("postgres", "mariadb", "memcached"), "reset": ("postgres", "mariadb")}.items()
@@ -62,7 +66,7 @@ def test_cli_offers_every_registered_fault_and_profile():
     cli.register(parser.add_subparsers())
     args = parser.parse_args(["chaos"])
     assert args.faults == list(FAULTS) and args.profile == "full"
-    assert set(FAULTS) == {"postgres", "memcached", "mariadb", "external", "overload", "kill", *HUNG}
+    assert set(FAULTS) == {"postgres", "memcached", "mariadb", "external", "overload", "kill", *HUNG, *NEW}
     assert set(PROFILES) == {"full", "quick"}
     md = table.markdown({"command": "c", "date": "d", "git_commit": "g", "profile": asdict(FULL),
                          "faults": list(FAULTS), "services": {}})
@@ -84,7 +88,8 @@ def test_only_network_faults_go_through_the_proxy():
     for name in HUNG:
         assert FAULTS[name].proxied == (not name.startswith("stall-")), name
         assert FAULTS[name].group == hung.GROUP
-    assert not any(FAULTS[f].proxied for f in FAULTS if f not in HUNG)
+    toxic = {"slow-postgres", "slow-mariadb", "combined"}  # a latency toxic
+    assert {f for f in FAULTS if f not in HUNG and FAULTS[f].proxied} == toxic
 
 
 def test_toxics_per_kind():
@@ -107,7 +112,7 @@ def test_outage_answers_accept_any_expected_status_with_json_detail():
 def test_timeline_buckets_answers_by_second_of_their_end():
     samples = [Sample(9.0, 9.5, 201), Sample(10.0, 10.2, 503), Sample(10.0, 12.9, 503),
                Sample(10.0, 13.0, None, "ReadTimeout")]
-    assert hung._timeline(samples, 10.0) == [{"t": -1, "201": 1}, {"t": 0, "503": 1},
+    assert hung.timeline(samples, 10.0) == [{"t": -1, "201": 1}, {"t": 0, "503": 1},
                                              {"t": 2, "503": 1}, {"t": 3, "error:ReadTimeout": 1}]
 
 
@@ -188,3 +193,46 @@ def test_the_resolving_pass_retries_unknown_outcomes_only():
     samples = [_try("a", 504, 1.0), _try("b", 503, 1.0), _try("c", None, 1.0), _try("c", 201, 2.0, 1),
                _try("d", 504, 1.0), _try("d", 503, 2.0)]
     assert sorted(s.key for s in unresolved(samples)) == ["a", "d"]
+
+
+# --- the faults of slow, restarted, read-only and trickling dependencies, slow clients, deploys ---
+
+def _ctx(workers: int, threads: int, profile=FULL) -> Context:
+    return Context(Manifest("svc", "", "python", Path("."), "run", workers=workers, threads=threads),
+                   0, profile, "r", None, None)
+
+
+def test_the_load_queues_a_service_that_serves_a_request_per_thread():
+    """django's one worker of 8 threads gets 16 clients; an event loop the profile's 8."""
+    assert _ctx(1, 8).concurrency == 16 and _ctx(1, 1).concurrency == FULL.concurrency == 8
+    assert _ctx(4, 8).slots == 32 and _ctx(4, 8).concurrency == 64
+
+
+def test_slow_clients_outnumber_the_slots_within_a_bound():
+    assert slowloris.slow_client_count(_ctx(1, 8)) == 48
+    assert slowloris.slow_client_count(_ctx(1, 1)) == 20
+    assert slowloris.slow_client_count(_ctx(64, 8)) == FULL.slow_clients_max
+
+
+def test_slow_clients_never_finish_their_request():
+    head, drips = slowloris.request("headers", "127.0.0.1", 80)
+    sent = head + b"".join(next(drips) for _ in range(50))
+    assert sent.startswith(b"GET /api/devices HTTP/1.1\r\n") and b"\r\n\r\n" not in sent
+    head, drips = slowloris.request("body", "127.0.0.1", 80)
+    declared = int(head.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+    body = head.split(b"\r\n\r\n", 1)[1] + b"".join(next(drips) for _ in range(50))
+    assert head.startswith(b"POST ") and len(body) < declared and body.strip() == b"{"
+
+
+def test_a_slow_database_stays_within_the_contracts_bounds():
+    """Slow, not down: one answer far under the 3 s statement bound, and io-mix's some 50
+    round trips under the 5 s request bound, so every request must still succeed."""
+    for p in PROFILES.values():
+        assert degraded.slow_s(p, "postgres") <= 0.3 and 50 * degraded.slow_s(p, "mariadb") < p.answer_limit_s
+        assert p.trickle_s > 2 + 1  # past EXTERNAL_TIMEOUT_SECONDS and its second of slack
+        assert p.in_flight_s < 2  # the upstream requests in flight at SIGTERM answer in time
+
+
+def test_the_slow_clients_load_is_the_dependency_free_read():
+    s = slowloris.beside()
+    assert s.method == "GET" and not (s.reads or s.writes or s.upstream)
