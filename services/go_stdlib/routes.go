@@ -21,6 +21,7 @@ func addRoutes(
 	mux.Handle("GET /api/fib/{n}", handleFib())
 	mux.Handle("GET /api/fetch-external", handleFetchExternal(logger, upstream, metrics))
 	mux.Handle("POST /api/io-mix", handleIOMix(logger, my, metrics))
+	mux.Handle("GET /livez", handleLivez())
 	mux.Handle("GET /healthz", handleHealthz(logger, pg, my, cache))
 	mux.Handle("GET /metrics", metrics.Handler())
 
@@ -31,6 +32,7 @@ func addRoutes(
 	mux.Handle("/api/fib/{n}", handleMethodNotAllowed("GET, HEAD"))
 	mux.Handle("/api/fetch-external", handleMethodNotAllowed("GET, HEAD"))
 	mux.Handle("/api/io-mix", handleMethodNotAllowed("POST"))
+	mux.Handle("/livez", handleMethodNotAllowed("GET, HEAD"))
 	mux.Handle("/healthz", handleMethodNotAllowed("GET, HEAD"))
 	mux.Handle("/metrics", handleMethodNotAllowed("GET, HEAD"))
 

@@ -76,6 +76,7 @@ func TestWrongMethodIsJSON405(t *testing.T) {
 		{http.MethodPost, "/api/fib/10"},
 		{http.MethodDelete, "/api/fetch-external"},
 		{http.MethodGet, "/api/io-mix"},
+		{http.MethodPost, "/livez"},
 		{http.MethodPost, "/healthz"},
 		{http.MethodPost, "/metrics"},
 	}
@@ -260,6 +261,12 @@ func TestDeadDependenciesGive5xx(t *testing.T) {
 			assertJSONError(t, serve(srv, c.method, c.target, c.body), c.status)
 		})
 	}
+	t.Run("/livez", func(t *testing.T) {
+		w := serve(srv, http.MethodGet, "/livez", "")
+		if w.Code != http.StatusOK || w.Body.String() != `{"status":"ok"}` {
+			t.Fatalf("GET /livez = %d %s, want 200 {\"status\":\"ok\"}", w.Code, w.Body)
+		}
+	})
 	t.Run("/healthz", func(t *testing.T) {
 		w := serve(srv, http.MethodGet, "/healthz", "")
 		want := `{"status":"unavailable","detail":"postgres, mysql, memcached unavailable","down":["postgres","mysql","memcached"]}`

@@ -388,7 +388,7 @@ def test_io_mix_mysql_down_is_503(no_dependencies):
         assert_json_error(resp, 503)
 
 
-# --- 7. GET /healthz ---------------------------------------------------------------------
+# --- 7. GET /healthz and GET /livez -------------------------------------------------------
 
 def test_healthz_ok(http):
     resp = http.get("/healthz")
@@ -404,6 +404,25 @@ def test_healthz_names_what_is_down(no_memcached, no_dependencies):
         assert_json_error(resp, 503)
         assert set(resp.json()["down"]) == down
         assert resp.json()["status"] == "unavailable"
+
+
+def test_livez_ok(http):
+    resp = http.get("/livez")
+    assert resp.status_code == 200
+    assert resp.headers["content-type"].startswith("application/json")
+    assert resp.json() == {"status": "ok"}
+
+
+def test_livez_touches_no_dependency(no_dependencies):
+    """Liveness asks the process alone: with every dependency down, /livez is 200 at once while
+    /healthz is 503, so a liveness probe never restarts a process for a database's outage."""
+    with httpx.Client(base_url=no_dependencies.base_url, timeout=30) as http:
+        started = time.monotonic()
+        resp = http.get("/livez")
+        assert time.monotonic() - started < 1
+        assert resp.status_code == 200
+        assert resp.json() == {"status": "ok"}
+        assert_json_error(http.get("/healthz"), 503)
 
 
 # --- 8. GET /metrics ---------------------------------------------------------------------
@@ -448,7 +467,7 @@ def test_unknown_path_is_404(http, path):
 
 @pytest.mark.parametrize(("method", "path"), [
     ("DELETE", "/api/devices"), ("PUT", "/api/devices"), ("POST", "/api/users"),
-    ("POST", "/api/fib/10"), ("GET", "/api/io-mix"), ("POST", "/healthz"),
+    ("POST", "/api/fib/10"), ("GET", "/api/io-mix"), ("POST", "/healthz"), ("POST", "/livez"),
 ])
 def test_wrong_method_is_405(http, method, path):
     assert_json_error(http.request(method, path), 405)

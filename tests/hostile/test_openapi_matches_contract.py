@@ -147,7 +147,7 @@ def test_dependency_codes_are_where_the_contract_puts_them():
         ("get", "/api/devices"): set(), ("post", "/api/devices"): {"503", "504"},
         ("get", "/api/users"): {"503"}, ("get", "/api/fib/{n}"): set(),
         ("get", "/api/fetch-external"): {"502", "504"}, ("post", "/api/io-mix"): {"503"},
-        ("get", "/healthz"): {"503"}, ("get", "/metrics"): set(),
+        ("get", "/livez"): set(), ("get", "/healthz"): {"503"}, ("get", "/metrics"): set(),
     }
 
 
@@ -318,6 +318,13 @@ def test_healthz_bodies():
     assert down.is_valid({"status": "unavailable", "detail": "memcached: refused", "down": ["memcached"]})
     assert not down.is_valid({"status": "unavailable", "detail": "x", "down": ["redis"]})
     assert not down.is_valid({"status": "unavailable", "down": ["mysql"]})
+
+
+def test_livez_body():
+    live = response_schema("/livez", "get", "200")
+    assert live.is_valid({"status": "ok"})
+    assert not live.is_valid({"status": "unavailable"})
+    assert not live.is_valid({"status": "ok", "down": []})
 
 
 def test_metrics_is_prometheus_text():

@@ -148,6 +148,12 @@ def io_mix(request):
     return JsonResponse({**counts, "file_operations": iomix.roundtrip_temp_file()})
 
 
+@require_GET
+def livez(request):
+    # Liveness touches no dependency: an outage must not get a healthy process restarted.
+    return JsonResponse({"status": "ok"})
+
+
 def _database_answers(alias: str) -> bool:
     try:
         with connections[alias].cursor() as cursor:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/fib/<str:n>", views.fib),
     path("api/fetch-external", views.fetch_external),
     path("api/io-mix", views.io_mix),
+    path("livez", views.livez),
     path("healthz", views.healthz),
     path("metrics", views.metrics),
 ]

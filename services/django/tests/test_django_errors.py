@@ -46,6 +46,7 @@ def test_unknown_path_is_json_404(client, path):
         ("post", "/api/users"),
         ("get", "/api/io-mix"),
         ("post", "/api/fib/3"),
+        ("post", "/livez"),
         ("post", "/healthz"),
         ("post", "/metrics"),
     ],
@@ -79,6 +80,12 @@ def test_body_of_exactly_64_kib_is_read(client):
 def test_users_bad_query_is_422(client):
     assert_json_error(client.get("/api/users?limit=0"), 422)
     assert_json_error(client.get("/api/users?after=x"), 422)
+
+
+def test_livez_is_ok_with_every_dependency_down(client):
+    response = client.get("/livez")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
 
 
 def test_metrics_lists_every_contract_series_from_startup(client):

@@ -287,6 +287,13 @@ async fn dead_mysql_gives_503_with_a_fixed_detail() {
 }
 
 #[tokio::test]
+async fn livez_is_ok_with_every_dependency_dead() {
+    let (status, body) = get("/livez").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, json!({"status": "ok"}));
+}
+
+#[tokio::test]
 async fn healthz_lists_every_dead_dependency() {
     let (status, body) = get("/healthz").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);

@@ -1,4 +1,5 @@
-"""GET /healthz (all three databases answer?) and GET /metrics (Prometheus text)."""
+"""GET /livez (the process answers), GET /healthz (all three databases answer?) and GET /metrics
+(Prometheus text)."""
 
 import asyncio
 
@@ -19,6 +20,12 @@ async def _postgres_ping(r: Resources) -> None:
 async def _mysql_ping(r: Resources) -> None:
     async with mysql(r) as conn, conn.cursor() as cur:
         await cur.execute("SELECT 1")
+
+
+@router.get("/livez")
+async def livez() -> Response:
+    """Liveness touches no dependency: an outage must not get a healthy process restarted."""
+    return JSONResponse({"status": "ok"})
 
 
 @router.get("/healthz")

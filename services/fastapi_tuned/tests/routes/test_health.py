@@ -1,6 +1,12 @@
 from prometheus_client.parser import text_string_to_metric_families
 
 
+def test_livez_is_ok_with_every_dependency_down(client):
+    resp = client.get("/livez")
+    assert resp.status_code == 200
+    assert resp.json() == {"status": "ok"}
+
+
 def test_healthz_names_every_dependency_that_is_down(client):
     resp = client.get("/healthz")
     assert resp.status_code == 503

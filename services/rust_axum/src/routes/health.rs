@@ -1,4 +1,5 @@
-//! `GET /healthz`: whether PostgreSQL, MySQL and memcached all answer.
+//! `GET /livez`: the process answers. `GET /healthz`: whether PostgreSQL, MySQL and memcached
+//! all answer.
 
 use std::future::Future;
 
@@ -7,6 +8,11 @@ use mysql_async::prelude::Queryable;
 use serde_json::{Value, json};
 
 use crate::{config::HEALTH_TIMEOUT, error::AppError, state::AppState};
+
+/// Liveness touches no dependency: restarting the process cures no database or memcached outage.
+pub async fn livez() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
 
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     // The three checks run concurrently, each under its own short deadline.

@@ -25,6 +25,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/fib/{n}", get(fib::fib))
         .route("/api/fetch-external", get(external::fetch))
         .route("/api/io-mix", post(iomix::io_mix))
+        .route("/livez", get(health::livez))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(metrics::metrics))
         .fallback(not_found)

@@ -1,3 +1,9 @@
+def test_livez_is_ok_with_every_dependency_down(client):
+    response = client.get("/livez")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
 def test_all_down(client):
     response = client.get("/healthz")
     assert response.status_code == 503

@@ -10,6 +10,13 @@ from app.api.deps import MemcacheDep, SettingsDep
 router = APIRouter(tags=["health"])
 
 
+@router.get("/livez")
+async def livez() -> JSONResponse:
+    """Liveness: the process answers HTTP. No dependency is touched, so a database or
+    memcached outage never gets a healthy process restarted."""
+    return JSONResponse({"status": "ok"})
+
+
 @router.get("/healthz")
 async def healthz(request: Request, settings: SettingsDep, memcache: MemcacheDep) -> JSONResponse:
     async def postgres() -> None:
