@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import subprocess
 from functools import cache
 from pathlib import Path
@@ -17,7 +18,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from static_support import ROOT, SERVICES, container_env, tool
+from static_support import ROOT, SERVICES, container_env, manifest, tool
 
 K8S = ROOT / "deploy" / "k8s"
 KUSTOMIZATIONS = ["base", "infra", "loadtest", "monitoring"] + [f"overlays/{s}" for s in SERVICES]
@@ -98,8 +99,6 @@ def test_service_overlay(service):
     assert container["image"] == f"webstack-bench/{service}:latest"
     quota = {"cpu": "1", "memory": "2Gi"}
     assert container["resources"] == {"requests": quota, "limits": quota}
-    assert container["readinessProbe"]["httpGet"]["path"] == "/healthz"
-    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert pod["metadata"]["annotations"]["prometheus.io/scrape"] == "true"
     assert pod["metadata"]["labels"]["app.kubernetes.io/name"] == service
     assert svc["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
@@ -114,6 +113,43 @@ def test_service_overlay(service):
             service, {}
         ),
     }
+
+
+def drain_seconds(service: str) -> int:
+    """How long the server may take to finish after SIGTERM: its own shutdown bound where it has
+    one, else the contract's 5 s bound on a request (uvicorn, granian and axum wait for the
+    requests in flight)."""
+    if service == "go_stdlib":
+        main = (ROOT / "services/go_stdlib/main.go").read_text()
+        return int(re.search(r"shutdownGrace = (\d+) \* time\.Second", main)[1])
+    if service == "django":
+        timeout = re.search(r"--graceful-timeout[ =](\d+)", manifest(service)["run"])
+        return int(timeout[1]) if timeout else 30  # gunicorn's default
+    return 5
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_probes_and_shutdown(service):
+    """Readiness asks the dependencies (/healthz), liveness only the process (/livez), so an
+    outage takes pods out of the Service without restarting them. preStop sleeps while the
+    endpoint removal spreads, and SIGKILL waits for that plus the server's drain."""
+    [deployment] = by_kind(documents(f"overlays/{service}"), "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    readiness, liveness = container["readinessProbe"], container["livenessProbe"]
+
+    assert readiness["httpGet"]["path"] == "/healthz"
+    assert liveness["httpGet"]["path"] == "/livez"
+    assert readiness["httpGet"]["path"] != liveness["httpGet"]["path"]
+
+    def patience(probe: dict) -> int:  # seconds of failures before the kubelet acts
+        return probe.get("periodSeconds", 10) * probe.get("failureThreshold", 3)
+
+    assert patience(liveness) > patience(readiness)
+
+    pre_stop = container["lifecycle"]["preStop"]["sleep"]["seconds"]
+    assert pre_stop >= 3
+    assert pod["terminationGracePeriodSeconds"] > pre_stop + drain_seconds(service)
 
 
 def test_infra_mirrors_db_settings():
