@@ -88,7 +88,7 @@ def _origin(doc: dict) -> dict:
     env = doc["environment"]
     return {"id": doc["run"]["id"], "commit": str(env["git_commit"]), "placement": env["placement"]["mode"],
             "cpu": cpu_of(doc), "tool": doc["run"]["options"].get("tool"),
-            "rounds": doc["run"]["options"].get("rounds", 1)}
+            "rounds": len({lv.get("round", 1) for lv in doc["levels"]}) or 1}  # a headline part's too
 
 
 def warnings(a: dict, b: dict) -> list[str]:
