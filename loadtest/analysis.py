@@ -218,7 +218,6 @@ def plateaus(levels: Iterable[Level], from_users: int = PLATEAU_FROM_USERS) -> d
             for key, group in groups.items()}
 
 
-peaks = plateaus  # the former name, still called by the sweep's open loop and the replays' ramps
 
 
 def ratio(plateaus_: dict[tuple[str, str], Plateau], scenario: str, numerator: str, denominator: str,

@@ -28,7 +28,6 @@ CONFIDENCE = 0.95
 ALPHA = round(1 - CONFIDENCE, 12)  # 0.05, not 0.050000000000000044
 NOISY_CV = 0.10  # a figure whose rounds vary more than this is flagged noisy
 INTERVAL_FROM = 3  # rounds: below this, no interval
-ORDER_FROM = INTERVAL_FROM  # the former name, still read by the sweep command's help
 T_LOG = "t on logs"
 T = "t"
 WELCH_LOG = "Welch t on logs"
@@ -47,11 +46,6 @@ class Estimate:
     cv: float | None  # standard deviation / mean over rounds; None below two rounds
     method: str | None = None  # how the interval was computed, or NO_INTERVAL; None without a value
     p: float | None = None  # a comparison's: two-sided p-value against no difference (1), uncorrected
-
-    @property
-    def median(self) -> float | None:
-        """The former name of `value`, for callers that still use it; it is not a median."""
-        return self.value
 
     @property
     def has_interval(self) -> bool:

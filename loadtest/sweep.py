@@ -174,12 +174,12 @@ def _visit_all(ctx: Context, visits: list[schedule.Visit]) -> None:
 
 
 def _open_targets(ctx: Context) -> dict[tuple[str, str], list[float]]:
-    """Rates at fractions of each closed-loop peak (median over rounds), capped below the
+    """Rates at fractions of each closed-loop figure (its plateau, analysis.py), capped below the
     open-loop tool's calibrated ceiling: the open loop must measure the service, not the tool."""
     ceiling = calibrate.ceiling(ctx.calibration, open_loop_tool().name)
     targets = {}
-    for (scenario, service), p in analysis.peaks(results.levels(ctx.rf.doc)).items():
-        peak = p.ok_rps.median or 0
+    for (scenario, service), p in analysis.plateaus(results.levels(ctx.rf.doc)).items():
+        peak = p.ok_rps.value or 0
         rates = [min(f * peak, 0.9 * ceiling) if ceiling else f * peak for f in ctx.plan.open_loop_fractions]
         targets[(scenario, service)] = sorted({round(r) for r in rates if r >= 1})
     return targets

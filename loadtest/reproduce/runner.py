@@ -162,13 +162,13 @@ def _ramp(ctx: Ctx, ramp: Ramp, steps: list[StepResult]) -> RampResult:
 
 
 def ramp_loads(ramp: Ramp, steps: list[StepResult], scale: float) -> list[int]:
-    """Open loop: ramp.loads are percentages of the failing rung's peak (analysis.peak) on the
+    """Open loop: ramp.loads are percentages of the failing rung's figure (analysis.plateaus) on the
     ramp's scenario (so the ramp overloads it on any machine); closed loop: users, scaled."""
     if not ramp.open_loop:
         return [max(1, round(u * min(1.0, scale))) for u in ramp.loads]
     levels = [lv for s in steps if s.step.scenario == ramp.scenario for lv in s.levels]
-    found = analysis.peaks(levels).get((ramp.scenario, ramp.failing))
-    peak = (found.ok_rps.median if found else None) or 1000.0
+    found = analysis.plateaus(levels).get((ramp.scenario, ramp.failing))
+    peak = (found.ok_rps.value if found else None) or 1000.0
     return [max(1, round(peak * pct / 100)) for pct in ramp.loads]
 
 
