@@ -198,3 +198,17 @@ def test_a_real_count_under_cachegrind_is_exact_and_follows_children(tmp_path):
     per_step = instructions.per_request(total[0], total[1], 100, 1100)
     assert 50 < per_step < 50_000
     assert instructions.relative_difference(total[0], total[2]) < 1e-3
+
+
+def test_a_run_that_needed_more_health_checks_is_set_aside_and_counted_again(tmp_path, monkeypatch):
+    plain = next(n for n, s in SCENARIOS.items() if type(s).before_run is Scenario.before_run)
+    health = iter([2, 1, 1, 1, 3, 3, 3])  # repeat 2's N2 never starts cleanly: its last count is kept
+    monkeypatch.setattr(instructions, "count_once", lambda *a, **k: {
+        "count": a[5], "instructions": 1000 * a[5], "health_requests": next(health), "processes": []})
+    plan = instructions.Plan(["go_stdlib"], [plain], (10, 30), repeats=2, skip_gate=True)
+    doc = instructions.measure(plan, tmp_path, ["loadtest", "instructions"], say=lambda _: None)
+    result = doc["services"]["go_stdlib"]["scenarios"][plain]
+    assert [(r["repeat"], r["count"], r["health_requests"]) for r in result["runs"]] == [
+        (1, 10, 1), (1, 30, 1), (2, 10, 1), (2, 30, 3)]
+    assert [(r["repeat"], r["count"]) for r in result["set_aside"]] == [(1, 10), (2, 30), (2, 30)]
+    assert result["per_request"] == [1000.0, 1000.0] and (tmp_path / "instructions.md").is_file()
