@@ -40,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     s = sub.add_parser("summary", formatter_class=Formatter,
                        help="each scenario's peak per service and the ratios between services")
-    s.add_argument("dirs", nargs="+", help="run directories (several: each run's peaks and ratios in turn)")
+    s.add_argument("dirs", nargs="+", help="run directories (several: each run's figures and ratios in turn)")
     options.add_list(s, "--ratio", dest="ratio", metavar="A/B",
                      help=f"a pair of services to compare, both measured in every run given (default: "
                           f"{', '.join(summary.DEFAULT_RATIOS)}, those measured)")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import analysis, stats
+from .. import analysis, headline, stats
 from ..errors import UsageError
 from ..results import levels as typed_levels
 from ..stats import Estimate
@@ -22,7 +22,8 @@ from .markdown import fmt_ratio, plateau_cell, table
 from .plateaus import plateaus_and_errors
 
 SCHEMA_VERSION = 2
-DEFAULT_RATIOS = ("go_stdlib/fastapi_tuned", "fastapi_tuned/fastapi_naive", "rust_axum/go_stdlib")
+# README's comparisons, in headline.toml's order: the ones a sweep's headline part measures in blocks
+DEFAULT_RATIOS = tuple(dict.fromkeys(f"{c.numerator}/{c.denominator}" for c in headline.load().comparisons))
 STACKS = "stack comparison"
 
 
