@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV := uv run --frozen
 export PATH := $(HOME)/.cargo/bin:$(HOME)/.local/bin:$(CURDIR)/.bench/tools/uv/bin:$(PATH)
 
-.PHONY: setup build test lint test-unit test-services test-contract test-hostile test-chaos test-overload test-static test-smoke test-compose test-guest bench down clean
+.PHONY: setup build test lint test-unit test-services test-contract test-hostile test-chaos test-overload test-static test-smoke test-topology test-compose test-guest bench down clean
 
 setup:
 	scripts/setup.sh
@@ -13,7 +13,7 @@ build: setup
 	$(UV) loadtest build
 
 ## The whole suite, as CI runs it (.ci/run).
-test: build lint test-unit test-services test-contract test-hostile test-chaos test-overload test-static test-smoke test-compose test-guest
+test: build lint test-unit test-services test-contract test-hostile test-chaos test-overload test-static test-smoke test-topology test-compose test-guest
 	$(UV) loadtest down  # leave the machine as we found it (a failing step keeps them up to look at)
 
 # ruff over the whole tree (the root pyproject's rules; fastapi_naive and fastapi_pooled keep
@@ -54,6 +54,12 @@ test-static: setup
 
 test-smoke: build
 	@if [ -d tests/smoke ]; then $(UV) pytest -q tests/smoke; fi
+
+# Hosts as network namespaces joined by a bridge (loadtest/topology, docs/topology.md): built,
+# reached, measured and torn down, leaving nothing behind; needs root. Delay profiles skip
+# where the kernel has no netem.
+test-topology: setup
+	$(UV) pytest -q tests/topology
 
 # docker compose for real, on a private engine under .bench/docker (compose/ci.sh).
 test-compose: setup
