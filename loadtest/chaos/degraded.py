@@ -140,7 +140,8 @@ def restart_postgres_idle(ctx: Context) -> Outcome:
     if not errors:
         words = "0 errors"
     else:
-        words = f"{len(errors)} errors ({_codes(errors)}), the last started {seconds(last_error)} after the load"
+        words = (f"{len(errors)} error{'s' if len(errors) > 1 else ''} ({_codes(errors)}), the last "
+                 f"started {seconds(last_error)} after the load")
     out.cell = f"{words}; {writer.check_words(lost)}"
     return out
 
