@@ -180,6 +180,8 @@ def combined(ctx: Context) -> Outcome:
     other = f" ({_codes(not_created)})" if not_created else ""
     out.cell = (f"{len(steady) - len(not_created)}/{len(steady)} 201{other}, worst {seconds(worst)}; "
                 f"restart {seconds(t_up - t_kill)}, meanwhile {_codes(starting)}; {writer.check_words(lost)}")
+    if restart_error:
+        out.cell = f"restart failed: {restart_error[:80]}"
     return out
 
 
