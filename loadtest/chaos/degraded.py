@@ -177,6 +177,16 @@ def read_only(settle_s: float = 0.3) -> Iterator[Window]:
             w.off = time.monotonic()
 
 
+def restore_writes() -> None:
+    """Undo read_only if a run was killed inside it: the setting lives in the run's data
+    directory (postgresql.auto.conf) and would outlive the harness. Idempotent."""
+    with postgres_admin() as admin:
+        if admin.execute(f"SHOW {READ_ONLY}").fetchone()[0] != "off":
+            admin.execute(f"ALTER SYSTEM RESET {READ_ONLY}")
+            admin.execute("SELECT pg_reload_conf()")
+            _wait_for_setting("off")
+
+
 def _wait_for_setting(value: str, timeout: float = 5.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -23,7 +23,7 @@ from ..errors import InfraError
 from ..results import git, utc_now
 from ..runtime.native import NativeRuntime
 from ..scenarios import SCENARIOS
-from . import table, toxiproxy
+from . import degraded, table, toxiproxy
 from .context import Context, Outcome, Profile
 from .faults import FAULTS
 
@@ -93,6 +93,7 @@ def _prepare(ctx: Context, fault: str) -> None:
     previous fault killed it) and reaching its dependencies as the fault needs (directly, or
     through Toxiproxy without toxics), then a moment for its pools to reconnect."""
     infra.up()
+    degraded.restore_writes()  # a run killed inside readonly-postgres left it read-only
     mock.reset(ctx.mock_key)
     if not ctx.running.alive():
         ctx.notes.append(f"restarted before {fault}: the service had exited")
