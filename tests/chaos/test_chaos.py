@@ -9,7 +9,7 @@ import pytest
 
 from .conftest import CASES, HUNG_FAULTS, HUNG_SERVICES, SERVICES
 
-pytestmark = pytest.mark.timeout(960)  # the first test waits for both chaos runs
+pytestmark = pytest.mark.timeout(2400)  # the first test waits for the three chaos runs
 
 
 @pytest.mark.parametrize(("service", "fault"), CASES)
