@@ -1,7 +1,12 @@
 """5: overload. 10-user throughput, then `overload_users` connections at once, then 10 users
 again: the process must survive, stay under its memory limit and get its throughput back.
 Availability during the overload (share of 2xx among all attempts) is recorded, as in the
-reference video where FastAPI's fell to zero."""
+reference video where FastAPI's fell to zero.
+
+The documented run also bounds the overload itself: the service keeps serving (2xx per second
+during it at least `goodput_ratio` of the 10-user rate before) and answers every request within
+`answer_limit_s`, a fast 503 rather than a long queue. CI's quick run records both and asserts
+neither: they are speeds of a shared machine."""
 
 from __future__ import annotations
 
@@ -86,6 +91,16 @@ def recovered_after(counts: list[int], baseline_per_s: float, ratio: float) -> i
     return None
 
 
+def slowest(window: dict) -> float | None:
+    """The window's slowest answer in seconds; a request that got no answer at all (the tool's
+    own 10 s timeout, a reset) counts as unbounded. Requests aborted at the window's end are not
+    answers and are left out."""
+    if window.get("transport_errors"):
+        return float("inf")
+    ms = (window.get("latency_ms") or {}).get("max")
+    return ms / 1000 if ms is not None else None
+
+
 def overload(ctx: Context) -> Outcome:
     p, out = ctx.profile, Outcome("overload")
     url, pid = ctx.base_url + PATH, ctx.running.pid
@@ -111,6 +126,9 @@ def overload(ctx: Context) -> Outcome:
                     "rss_peak_bytes": peak, "alive": alive, "judge_throughput": p.judge_throughput,
                     "recovered_after_s": recovered, "wall_ratio": ratio_of("ok_per_s"),
                     "cpu_ratio": ratio_of("ok_per_cpu_s"), "load_average": os.getloadavg()}
+    goodput = burst["ok_per_s"] / before["ok_per_s"] if before["ok_per_s"] else None
+    slowest_s = slowest(burst)
+    out.measured.update(goodput_ratio=goodput, slowest_answer_s=slowest_s)
     if p.judge_throughput:
         back = f"2xx/s back to {p.throughput_ratio:.0%} within {p.recovery_limit_s:g} s"
         back_ok = recovered is not None and recovered <= p.recovery_limit_s
@@ -122,10 +140,17 @@ def overload(ctx: Context) -> Outcome:
         f"RSS under {p.rss_limit / GiB:g} GiB": 0 < peak < p.rss_limit,
         back: back_ok,
     }
+    if p.judge_throughput:
+        out.criteria[f"2xx/s during it at least {p.goodput_ratio:.0%} of before"] = (
+            goodput is not None and goodput >= p.goodput_ratio)
+        out.criteria[f"every answer within {p.answer_limit_s:g} s"] = (
+            slowest_s is not None and slowest_s <= p.answer_limit_s)
     series = ""
     if after and before["ok_per_s"]:
         series = " ".join(f"{n / before['ok_per_s']:.0%}" for n in after["ok_per_second"][:6])
-    out.cell = (f"{p.overload_users} conns: {burst['availability']:.0%} 2xx; RSS {peak / 2**20:.0f} MiB; "
+    out.cell = (f"{p.overload_users} conns: {burst['availability']:.0%} 2xx, "
+                f"{'—' if goodput is None else f'{goodput:.0%}'} of the 2xx/s before, slowest "
+                f"{'—' if slowest_s is None else f'{slowest_s:.1f} s'}; RSS {peak / 2**20:.0f} MiB; "
                 f"10 users: {before['ok_per_s']:.0f}/s before; after, per second: {series or '—'}; "
                 f"back in {'—' if recovered is None else f'{recovered} s'}")
     return out
@@ -137,6 +162,7 @@ OVERLOAD = Fault(
     "{throughput_users} users for {throughput_s:g} s, {overload_users} connections for "
     "{overload_s:g} s (" + tools.OVERLOAD + "), then {throughput_users} users for "
     "{recovery_window_s:g} s: the process survives, its RSS peak stays under {rss_limit_gib:g} "
-    "GiB, and {back}. The cell gives the share of 2xx among all attempts during the overload, "
+    "GiB, and {back}; in the documented run, 2xx/s during the overload at least {goodput_ratio:.0%} "
+    "of the 10-user rate before and every answer within {answer_limit_s:g} s. The cell gives the share of 2xx among all attempts during the overload, "
     "the RSS peak, the 10-user 2xx/s before, each of the first seconds after as a share of it, "
     "and when throughput was back.")

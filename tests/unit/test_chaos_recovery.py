@@ -49,16 +49,16 @@ def test_never_back():
     assert recovered_after([], 100, 0.9) is None
 
 
-def test_table_states_the_per_second_criterion():
-    profile = {"name": "full", "outage_s": 5, "stall_s": 4, "overload_users": 1000, "overload_s": 30,
-               "throughput_users": 10, "throughput_s": 5, "recovery_window_s": 10,
-               "recovery_limit_s": 5, "answer_limit_s": 5, "leak_slack_fds": 12,
-               "leak_slack_threads": 2, "throughput_ratio": 0.9, "judge_throughput": True,
-               "rss_limit": 2 * 2**30}
-    doc = {"profile": profile, "faults": ["overload"], "services": {}, "command": "loadtest chaos",
+def test_table_states_the_per_second_criterion_and_the_overload_bounds():
+    from dataclasses import asdict
+
+    from loadtest.chaos.context import FULL
+
+    doc = {"profile": asdict(FULL), "faults": ["overload"], "services": {}, "command": "loadtest chaos",
            "date": "2026-11-21", "git_commit": "abc"}
     text = markdown(doc)
     assert "back to 90% of before within 5 s, second by second" in text
+    assert "at least 80% of the 10-user rate before and every answer within 5 s" in text
 
 
 def test_ci_profile_states_that_it_does_not_judge_speed():
@@ -69,3 +69,11 @@ def test_ci_profile_states_that_it_does_not_judge_speed():
     doc = {"profile": asdict(QUICK), "faults": ["overload"], "services": {}, "command": "loadtest chaos",
            "date": "2026-11-21", "git_commit": "abc"}
     assert "only 2xx, in every second after (speed is not judged" in markdown(doc)
+
+
+def test_the_slowest_answer_counts_an_unanswered_request_as_unbounded():
+    from loadtest.chaos.overload import slowest
+
+    assert slowest({"latency_ms": {"max": 1234.0}, "transport_errors": {}}) == 1.234
+    assert slowest({"latency_ms": {"max": 10.0}, "transport_errors": {"timeout": 3}}) == float("inf")
+    assert slowest({"latency_ms": {}}) is None
