@@ -15,7 +15,7 @@ response chunked.
 import logging
 
 from django.core.exceptions import RequestDataTooBig
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, InternalError, OperationalError
 from django.http import JsonResponse
 
 from .outcome import OutcomeUnknown
@@ -70,10 +70,11 @@ class JsonErrorsMiddleware:
             logger.warning("%s %s: %r", request.method, request.path, exception.__cause__)
             return error_response(504, f"{exception.database} timed out: outcome unknown")
         # Any other database failure (refused, no pooled connection in time, an error the server
-        # answered, statement_timeout's included): unavailable, and a write did not happen.
+        # answered, statement_timeout's and a read-only server's included: Django raises the
+        # latter, SQLSTATE 25006, as InternalError): unavailable, and a write did not happen.
         # The detail names the database in a fixed phrase; the driver's text is for the log only
         # (CONTRACT.md, general rules).
-        if isinstance(exception, (OperationalError, InterfaceError)):
+        if isinstance(exception, (OperationalError, InterfaceError, InternalError)):
             logger.warning("%s %s: %r", request.method, request.path, exception)
             return error_response(503, f"{database_of(exception)} unavailable")
         return None

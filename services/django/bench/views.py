@@ -2,6 +2,8 @@
 down) are answered by bench.errors.JsonErrorsMiddleware."""
 
 import contextlib
+import json
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import UTC, datetime
@@ -50,9 +52,14 @@ DEVICES = [
 ]
 
 # One client for the whole process, shared by the 8 threads (httpx.Client is thread-safe).
-# httpx applies the timeout to each phase (connect, write, each read), which for the mock's one
-# delayed answer is the total time.
+# httpx applies its timeout to each phase (connect, write, each read), not to the whole call:
+# an upstream that trickles its body a byte at a time never trips it. fetch_external reads the
+# body in chunks against its own deadline.
 EXTERNAL = httpx.Client(timeout=settings.EXTERNAL_TIMEOUT_SECONDS)
+
+
+class UpstreamDeadline(Exception):
+    """The upstream's answer was not complete within EXTERNAL_TIMEOUT_SECONDS."""
 
 
 @require_http_methods(["GET", "POST"])
@@ -129,12 +136,17 @@ def fib(request, n):
 
 @require_GET
 def fetch_external(request):
+    deadline = time.monotonic() + settings.EXTERNAL_TIMEOUT_SECONDS
     try:
-        with track("get", "external"):
-            upstream = EXTERNAL.get(settings.EXTERNAL_URL)
+        with track("get", "external"), EXTERNAL.stream("GET", settings.EXTERNAL_URL) as upstream:
             upstream.raise_for_status()  # any non-2xx
-            payload = upstream.json()
-    except httpx.TimeoutException:
+            body = bytearray()
+            for chunk in upstream.iter_bytes():
+                body += chunk
+                if time.monotonic() > deadline:
+                    raise UpstreamDeadline
+            payload = json.loads(body)
+    except (httpx.TimeoutException, UpstreamDeadline):
         return error_response(504, "Upstream timed out")
     except (httpx.HTTPError, ValueError):  # refused, reset, non-2xx, not JSON
         return error_response(502, "Upstream failed")
