@@ -57,8 +57,13 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	srv := &http.Server{
 		Handler:           NewServer(logger, pg, my, cache, upstream, metrics),
 		ReadHeaderTimeout: 5 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		// The whole request, body included (a client trickling its body holds a goroutine
+		// and a connection, not a slot: the body is read before admission).
+		ReadTimeout: 10 * time.Second,
+		// Past any answer: slotWait plus the 5 s bound of a request with a failing dependency.
+		WriteTimeout: 15 * time.Second,
+		IdleTimeout:  2 * time.Minute,
+		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, cfg.Port))
 	if err != nil {

@@ -16,7 +16,7 @@ const maxBodyBytes = 64 << 10
 var errBodyTooLarge = fmt.Errorf("request body larger than %d bytes", maxBodyBytes)
 
 // NewServer returns the service's whole HTTP handler: the routes of routes.go behind the
-// request-body limit that every endpoint shares.
+// admission control of overload.go and the request-body limit that every endpoint shares.
 func NewServer(
 	logger *slog.Logger,
 	pg *Postgres,
@@ -27,7 +27,7 @@ func NewServer(
 ) http.Handler {
 	mux := http.NewServeMux()
 	addRoutes(mux, logger, pg, my, cache, upstream, metrics)
-	return limitRequestBody(mux, maxBodyBytes)
+	return limitInFlight(limitRequestBody(mux, maxBodyBytes), maxInFlight, slotWait)
 }
 
 // limitRequestBody reads the body of every request, at most limit bytes, before any route
