@@ -11,6 +11,7 @@ mod error;
 mod extract;
 mod memcache;
 mod metrics;
+mod overload;
 mod routes;
 mod state;
 

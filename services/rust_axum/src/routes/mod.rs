@@ -16,7 +16,11 @@ use axum::{
 };
 use serde_json::{Value, json};
 
-use crate::{body_limit::limit_body, state::AppState};
+use crate::{
+    body_limit::limit_body,
+    overload::{Admission, MAX_IN_FLIGHT, SLOT_WAIT, admit},
+    state::AppState,
+};
 
 pub fn app(state: AppState) -> Router {
     Router::new()
@@ -31,6 +35,10 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(limit_body))
+        .layer(middleware::from_fn_with_state(
+            Admission::new(MAX_IN_FLIGHT, SLOT_WAIT),
+            admit,
+        ))
         .with_state(state)
 }
 
