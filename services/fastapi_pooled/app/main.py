@@ -21,6 +21,7 @@ from app.core.errors import (
     internal_error,
     outcome_unknown,
 )
+from app.core.overload import AdmissionMiddleware
 from app.db import create_postgres_engine, tortoise_config
 from app.metrics import POOL_IN_USE, POOL_SIZE
 
@@ -54,6 +55,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 app = FastAPI(title="fastapi_pooled", lifespan=lifespan)
 app.add_middleware(BodySizeLimitMiddleware, max_bytes=65536)
+# Added last, so outermost: a refusal reads no body. 128 in flight: past the benchmark's 100
+# users, and at ~300 requests/s the 118 past POOL_SIZE (10) get a connection within the pool's
+# 1 s wait. The rest wait here, 2 s at most: a longer wait means fewer refusals, each of which
+# costs CPU that served requests lack (app/core/overload.py).
+app.add_middleware(AdmissionMiddleware, limit=128, wait_s=2.0)
 for error in DATABASE_ERRORS:
     app.add_exception_handler(error, database_unavailable)
 app.add_exception_handler(OutcomeUnknown, outcome_unknown)
