@@ -9,6 +9,7 @@ the server may still commit it, and the client finds out by retrying with its Id
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Self
 
 import asyncpg
 from asyncmy.errors import MySQLError
@@ -68,7 +69,7 @@ class Write:
         # A deadline's cancellation passes through: still committing, the exit decides.
         self.committing = False
 
-    async def __aenter__(self) -> "Write":
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, exc_type, exc, tb) -> None:
