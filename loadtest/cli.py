@@ -11,9 +11,10 @@ import argparse
 import sys
 import textwrap
 
-from . import commands, errors
-from .errors import HarnessError
-from .version import VersionAction
+from . import commands
+from .core import errors
+from .core.errors import HarnessError
+from .core.version import VersionAction
 
 
 def epilog() -> str:

@@ -14,12 +14,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import analysis, calibrate, manifest, noise, report, results, runtime, schedule
-from .bench import START_OVERHEAD_S, Bench
-from .level import STEAL_LIMIT_PERCENT, Level
-from .plan import SweepPlan, parse_duration
-from .progress import Progress
+from . import analysis, report, runtime
+from .core.progress import Progress
+from .measurement import calibrate, noise, schedule
+from .measurement.bench import START_OVERHEAD_S, Bench
+from .measurement.plan import SweepPlan, parse_duration
+from .records import results
+from .records.level import STEAL_LIMIT_PERCENT, Level
 from .scenarios import SCENARIOS
+from .servers import manifest
 from .tools import Load, open_loop_tool
 
 

@@ -5,7 +5,7 @@
 # Go and Rust toolchains are expected on the machine (they are on this project's machines).
 # Toxiproxy (the TCP fault proxy of `loadtest chaos`) is built from source with `go install`.
 #
-# PostgreSQL: whichever of 15, 16, 17 the distribution packages (loadtest/binaries.py finds
+# PostgreSQL: whichever of 15, 16, 17 the distribution packages (loadtest/servers/binaries.py finds
 # it): the one the `postgresql` metapackage depends on (Debian 12: 15, as in the committed
 # results; Ubuntu 24.04: 16; Debian 13: 17), else the highest of them apt offers. MariaDB 10.11
 # or 11.x from `mariadb-server`. Quick when everything is present: no apt, no network.

@@ -16,7 +16,7 @@ def pytest_addoption(parser):
 
 
 def selected_services(config) -> list[str]:
-    from loadtest import manifest
+    from loadtest.servers import manifest
 
     names = config.getoption("--service") or os.environ.get("CONTRACT_SERVICES", "").split()
     if not names or "all" in names:

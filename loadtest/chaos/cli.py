@@ -9,12 +9,12 @@ import shlex
 import sys
 from pathlib import Path
 
-from .. import manifest
 from ..commands import options
-from ..config import ROOT, port_offset
-from ..errors import FINDING, OK, UsageError
-from ..help import Formatter
-from ..plan import human
+from ..core.config import ROOT, port_offset
+from ..core.errors import FINDING, OK, UsageError
+from ..core.help import Formatter
+from ..measurement.plan import human
+from ..servers import manifest
 from . import runner, table
 from .context import PROFILES, Profile
 from .faults import FAULTS

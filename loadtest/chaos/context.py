@@ -9,9 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import service
-from ..bench import Bench
-from ..manifest import Manifest
+from ..measurement.bench import Bench
+from ..runtime import service
+from ..servers.manifest import Manifest
 from . import toxiproxy
 
 CHAOS_ENV = {"CACHE_TTL_SECONDS": "600"}  # keys must outlive the run to be checked

@@ -13,8 +13,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .. import infra, mock, scenarios
-from ..config import settings
+from .. import scenarios
+from ..core.config import settings
+from ..servers import infra, mock
 from . import judge, toxiproxy
 from .context import Context, Fault, Outcome, Profile, seconds
 from .hung import Hang, Run, Window, measure

@@ -19,7 +19,8 @@ import time
 
 import psutil
 
-from .. import infra, mock, scenarios
+from .. import scenarios
+from ..servers import infra, mock
 from . import judge
 from .context import Context, Fault, Outcome, seconds
 from .degraded import slow

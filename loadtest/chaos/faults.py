@@ -11,9 +11,10 @@ import shutil
 import signal
 import time
 
-from .. import infra, mock, scenarios
-from ..config import settings
+from .. import scenarios
+from ..core.config import settings
 from ..scenarios import Scenario
+from ..servers import infra, mock
 from . import judge, observe
 from .context import Context, Fault, Outcome, seconds
 from .degraded import DEGRADED_FAULTS

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 import httpx
 import psutil
 
-from .. import infra, scenarios
+from .. import scenarios
 from ..scenarios import Scenario
+from ..servers import infra
 from . import judge, observe, toxiproxy
 from .context import Context, Fault, Outcome, seconds
 from .load import BackgroundLoad, Sample, max_latency, started_between, status_counts

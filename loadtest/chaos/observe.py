@@ -7,8 +7,8 @@ import httpx
 import psutil
 from prometheus_client.parser import text_string_to_metric_families
 
-from .. import procs
-from ..sampler import Peaks
+from ..core.sampler import Peaks
+from ..servers import procs
 
 OPS = [("insert", "postgres"), ("set", "memcache"), ("select", "postgres"), ("get", "external"),
        ("mix", "mysql")]  # the label pairs CONTRACT.md requires

@@ -17,7 +17,8 @@ import subprocess
 from collections import Counter
 from pathlib import Path
 
-from .. import procs, scenarios, tools
+from .. import scenarios, tools
+from ..servers import procs
 from ..tools import Load, Windowed
 from .context import Context, Fault, GiB, Outcome
 from .observe import rss_peak

@@ -16,13 +16,14 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .. import infra, manifest, mock, procs, service
-from ..bench import Bench
-from ..config import RESULTS_DIR, port_offset, run_dir
-from ..errors import InfraError
-from ..results import git, utc_now
+from ..core.config import RESULTS_DIR, port_offset, run_dir
+from ..core.errors import InfraError
+from ..measurement.bench import Bench
+from ..records.results import git, utc_now
+from ..runtime import service
 from ..runtime.native import NativeRuntime
 from ..scenarios import SCENARIOS
+from ..servers import infra, manifest, mock, procs
 from . import degraded, table, toxiproxy
 from .context import Context, Outcome, Profile
 from .faults import FAULTS

@@ -8,8 +8,8 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from .. import infra, procs
-from ..config import settings
+from ..core.config import settings
+from ..servers import infra, procs
 
 if TYPE_CHECKING:
     import psycopg

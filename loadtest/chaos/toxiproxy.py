@@ -20,9 +20,9 @@ from pathlib import Path
 
 import httpx
 
-from .. import procs
-from ..config import BIN_DIR, endpoints, port_offset, run_dir, settings
-from ..errors import InfraError
+from ..core.config import BIN_DIR, endpoints, port_offset, run_dir, settings
+from ..core.errors import InfraError
+from ..servers import procs
 
 VERSION = "v2.12.0"
 MODULE = "github.com/Shopify/toxiproxy/v2"

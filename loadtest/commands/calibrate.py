@@ -1,4 +1,4 @@
-"""`calibrate`: checks of the load generators on this machine (loadtest/calibrate.py)."""
+"""`calibrate`: checks of the load generators on this machine (loadtest/measurement/calibrate.py)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import argparse
 
 from rich.console import Console
 
-from .. import calibrate, manifest, tools
-from ..errors import UsageError
-from ..help import Formatter
-from ..plan import human, parse_duration
+from .. import tools
+from ..core.errors import UsageError
+from ..core.help import Formatter
+from ..measurement import calibrate
+from ..measurement.plan import human, parse_duration
+from ..servers import manifest
 from . import options
 
 DESCRIPTION = """\

@@ -1,4 +1,4 @@
-"""`instructions`: instructions per request under valgrind's cachegrind (loadtest/instructions.py)."""
+"""`instructions`: instructions per request under valgrind's cachegrind (loadtest/measurement/instructions.py)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ import sys
 import textwrap
 from datetime import UTC, datetime
 
-from .. import instructions, manifest, variants
-from ..config import RESULTS_DIR
-from ..errors import FINDING, OK, UsageError
-from ..help import Formatter
+from ..core.config import RESULTS_DIR
+from ..core.errors import FINDING, OK, UsageError
+from ..core.help import Formatter
+from ..measurement import instructions
 from ..scenarios import SCENARIOS
+from ..servers import manifest, variants
 from . import options
 
 DEFAULT_SCENARIOS = [name for name, s in SCENARIOS.items() if not s.upstream and not s.params]

@@ -7,12 +7,13 @@ import argparse
 import json
 from dataclasses import asdict
 
-from .. import manifest, reproduce, runtime, tools, variants
+from .. import reproduce, runtime, tools
 from ..chaos.context import FULL
 from ..chaos.faults import FAULTS
 from ..chaos.table import template_values
-from ..help import Formatter
+from ..core.help import Formatter
 from ..scenarios import SCENARIOS
+from ..servers import manifest, variants
 
 
 def register(sub: argparse._SubParsersAction) -> None:

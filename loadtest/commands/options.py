@@ -9,7 +9,7 @@ import argparse
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from ..errors import UsageError
+from ..core.errors import UsageError
 
 
 class Default(list):

@@ -9,9 +9,10 @@ import json
 import sys
 from pathlib import Path
 
-from .. import report, results
-from ..errors import FINDING, OK, UsageError
-from ..help import Formatter
+from .. import report
+from ..core.errors import FINDING, OK, UsageError
+from ..core.help import Formatter
+from ..records import results
 from ..report import compare, export, summary
 from . import options
 

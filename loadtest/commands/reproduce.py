@@ -14,11 +14,12 @@ from pathlib import Path
 
 from rich.console import Console
 
-from .. import reproduce, results
-from ..config import ROOT
-from ..errors import FINDING, OK, UsageError
-from ..help import Formatter
-from ..plan import human
+from .. import reproduce
+from ..core.config import ROOT
+from ..core.errors import FINDING, OK, UsageError
+from ..core.help import Formatter
+from ..measurement.plan import human
+from ..records import results
 from ..reproduce import page, runner, saved
 from ..reproduce.base import GATE_S
 from . import options

@@ -9,10 +9,11 @@ import subprocess
 import sys
 import threading
 
-from .. import infra, manifest, procs, service
-from ..config import run_dir, service_env, settings
-from ..errors import ENVIRONMENT, FINDING, OK
-from ..help import Formatter
+from ..core.config import run_dir, service_env, settings
+from ..core.errors import ENVIRONMENT, FINDING, OK
+from ..core.help import Formatter
+from ..runtime import service
+from ..servers import infra, manifest, procs
 from . import options
 
 HELP = Formatter

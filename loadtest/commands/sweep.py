@@ -7,10 +7,11 @@ import sys
 
 from rich.console import Console
 
-from .. import calibrate, noise, plan, report, runtime, sweep, tools
-from ..errors import FINDING, OK
-from ..help import Formatter
-from ..plan import DEFAULTS, QUICK, human
+from .. import report, runtime, sweep, tools
+from ..core.errors import FINDING, OK
+from ..core.help import Formatter
+from ..measurement import calibrate, noise, plan
+from ..measurement.plan import DEFAULTS, QUICK, human
 from ..scenarios import SCENARIOS
 from . import options
 

@@ -1,7 +1,7 @@
 """What a run's results.json becomes for readers: one exporter per kind of output, registered in
 EXPORTERS (a new one is a module with a function from the document to its files, added there),
 and the tables printed on the terminal (terminal.py). Every exporter reads the levels as typed
-values and the figures from loadtest/analysis.py, so all of them agree."""
+values and the figures from loadtest/analysis/, so all of them agree."""
 
 from __future__ import annotations
 

@@ -28,10 +28,11 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from .. import analysis, stats
-from ..level import Level
-from ..results import levels as typed_levels
-from ..stats import Estimate
+from .. import analysis
+from ..core import stats
+from ..core.stats import Estimate
+from ..records.level import Level
+from ..records.results import levels as typed_levels
 from .markdown import index, render
 
 CHART_DIR = "charts"

@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from .. import analysis, stats
-from ..level import Level
-from ..results import levels as typed_levels
-from ..stats import Estimate
+from .. import analysis
+from ..core import stats
+from ..core.stats import Estimate
+from ..records.level import Level
+from ..records.results import levels as typed_levels
 from . import significance, terminal
 from .markdown import fmt, fmt_estimate, fmt_ratio, table
 

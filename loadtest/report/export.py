@@ -10,8 +10,8 @@ import io
 import json
 from collections.abc import Callable
 
-from ..level import Level
-from ..results import levels as typed_levels
+from ..records.level import Level
+from ..records.results import levels as typed_levels
 
 COLUMNS: list[tuple[str, Callable[[Level], object]]] = [
     ("round", lambda lv: lv.round),

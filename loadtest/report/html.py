@@ -18,8 +18,8 @@ from plotly.offline import get_plotlyjs, get_plotlyjs_version
 from plotly.subplots import make_subplots
 
 from .. import analysis
-from ..results import levels as typed_levels
-from ..stats import Estimate
+from ..core.stats import Estimate
+from ..records.results import levels as typed_levels
 from . import charts
 from .markdown import index, render
 

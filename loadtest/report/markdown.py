@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .. import analysis, stats, tools
-from ..formatting import fmt, fmt_estimate, fmt_ratio, ratio_digits  # noqa: F401 -- exporters format with these
-from ..level import STEAL_LIMIT_PERCENT, Level
-from ..results import levels as typed_levels
+from .. import analysis, tools
+from ..core import stats
+from ..core.formatting import fmt, fmt_estimate, fmt_ratio, ratio_digits  # noqa: F401 -- exporters format with these
+from ..records.level import STEAL_LIMIT_PERCENT, Level
+from ..records.results import levels as typed_levels
 from ..scenarios import SCENARIOS
 
 MIB = 1024 * 1024

@@ -5,7 +5,7 @@ which only format them."""
 from __future__ import annotations
 
 from .. import analysis
-from ..level import Level
+from ..records.level import Level
 
 
 def plateaus_and_errors(levels: list[Level]) -> tuple[dict[tuple[str, str], analysis.Plateau],

@@ -4,8 +4,8 @@ output makes, and called significant below 5 % (stats.significant). Its words li
 
 from __future__ import annotations
 
-from .. import stats
-from ..stats import Estimate
+from ..core import stats
+from ..core.stats import Estimate
 
 SIGNIFICANT, NOT_SIGNIFICANT = "significant", "not significant"
 MARKS_NOTE = f"yes = significant, no = not, - = not tested ({stats.NO_INTERVAL})"

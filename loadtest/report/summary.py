@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import analysis, headline, stats
-from ..errors import UsageError
-from ..results import levels as typed_levels
-from ..stats import Estimate
+from .. import analysis
+from ..core import stats
+from ..core.errors import UsageError
+from ..core.stats import Estimate
+from ..measurement import headline
+from ..records.results import levels as typed_levels
 from . import significance, terminal
 from .compare import cpu_of, estimate_json
 from .markdown import fmt_ratio, plateau_cell, table

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import textwrap
 
-from .. import analysis, stats
-from ..plan import SweepPlan, human
-from ..results import levels as typed_levels
+from .. import analysis
+from ..core import stats
+from ..measurement.plan import SweepPlan, human
+from ..records.results import levels as typed_levels
 from ..runtime.isolation import Placement
 from .plateaus import plateaus_and_errors
 

@@ -5,7 +5,7 @@ verdict.py decides, page.py writes docs/reproductions.md."""
 
 from __future__ import annotations
 
-from ..errors import UsageError
+from ..core.errors import UsageError
 from .axum_vs_fastapi import PROTOCOL as AXUM
 from .base import Protocol
 from .django_vs_fastapi import PROTOCOL as DJANGO

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import analysis, stats
+from .. import analysis
 from ..analysis import Cell, Plateau
-from ..level import Level
-from ..stats import Estimate
+from ..core import stats
+from ..core.stats import Estimate
+from ..records.level import Level
 from . import verdict
 from .base import Ramp, Step
 from .runner import RampResult, Replay, StepResult, availability

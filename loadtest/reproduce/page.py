@@ -9,8 +9,10 @@ import json
 import re
 from pathlib import Path
 
-from .. import analysis, results, stats
-from ..config import ROOT
+from .. import analysis
+from ..core import stats
+from ..core.config import ROOT
+from ..records import results
 from ..report.markdown import fmt, fmt_estimate, table
 from ..scenarios import SCENARIOS
 from . import figures, verdict

@@ -1,5 +1,5 @@
 """Run one protocol: build (and gate) its rungs, start them together, warm up, then measure
-every step in seeded interleaved rounds (the sweep's approach, loadtest/schedule.py's
+every step in seeded interleaved rounds (the sweep's approach, loadtest/measurement/schedule.py's
 randomized multiple interleaved trials), then replay its claimed failures with bounded ramps.
 The rungs live on a Bench (bench.py), as a sweep's services do; each measurement is one
 build_level() (level.py), so every figure carries its bound."""
@@ -12,11 +12,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import analysis, databases, manifest, runtime, schedule, tools
-from ..bench import Bench
-from ..config import settings
-from ..level import Level
+from .. import analysis, runtime, tools
+from ..core.config import settings
+from ..measurement import schedule
+from ..measurement.bench import Bench
+from ..records.level import Level
 from ..scenarios import SCENARIOS
+from ..servers import databases, manifest
 from ..tools import Load
 from .base import (
     PAUSE_S,

@@ -5,7 +5,7 @@ load() rebuilds the Replay, so a page can combine write-ups measured by differen
 
 from __future__ import annotations
 
-from ..level import Level
+from ..records.level import Level
 from . import get
 from .runner import RampResult, Replay, StepResult
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import stats
-from ..formatting import ratio_digits
-from ..stats import Estimate
+from ..core import stats
+from ..core.formatting import ratio_digits
+from ..core.stats import Estimate
 
 HOLDS = "holds"
 DIRECTION = "holds in direction, not in size"

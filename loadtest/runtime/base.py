@@ -5,8 +5,8 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Protocol
 
-from ..level import ServiceCpu, ServiceMemory
-from ..manifest import Manifest
+from ..records.level import ServiceCpu, ServiceMemory
+from ..servers.manifest import Manifest
 from .isolation import Placement
 
 

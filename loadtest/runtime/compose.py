@@ -19,15 +19,16 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from .. import gate, procs
-from ..config import ROOT, settings
-from ..errors import InfraError
-from ..level import ServiceCpu, ServiceMemory
-from ..manifest import Manifest
-from ..sampler import Counts, Peaks
-from ..service import poll_healthz
+from ..core.config import ROOT, settings
+from ..core.errors import InfraError
+from ..core.sampler import Counts, Peaks
+from ..records.level import ServiceCpu, ServiceMemory
+from ..servers import procs
+from ..servers.manifest import Manifest
 from . import engine as docker_engine
+from . import gate
 from .isolation import Placement
+from .service import poll_healthz
 
 COMPOSE_FILES = ("compose.yaml", "compose/bench.yaml")
 SERVICE_PORT = 8000  # every service listens on 8000 in its container (compose/services.yaml)

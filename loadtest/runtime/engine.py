@@ -18,8 +18,8 @@ from pathlib import Path
 
 import httpx
 
-from ..errors import InfraError
-from ..sampler import Counts, Peaks
+from ..core.errors import InfraError
+from ..core.sampler import Counts, Peaks
 
 DEFAULT_HOST = "unix:///var/run/docker.sock"
 

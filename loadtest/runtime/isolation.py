@@ -23,8 +23,8 @@ from pathlib import Path
 
 import psutil
 
-from ..procs import tree, tree_cpu_seconds, tree_rss
-from ..sampler import Peaks
+from ..core.sampler import Peaks
+from ..servers.procs import tree, tree_cpu_seconds, tree_rss
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 CPU_QUOTA_US = 100_000  # 1 vCPU: quota == period

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 
-from .. import gate, infra, probes, service
-from ..level import ServiceCpu, ServiceMemory
-from ..manifest import Manifest
-from ..sampler import Counts
-from . import isolation
+from ..core.sampler import Counts
+from ..records.level import ServiceCpu, ServiceMemory
+from ..servers import infra
+from ..servers.manifest import Manifest
+from . import gate, isolation, probes, service
 
 
 class NativeRuntime:

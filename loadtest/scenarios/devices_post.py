@@ -12,9 +12,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from .. import databases
-from ..config import settings
-from ..formatting import fmt
+from ..core.config import settings
+from ..core.formatting import fmt
+from ..servers import databases
 from . import devices_post_writes
 from .base import Answered, LevelContext, Scenario
 

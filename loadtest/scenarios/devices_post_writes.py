@@ -26,8 +26,8 @@ import uuid as uuidlib
 from collections import defaultdict
 from collections.abc import Sequence
 
-from .. import databases
-from ..error_details import driver_text
+from ..core.error_details import driver_text
+from ..servers import databases
 from .base import Answered
 
 PROBLEMS = ("lost_201", "duplicate_rows", "phantom_503", "failed_with_row", "unresolved_keys", "unknown_rows",

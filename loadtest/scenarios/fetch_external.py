@@ -3,7 +3,7 @@ service has its own key on the external mock, set to --external-delay before its
 
 from __future__ import annotations
 
-from .. import mock
+from ..servers import mock
 from .base import LevelContext, Param, Scenario
 
 

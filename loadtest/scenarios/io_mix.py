@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from .. import databases
+from ..servers import databases
 from .base import Answered, Scenario
 
 

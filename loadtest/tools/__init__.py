@@ -1,13 +1,13 @@
 """Load generators. Each is one module that defines a `Tool`, registered in TOOLS below: how to
 run it for a Load (argv, environment, where its output goes), how to read that output into one
 ToolResult, its version and its shortest level. The accounting (requests/s, errors,
-availability) is never trusted to a tool: loadtest/level.py computes it from the counts."""
+availability) is never trusted to a tool: loadtest/records/level.py computes it from the counts."""
 
 from __future__ import annotations
 
 import os
 
-from ..errors import GeneratorError
+from ..core.errors import GeneratorError
 from .ab import AB
 from .base import (
     OPEN_LOOP_DROP_TOLERANCE,

@@ -13,7 +13,7 @@ import os
 import re
 from pathlib import Path
 
-from ..config import ROOT, VENV_DIR
+from ..core.config import ROOT, VENV_DIR
 from .base import Invocation, Load, ToolResult, version_line
 
 SCRIPT = ROOT / "loadtest" / "k6" / "scenario.js"

@@ -13,7 +13,7 @@ import json
 import os
 from pathlib import Path
 
-from ..config import ROOT, VENV_DIR
+from ..core.config import ROOT, VENV_DIR
 from .base import Invocation, Load, ToolResult, version_line
 
 VERSION = "2.47.0"  # pinned in pyproject.toml

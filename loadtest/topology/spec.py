@@ -13,7 +13,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import USAGE, HarnessError
+from ..core.errors import USAGE, HarnessError
 
 DEFAULT_FILE = Path(__file__).with_name("hosts.toml")
 

@@ -20,7 +20,7 @@ case $1 in
       --service go_stdlib --service fastapi_tuned --junitxml=/tmp/junit.xml || status=$?
     uv run --frozen python - >/tmp/versions.json <<'PY'
 import json, platform, subprocess
-from loadtest import binaries
+from loadtest.servers import binaries
 go = lambda cwd: subprocess.run(["go", "version"], cwd=cwd, capture_output=True, text=True).stdout.strip()
 print(json.dumps({**binaries.versions(), "python": platform.python_version(),
                   "os": platform.freedesktop_os_release().get("PRETTY_NAME"),

@@ -31,8 +31,8 @@ from pathlib import Path
 REPO, OUT = Path(sys.argv[1]), Path(sys.argv[2])
 sys.path.insert(0, str(REPO))
 
-from loadtest import manifest, service
-from loadtest.runtime import isolation, native
+from loadtest.runtime import isolation, native, service
+from loadtest.servers import manifest
 
 CG = isolation.CGROUP_ROOT
 LOAD_SECONDS = 8  # guest seconds of /api/fib load; bounded
@@ -79,7 +79,7 @@ def load(port: int, seconds: float, out: dict) -> None:
 
 
 def plain(value):
-    """A runtime's figures as JSON: pydantic models (loadtest.level) or dicts."""
+    """A runtime's figures as JSON: pydantic models (loadtest.records.level) or dicts."""
     return value.model_dump() if hasattr(value, "model_dump") else value
 
 

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 SUITE=trixie
-# python3 and the modules the harness imports (loadtest.runtime, loadtest.service) run its own
+# python3 and the modules the harness imports (loadtest.runtime, loadtest.runtime.service) run its own
 # isolation code in the guest; git clones the repo in the chroot. Everything else (the servers, uv, build tools) is what scripts/setup.sh installs.
 INCLUDE=udev,kmod,linux-image-amd64,initramfs-tools,iproute2,procps,git,ca-certificates,python3,python3-psutil,python3-httpx,python3-psycopg,python3-pymysql,python3-rich,python3-pydantic
 DISK_SIZE=4G

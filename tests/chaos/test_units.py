@@ -11,9 +11,9 @@ from loadtest.chaos import cli, degraded, hung, judge, load, observe, slowloris,
 from loadtest.chaos.context import FULL, PROFILES, QUICK, Context, Outcome
 from loadtest.chaos.faults import FAULTS
 from loadtest.chaos.load import Sample, unresolved
-from loadtest.config import DB_DIR
-from loadtest.manifest import Manifest
+from loadtest.core.config import DB_DIR
 from loadtest.scenarios import devices_post_writes
+from loadtest.servers.manifest import Manifest
 
 NEW = {"slow-postgres", "slow-mariadb", "restart-postgres-idle", "readonly-postgres", "trickle-external",
        "slowloris", "sigterm", "combined"}

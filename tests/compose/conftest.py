@@ -17,7 +17,7 @@ import time
 import httpx
 import pytest
 
-from loadtest.config import ROOT
+from loadtest.core.config import ROOT
 from loadtest.runtime.compose import COMPOSE_FILES, published_ports_env
 
 SERVICES = ["fastapi_tuned", "fastapi_naive", "fastapi_pooled", "django", "go_stdlib", "rust_axum"]

@@ -21,7 +21,7 @@ import pymysql
 import pytest
 from pymemcache.client.base import Client as Memcache
 
-from loadtest.config import ROOT, endpoints, settings
+from loadtest.core.config import ROOT, endpoints, settings
 from loadtest.runtime.compose import base_url
 
 from .conftest import (

@@ -3,7 +3,7 @@ it brings up itself (build, up --wait, /healthz, a restart per scenario, Engine 
 services, two one-second levels, then results.json against loadtest/results.schema.json.
 
 --skip-gate: test_compose_stack.py has just run the full contract suite in the same containers;
-the gate under compose is that same suite (loadtest/gate.py), so it is not run a second time.
+the gate under compose is that same suite (loadtest/runtime/gate.py), so it is not run a second time.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import subprocess
 
 import pytest
 
-from loadtest import results
-from loadtest.config import ROOT
+from loadtest.core.config import ROOT
+from loadtest.records import results
 
 from .conftest import SERVICES, compose
 

@@ -17,8 +17,9 @@ import pymysql
 import pytest
 from pymemcache.client.base import Client as Memcache
 
-from loadtest import infra, manifest, procs, service
-from loadtest.config import endpoints, settings
+from loadtest.core.config import endpoints, settings
+from loadtest.runtime import service
+from loadtest.servers import infra, manifest, procs
 from tests.conftest import selected_services
 
 

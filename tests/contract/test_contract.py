@@ -15,7 +15,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from loadtest import error_details
+from loadtest.core import error_details
 
 DEVICES = [
     {"id": 1, "uuid": "9add349c-c35c-4d32-ab0f-53da1ba40a2a", "mac": "EF-2B-C4-F5-D6-34", "firmware": "2.1.5",
@@ -37,7 +37,7 @@ DEFAULT_PAGE = range(1, 101)  # GET /api/users without parameters: limit 100 aft
 
 
 def assert_no_driver_text(detail: object) -> None:
-    """CONTRACT.md: a 5xx detail is a fixed phrase, without driver text (loadtest/error_details.py)."""
+    """CONTRACT.md: a 5xx detail is a fixed phrase, without driver text (loadtest/core/error_details.py)."""
     why = error_details.driver_text(detail)
     assert why is None, f"5xx detail carries driver text ({why}): {detail!r}"
 

@@ -15,8 +15,9 @@ import subprocess
 import psutil
 import pytest
 
-from loadtest import infra, manifest, procs, service
-from loadtest.config import run_dir, service_env
+from loadtest.core.config import run_dir, service_env
+from loadtest.runtime import service
+from loadtest.servers import infra, manifest, procs
 
 HARNESS_DEFAULT_HOST = inspect.signature(service.start).parameters["host"].default
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from loadtest import manifest
-from loadtest.config import ROOT, settings
+from loadtest.core.config import ROOT, settings
+from loadtest.servers import manifest
 
 SOURCE_SUFFIXES = {".py", ".go", ".rs"}
 SKIPPED_DIRS = {"target", "__pycache__", ".venv", "node_modules", ".pytest_cache", ".ruff_cache"}

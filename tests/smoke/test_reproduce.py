@@ -13,10 +13,11 @@ import re
 
 import pytest
 
-from loadtest import cli, databases, infra, reproduce
+from loadtest import cli, reproduce
 from loadtest.commands import reproduce as command
-from loadtest.config import SERVICES_DIR, settings
+from loadtest.core.config import SERVICES_DIR, settings
 from loadtest.reproduce import page, saved, verdict
+from loadtest.servers import databases, infra
 
 SERVICE = "go_stdlib"
 NAME = "smoke-fastapi-load"

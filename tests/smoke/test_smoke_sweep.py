@@ -13,8 +13,9 @@ import subprocess
 
 import pytest
 
-from loadtest import analysis, results
-from loadtest.config import ROOT, SERVICES_DIR
+from loadtest import analysis
+from loadtest.core.config import ROOT, SERVICES_DIR
+from loadtest.records import results
 
 SERVICES = os.environ.get("SMOKE_SERVICES", "fastapi_tuned go_stdlib").split()
 

@@ -25,7 +25,7 @@ def _manifests() -> dict[str, dict]:
 MANIFESTS = _manifests()
 # The services under test, each with a compose profile, a Prometheus target and a Kubernetes
 # overlay; `contract = false` marks the external mock, which runs beside them (as in
-# loadtest/manifest.py). Every manifest has a container image.
+# loadtest/servers/manifest.py). Every manifest has a container image.
 SERVICES = [name for name, m in MANIFESTS.items() if m.get("contract", True)]
 HELPERS = [name for name, m in MANIFESTS.items() if not m.get("contract", True)]
 IMAGES = [*SERVICES, *HELPERS]

@@ -86,8 +86,8 @@ def test_no_overlay_or_target_without_a_service():
 
 
 def test_services_are_the_harness_services():
-    """The list here is the one the harness measures (loadtest/manifest.py)."""
-    from loadtest import manifest
+    """The list here is the one the harness measures (loadtest/servers/manifest.py)."""
+    from loadtest.servers import manifest
 
     assert SERVICES == [m.name for m in manifest.load_all()]
     assert HELPERS == ["external_mock"]

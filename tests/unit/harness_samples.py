@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from loadtest import results, tools
-from loadtest.level import Level, RawLevel, ServiceMemory, build_level
+from loadtest import tools
+from loadtest.records import results
+from loadtest.records.level import Level, RawLevel, ServiceMemory, build_level
 from loadtest.runtime import isolation
 from loadtest.runtime.isolation import CpuSample
 from loadtest.runtime.native import service_cpu

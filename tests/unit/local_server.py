@@ -7,8 +7,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from loadtest import generator
-from loadtest.generator import GeneratorRun
+from loadtest.runtime import generator
+from loadtest.runtime.generator import GeneratorRun
 from loadtest.tools import Load
 
 

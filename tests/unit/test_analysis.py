@@ -1,4 +1,4 @@
-"""The one analysis (loadtest/analysis.py): its order, its figure rule (the plateau) and its
+"""The one analysis (loadtest/analysis/): its order, its figure rule (the plateau) and its
 ratio rule (per round, within blocks where there are any)."""
 
 from __future__ import annotations
@@ -8,7 +8,9 @@ import random
 
 import pytest
 
-from loadtest import analysis, results, stats
+from loadtest import analysis
+from loadtest.core import stats
+from loadtest.records import results
 from loadtest.report import markdown
 
 from .harness_samples import document, level

@@ -1,8 +1,9 @@
 """The harness's import graph: no cycles, and no layer importing a layer above it.
 
-The layers, lowest first, as loadtest/README.md's map describes them. A module belongs to the
-layer of its top-level name under loadtest/ (`tools.oha` is in the layer of `tools`); a new
-module must be placed here, which is the point: where it goes says what it may use."""
+The layers, lowest first, as loadtest/README.md's map describes them: each a folder of
+loadtest/, the commands at its root. A module belongs to the layer of its top-level name
+(`servers.infra` is in the layer of `servers`); a new folder or root module must be placed here,
+which is the point: where it goes says what it may use."""
 
 from __future__ import annotations
 
@@ -12,14 +13,12 @@ from pathlib import Path
 PACKAGE = Path(__file__).parents[2] / "loadtest"
 
 LAYERS: list[tuple[str, set[str]]] = [
-    ("foundation", {"config", "errors", "error_details", "version", "help", "stats", "formatting",
-                    "schedule", "sampler", "progress"}),
-    ("services and servers", {"variants", "manifest", "procs", "machine", "binaries", "databases",
-                              "mock"}),
-    ("scenarios and tools", {"scenarios", "tools", "level"}),
-    ("runtime", {"infra", "gate", "probes", "service", "runtime", "generator", "topology"}),
-    ("measurement", {"measure", "results", "bench", "calibrate", "plan", "headline", "noise",
-                     "instructions"}),
+    ("foundation", {"core"}),
+    ("servers", {"servers"}),
+    ("scenarios and tools", {"scenarios", "tools"}),
+    ("records", {"records"}),
+    ("runtime", {"runtime", "topology"}),
+    ("measurement", {"measurement"}),
     ("analysis", {"analysis"}),
     ("exporters", {"report"}),
     ("commands", {"sweep", "reproduce", "chaos", "commands", "cli", "__main__", "locust"}),
@@ -76,6 +75,12 @@ def test_every_module_has_a_layer():
         layer(name)
 
 
+def test_the_package_root_holds_only_the_commands():
+    """Every layer below the commands is a folder: a module at the root would hide its layer."""
+    loose = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__"} - LAYERS[-1][1]
+    assert not loose, f"move {sorted(loose)} into the folder of its layer (LAYERS above)"
+
+
 def test_no_layer_imports_a_layer_above_it():
     upward = [f"{a} ({LAYERS[layer(a)][0]}) imports {b} ({LAYERS[layer(b)][0]})"
               for a, targets in graph().items() for b in targets if layer(b) > layer(a)]
@@ -102,4 +107,4 @@ def test_no_import_cycles():
 
 def test_the_graph_is_read_from_real_imports():
     g = graph()
-    assert "bench" in g["sweep"] and "tools.base" in g["tools.oha"] and "analysis" in g["report.markdown"]
+    assert "measurement.bench" in g["sweep"] and "tools.base" in g["tools.oha"] and "analysis" in g["report.markdown"]

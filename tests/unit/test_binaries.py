@@ -1,4 +1,4 @@
-"""Server-binary discovery (loadtest/binaries.py) on fake layouts: shell scripts that answer
+"""Server-binary discovery (loadtest/servers/binaries.py) on fake layouts: shell scripts that answer
 --version like the real binaries of Debian 12, Ubuntu 24.04 and Debian 13."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from loadtest import binaries
-from loadtest.binaries import BinaryNotFound
+from loadtest.servers import binaries
+from loadtest.servers.binaries import BinaryNotFound
 
 
 def script(path: Path, output: str = "") -> Path:

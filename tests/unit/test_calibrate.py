@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from loadtest import calibrate, tools
+from loadtest import tools
 from loadtest.commands import calibrate as command
+from loadtest.measurement import calibrate
 from loadtest.scenarios import SCENARIOS
 from loadtest.tools import Load
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from loadtest import level as lv
-from loadtest.level import Level
+from loadtest.records import level as lv
+from loadtest.records.level import Level
 from loadtest.scenarios import SCENARIOS
 
 REFERENCE_RUN = Path(__file__).parents[2] / "docs" / "results" / "2026-12-01-full" / "results.json"

@@ -40,7 +40,7 @@ def test_version_names_the_package_and_the_commit(capsys):
 
 
 def test_exit_codes_are_one_table_printed_in_the_help():
-    from loadtest import errors
+    from loadtest.core import errors
 
     assert errors.exit_code(errors.UsageError("x")) == errors.ManifestError.exit_code == 2
     assert errors.exit_code(errors.InfraError("x")) == errors.exit_code(errors.GeneratorError("x")) == 3

@@ -6,9 +6,10 @@ import sys
 
 import pytest
 
-from loadtest import calibrate, cli
+from loadtest import cli
 from loadtest.chaos import runner as chaos_runner
 from loadtest.chaos.faults import FAULTS
+from loadtest.measurement import calibrate
 
 from .test_cli import _subcommands
 

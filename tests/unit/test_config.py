@@ -3,8 +3,8 @@ environment is read when asked, so a command can choose its own set before it st
 
 import tomllib
 
-from loadtest import config
-from loadtest.config import ROOT
+from loadtest.core import config
+from loadtest.core.config import ROOT
 
 
 def test_defaults_come_from_infra_toml(monkeypatch):

@@ -43,7 +43,7 @@ UNBOUND = Generator()
 
 @dataclass(frozen=True, slots=True)
 class Sample:
-    """What the analysis reads of a level (loadtest.level.Level's fields of the same names)."""
+    """What the analysis reads of a level (loadtest.records.level.Level's fields of the same names)."""
 
     service: str
     scenario: str

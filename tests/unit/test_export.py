@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from loadtest import cli, results
+from loadtest import cli
+from loadtest.records import results
 from loadtest.report import export
 
 from .harness_samples import document

@@ -7,11 +7,12 @@ import time
 import psutil
 import pytest
 
-from loadtest import analysis, report, results
-from loadtest.probes import HostCpu
+from loadtest import analysis, report
+from loadtest.core.stats import Estimate
+from loadtest.records import results
 from loadtest.report import compare, html, markdown, significance, summary, terminal
 from loadtest.report.markdown import busy_warning
-from loadtest.stats import Estimate
+from loadtest.runtime.probes import HostCpu
 
 from .harness_samples import document
 

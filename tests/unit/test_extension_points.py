@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from loadtest import results, scenarios, sweep, tools
-from loadtest.level import ServiceCpu, ServiceMemory
-from loadtest.plan import SweepPlan
+from loadtest import scenarios, sweep, tools
+from loadtest.core.sampler import summarize_counts
+from loadtest.measurement.plan import SweepPlan
+from loadtest.records import results
+from loadtest.records.level import ServiceCpu, ServiceMemory
 from loadtest.runtime import isolation
-from loadtest.sampler import summarize_counts
 from loadtest.scenarios import LevelContext, Scenario
 from loadtest.tools import Invocation, Load, ToolResult
 
@@ -182,7 +183,7 @@ def test_a_new_scenario_and_tool_run_through_the_sweep(tmp_path, hello_server, r
 
 def test_a_level_with_steal_is_measured_again_at_the_end_of_its_round(tmp_path, hello_server, registered,
                                                                       monkeypatch):
-    from loadtest.level import Level
+    from loadtest.records.level import Level
 
     def steal(self):  # the first visit of go_stdlib in round 1 lost 5 % to the hypervisor
         return 5.0 if self.service == "go_stdlib" and self.round == 1 and "go_stdlib-2." not in self.raw else 0.0

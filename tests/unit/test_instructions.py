@@ -12,9 +12,9 @@ from typing import ClassVar
 
 import pytest
 
-from loadtest import instructions
 from loadtest.commands import instructions as command
-from loadtest.errors import InfraError, UsageError
+from loadtest.core.errors import InfraError, UsageError
+from loadtest.measurement import instructions
 from loadtest.scenarios import SCENARIOS, Scenario
 
 # The head and tail of a real cachegrind.out file: per-line counts, then the one summary line.

@@ -1,6 +1,6 @@
 """Where a run ran: the CPU's identity from /proc/cpuinfo, so runs on different CPUs are told apart."""
 
-from loadtest import machine
+from loadtest.servers import machine
 
 CPUINFO = """processor\t: 0
 vendor_id\t: GenuineIntel

@@ -2,9 +2,9 @@
 
 import pytest
 
-from loadtest import manifest
-from loadtest.config import BIN_DIR, ROOT, service_env
-from loadtest.manifest import ManifestError
+from loadtest.core.config import BIN_DIR, ROOT, service_env
+from loadtest.servers import manifest
+from loadtest.servers.manifest import ManifestError
 
 SERVICES = [m.name for m in manifest.load_all(include_mock=True)]
 

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from loadtest import headline, noise
+from loadtest.measurement import headline, noise
 
 
 def test_log_sd_is_the_spread_of_the_logarithms():

@@ -4,8 +4,8 @@ import argparse
 
 import pytest
 
-from loadtest import plan
-from loadtest.level import generator_bound, short_of_rate_by_generator
+from loadtest.measurement import plan
+from loadtest.records.level import generator_bound, short_of_rate_by_generator
 from loadtest.runtime import isolation
 
 

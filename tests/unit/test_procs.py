@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from loadtest import procs
+from loadtest.servers import procs
 
 
 def _never() -> bool:

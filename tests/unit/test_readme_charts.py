@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from loadtest.config import ROOT
+from loadtest.core.config import ROOT
 
 MAX_SVG_BYTES = 200_000
 

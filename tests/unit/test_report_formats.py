@@ -9,9 +9,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from loadtest import cli, results
-from loadtest.config import ROOT
-from loadtest.errors import USAGE, UsageError
+from loadtest import cli
+from loadtest.core.config import ROOT
+from loadtest.core.errors import USAGE, UsageError
+from loadtest.records import results
 from loadtest.report import compare, summary, terminal
 from loadtest.report.markdown import fmt_ratio
 
@@ -40,7 +41,7 @@ def test_summary_json_matches_its_schema_and_the_markdown(tmp_path, capsys):
     assert out["schema_version"] == 2 and [r["id"] for r in out["runs"]] == ["a", "b"]
     ratio = out["runs"][0]["ratios"][0]
     md = run_cli(capsys, "summary", str(a.dir), "--ratio", "go_stdlib/django", "--format", "markdown")
-    from loadtest.stats import Estimate
+    from loadtest.core.stats import Estimate
     assert fmt_ratio(Estimate(**ratio["ok_rps_ratio"])) in md  # the same figure, formatted
     assert ratio["ok_rps_significant"] is True
 

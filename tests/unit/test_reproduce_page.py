@@ -7,7 +7,7 @@ import pytest
 
 from loadtest import cli
 from loadtest.commands import reproduce as command
-from loadtest.errors import UsageError
+from loadtest.core.errors import UsageError
 
 SAVED = Path(__file__).parents[2] / "docs" / "results" / "2026-12-01-reproduce"
 

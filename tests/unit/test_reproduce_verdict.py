@@ -2,7 +2,7 @@
 round from runs on this project's machines (the FastAPI-vs-Axum and FastAPI-vs-Django figures
 observed by hand, README's sweep), and ramp points shaped like the failure replays."""
 
-from loadtest import stats
+from loadtest.core import stats
 from loadtest.reproduce import verdict
 from loadtest.reproduce.verdict import DIRECTION, FAILS, HOLDS, UNMEASURED, Point
 

@@ -5,8 +5,8 @@ import json
 import jsonschema
 import pytest
 
-from loadtest import results
-from loadtest.level import finite
+from loadtest.records import results
+from loadtest.records.level import finite
 
 from .harness_samples import document
 

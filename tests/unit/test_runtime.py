@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from loadtest import cli, plan, runtime
-from loadtest.manifest import load
+from loadtest import cli, runtime
+from loadtest.measurement import plan
 from loadtest.runtime import base, compose, isolation, native
 from loadtest.runtime.isolation import CpuSample
 from loadtest.runtime.native import service_cpu
+from loadtest.servers.manifest import load
 
 PLACEMENT = isolation.placement([0, 1], mode="cgroup-v1")
 

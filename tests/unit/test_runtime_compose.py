@@ -12,13 +12,16 @@ import sys
 
 import pytest
 
-from loadtest import config, gate, infra, results
-from loadtest.errors import InfraError
-from loadtest.level import Level
+from loadtest.core import config
+from loadtest.core.errors import InfraError
+from loadtest.core.sampler import Peaks
+from loadtest.records import results
+from loadtest.records.level import Level
 from loadtest.report import markdown
 from loadtest.runtime import compose as runtime_compose
 from loadtest.runtime import engine as docker_engine
-from loadtest.sampler import Peaks
+from loadtest.runtime import gate
+from loadtest.servers import infra
 from tests.unit import harness_samples
 
 # GET /containers/{id}/stats?stream=false&one-shot=true on a cgroup v2 host, shaped as Docker's
@@ -272,7 +275,7 @@ def test_only_a_local_socket(monkeypatch):
 
 def test_sweep_exits_3_before_writing_anything(tmp_path):
     """The real command line: no engine is an InfraError (exit 3, environment), and no results directory."""
-    from loadtest.config import ROOT
+    from loadtest.core.config import ROOT
 
     out = tmp_path / "run"
     env = {**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/docker.sock"}

@@ -1,6 +1,6 @@
 """The interleaving order: every round visits every cell once, in a seeded random order."""
 
-from loadtest import schedule
+from loadtest.measurement import schedule
 
 SERVICES, SCENARIOS, LEVELS = ["a", "b", "c"], ["x", "y"], [10, 50]
 

@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from loadtest import stats
+from loadtest.core import stats
 
 TRIALS = 2_000
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from loadtest.level import accounting
+from loadtest.records.level import accounting
 from loadtest.reproduce.base import CountedLoad
 from loadtest.scenarios import SCENARIOS
 from loadtest.tools import ab, get, locust, oha_n

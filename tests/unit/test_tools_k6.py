@@ -8,7 +8,7 @@ from typing import ClassVar
 
 import pytest
 
-from loadtest.level import accounting
+from loadtest.records.level import accounting
 from loadtest.scenarios import SCENARIOS, Scenario
 from loadtest.tools import Load, k6, open_loop_delivered
 

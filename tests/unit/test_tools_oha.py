@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from loadtest import tools
-from loadtest.errors import GeneratorError
-from loadtest.level import accounting
+from loadtest.core.errors import GeneratorError
+from loadtest.records.level import accounting
 from loadtest.scenarios import Scenario
 from loadtest.tools import Load, oha
 

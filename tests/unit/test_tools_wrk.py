@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from loadtest import tools
-from loadtest.level import accounting
+from loadtest.records.level import accounting
 from loadtest.scenarios import SCENARIOS, Scenario
 from loadtest.tools import Load, wrk
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from loadtest import manifest, variants
-from loadtest.config import ROOT, SERVICES_DIR
-from loadtest.errors import ManifestError
+from loadtest.core.config import ROOT, SERVICES_DIR
+from loadtest.core.errors import ManifestError
+from loadtest.servers import manifest, variants
 
 ALL = [name for base in sorted(p.name for p in SERVICES_DIR.iterdir()) for name in variants.names(base)]
 

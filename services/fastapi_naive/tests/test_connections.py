@@ -28,7 +28,8 @@ async def closed_soon(is_open: Callable[[], Awaitable[bool]]) -> bool:
 
 @pytest.fixture
 def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    from loadtest import config, infra
+    from loadtest.core import config
+    from loadtest.servers import infra
 
     infra.up()
     for name, value in config.service_env("fastapi_naive").items():

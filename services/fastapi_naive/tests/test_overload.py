@@ -43,8 +43,8 @@ def service() -> Iterator[tuple[str, object]]:
     if base_url := os.environ.get("BASE_URL"):
         yield base_url.rstrip("/"), None
         return
-    from loadtest import infra, manifest
-    from loadtest import service as harness
+    from loadtest.runtime import service as harness
+    from loadtest.servers import infra, manifest
 
     infra.up()
     running = harness.start(manifest.load("fastapi_naive"))

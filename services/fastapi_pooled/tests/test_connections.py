@@ -18,7 +18,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    from loadtest import config, infra
+    from loadtest.core import config
+    from loadtest.servers import infra
 
     infra.up()
     for name, value in config.service_env("fastapi_pooled").items():

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import psutil
 
-from . import infra, procs
-from .config import settings
-from .sampler import Counts
+from ..core.config import settings
+from ..core.sampler import Counts
+from ..servers import infra, procs
 
 DATABASES = ("postgres", "mariadb", "memcached")
 

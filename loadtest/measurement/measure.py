@@ -9,11 +9,11 @@ import os
 import time
 from pathlib import Path
 
-from . import generator, probes, results
-from .level import Level, RawLevel, build_level
-from .runtime import Handle, Runtime
-from .scenarios import LevelContext
-from .tools import Load
+from ..records import results
+from ..records.level import Level, RawLevel, build_level
+from ..runtime import Handle, Runtime, generator, probes
+from ..scenarios import LevelContext
+from ..tools import Load
 
 
 def measure_level(rt: Runtime, svc: Handle, service: str, tool: str, load: Load, raw: Path,

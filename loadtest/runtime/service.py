@@ -11,10 +11,10 @@ from pathlib import Path
 
 import httpx
 
-from . import procs
-from .config import BIN_DIR, run_dir, service_env
-from .errors import InfraError
-from .manifest import Manifest
+from ..core.config import BIN_DIR, run_dir, service_env
+from ..core.errors import InfraError
+from ..servers import procs
+from ..servers.manifest import Manifest
 
 
 def build(m: Manifest) -> None:

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from .scenarios import SCENARIOS
-from .tools import ToolResult, backfills_latency, open_loop_delivered
+from ..scenarios import SCENARIOS
+from ..tools import ToolResult, backfills_latency, open_loop_delivered
 
 GENERATOR_BOUND_CPU = 0.90  # of one core: the tool was saturated
 SERVICE_BUSY_CPU = 0.90  # of the service's quota: the service was saturated

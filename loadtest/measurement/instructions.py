@@ -34,15 +34,16 @@ from pathlib import Path
 
 import httpx
 
-from . import machine, manifest, procs, service
+from ..core.config import run_dir, service_env
+from ..core.errors import InfraError, UsageError
+from ..core.version import version_string
+from ..records.results import git, service_version
+from ..runtime import service
+from ..runtime.native import NativeRuntime
+from ..scenarios import SCENARIOS, Scenario
+from ..servers import machine, manifest, procs
+from ..servers.manifest import Manifest
 from .bench import Bench
-from .config import run_dir, service_env
-from .errors import InfraError, UsageError
-from .manifest import Manifest
-from .results import git, service_version
-from .runtime.native import NativeRuntime
-from .scenarios import SCENARIOS, Scenario
-from .version import version_string
 
 TOOL = "cachegrind"
 COUNTS = (200, 2200)  # N1, N2: the first 200 requests warm the service up and cancel

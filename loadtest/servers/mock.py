@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import httpx
 
-from .config import endpoints
-from .errors import InfraError
+from ..core.config import endpoints
+from ..core.errors import InfraError
 
 
 def configure(key: str, delay_ms: int = 0, status: int = 200, body: str = "json", trickle_ms: int = 0) -> None:

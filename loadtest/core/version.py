@@ -8,7 +8,7 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]
 DISTRIBUTION = "webstack-bench"  # pyproject.toml's [project] name; the package is loadtest
 
 

@@ -1,7 +1,7 @@
 """Start and stop the real servers the contract needs, natively on loopback.
 
 PostgreSQL (15 to 17), MariaDB (10.11, 11.x) and memcached come from the distribution's
-packages (loadtest/binaries.py finds them); the external mock is built from
+packages (loadtest/servers/binaries.py finds them); the external mock is built from
 services/external_mock. Everything lives in .bench/ (git-ignored), listens on the non-default
 ports of db/infra.toml, and is started idempotently: `up` twice is a no-op, `down` stops only
 what `up` started. As root, each server runs as its own Debian system user.
@@ -25,9 +25,9 @@ import psycopg
 import pymysql
 from psycopg import sql
 
+from ..core.config import BIN_DIR, DB_DIR, ROOT, SERVICES_DIR, endpoints, run_dir, settings
+from ..core.errors import InfraError
 from . import binaries, procs
-from .config import BIN_DIR, DB_DIR, ROOT, SERVICES_DIR, endpoints, run_dir, settings
-from .errors import InfraError
 
 APT_HINT = "apt-get install -y {pkg}   (or `make setup` as root)"
 SERVERS = ("postgres", "mariadb", "memcached", "external_mock")  # in start order

@@ -15,13 +15,15 @@ from pathlib import Path
 
 import jsonschema
 
-from . import binaries, config, machine, tools, variants
-from .config import RESULTS_DIR, ROOT
-from .errors import InfraError
+from .. import tools
+from ..core import config
+from ..core.config import RESULTS_DIR, ROOT
+from ..core.errors import InfraError
+from ..servers import binaries, machine, variants
 from .level import Level
 
 SCHEMA_VERSION = 3
-SCHEMA_PATH = Path(__file__).with_name("results.schema.json")
+SCHEMA_PATH = Path(__file__).parents[1] / "results.schema.json"
 
 
 def utc_now() -> str:
@@ -71,7 +73,7 @@ def environment(placement: dict, tool_names: list[str]) -> dict:
         "toolchains": machine.toolchains(),
         "tools": {t: tools.get(t).version() for t in tool_names},
         "placement": placement,
-        # The native servers' binaries (loadtest/binaries.py); compose runs use its images.
+        # The native servers' binaries (loadtest/servers/binaries.py); compose runs use its images.
         "servers": None if placement.get("mode") == "compose" else server_versions(),
     }
 

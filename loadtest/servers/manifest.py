@@ -9,9 +9,9 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..core.config import BIN_DIR, ROOT, SERVICES_DIR, VENV_DIR
+from ..core.errors import ManifestError
 from . import variants
-from .config import BIN_DIR, ROOT, SERVICES_DIR, VENV_DIR
-from .errors import ManifestError
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from .config import ROOT
+from ..core.config import ROOT
 
 CONTRACT_DIR = ROOT / "tests" / "contract"
 TIMEOUT_S = 900

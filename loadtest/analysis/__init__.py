@@ -28,10 +28,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from . import stats, variants
-from .level import Level
-from .scenarios import SCENARIOS
-from .stats import Estimate
+from ..core import stats
+from ..core.stats import Estimate
+from ..records.level import Level
+from ..scenarios import SCENARIOS
+from ..servers import variants
 
 PLATEAU_FROM_USERS = 50  # the plateau: closed-loop levels from this many users on
 PLATEAU_NOTE = (f"figure = over the plateau (every level from {PLATEAU_FROM_USERS} users on, or the highest "

@@ -16,8 +16,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from .config import BIN_DIR, ROOT, SERVICES_DIR
-from .errors import ManifestError
+from ..core.config import BIN_DIR, ROOT, SERVICES_DIR
+from ..core.errors import ManifestError
 
 SEPARATOR = "~"
 VARIANTS_DIR = ROOT / ".bench" / "variants"

@@ -9,11 +9,13 @@ import random
 import re
 from dataclasses import asdict, dataclass, field
 
-from . import calibrate, headline, manifest, tools, variants
+from .. import tools
+from ..core.errors import UsageError
+from ..scenarios import QUICK as QUICK_SCENARIOS
+from ..scenarios import SCENARIOS
+from ..servers import manifest, variants
+from . import calibrate, headline
 from .bench import GATE_ESTIMATE_S, START_OVERHEAD_S
-from .errors import UsageError
-from .scenarios import QUICK as QUICK_SCENARIOS
-from .scenarios import SCENARIOS
 
 OPEN_LOOP_FRACTIONS = (0.25, 0.50, 0.75, 0.90)
 # Estimates of the time around the measurements, from the sweeps on this project's machines

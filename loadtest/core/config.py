@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BIN_DIR = ROOT / ".bench" / "bin"  # built binaries are shared by every run directory
 VENV_DIR = ROOT / ".venv"
 SERVICES_DIR = ROOT / "services"

@@ -43,14 +43,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from . import generator, infra, manifest, results, runtime, scenarios, tools
+from .. import runtime, scenarios, tools
+from ..core.config import RESULTS_DIR
+from ..core.errors import InfraError
+from ..records import results
+from ..records.level import GENERATOR_BOUND_CPU, SERVICE_BUSY_CPU, accounting, generator_bound
+from ..runtime import generator, isolation
+from ..scenarios import SCENARIOS, Scenario
+from ..servers import infra, manifest
+from ..tools import Load, ToolResult
 from .bench import Bench
-from .config import RESULTS_DIR
-from .errors import InfraError
-from .level import GENERATOR_BOUND_CPU, SERVICE_BUSY_CPU, accounting, generator_bound
-from .runtime import isolation
-from .scenarios import SCENARIOS, Scenario
-from .tools import Load, ToolResult
 
 CALIBRATION_FILE = RESULTS_DIR / "calibration.json"
 RAW_DIR = RESULTS_DIR / "calibration-raw"

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InfraError
+from ..core.errors import InfraError
 
 PG_MAJORS = (15, 16, 17)  # supported, oldest first
 PG_VERSIONED_ROOT = Path("/usr/lib/postgresql")

@@ -1,7 +1,7 @@
 """Run one load-generator invocation pinned to its core, keep its raw output, measure its CPU.
 
 The generator's CPU comes from wait4()'s rusage, exact for the whole run of the tool; it is
-compared with a full core to flag a generator-bound level (loadtest/level.py)."""
+compared with a full core to flag a generator-bound level (loadtest/records/level.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import tools
-from .errors import GeneratorError
-from .tools import Load, ToolResult
+from .. import tools
+from ..core.errors import GeneratorError
+from ..tools import Load, ToolResult
 
 
 @dataclass

@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
 
-from . import generator, tools
-from .errors import GeneratorError, InfraError
-from .level import Level
-from .manifest import Manifest
+from .. import tools
+from ..core.errors import GeneratorError, InfraError
+from ..records.level import Level
+from ..runtime import Handle, Runtime, generator
+from ..scenarios import SCENARIOS, LevelContext
+from ..servers.manifest import Manifest
+from ..tools import Load
 from .measure import measure_level
-from .runtime import Handle, Runtime
-from .scenarios import SCENARIOS, LevelContext
-from .tools import Load
 
 START_OVERHEAD_S = 3.0  # start + health check of a service (an estimate, for plans)
 GATE_ESTIMATE_S = 15.0  # one contract-suite run per service, against a build just made

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .config import endpoints, settings
-from .errors import InfraError
+from ..core.config import endpoints, settings
+from ..core.errors import InfraError
 
 if TYPE_CHECKING:
     import psycopg

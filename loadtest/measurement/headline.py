@@ -8,9 +8,9 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import UsageError
+from ..core.errors import UsageError
 
-PATH = Path(__file__).with_name("headline.toml")
+PATH = Path(__file__).parents[1] / "headline.toml"
 
 
 @dataclass(frozen=True)

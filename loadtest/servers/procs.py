@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psutil
 
-from .errors import InfraError
+from ..core.errors import InfraError
 
 
 def pid_alive(pid: int) -> bool:
