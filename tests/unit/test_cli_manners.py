@@ -73,7 +73,7 @@ def test_chaos_help_names_each_fault_once(capsys):
 
 def test_every_command_that_measures_has_a_dry_run():
     for name, p in _subcommands(cli.build_parser()).items():
-        if name in ("sweep", "calibrate", "chaos", "reproduce"):
+        if name in ("sweep", "calibrate", "chaos", "reproduce", "instructions"):
             assert "--dry-run" in p._option_string_actions, name
 
 
