@@ -61,10 +61,10 @@ def cmd_chaos(args: argparse.Namespace) -> int:
 
 def print_dry_run(services: list[str], faults: list[str], profile: Profile) -> None:
     names = [m.name for m in (map(manifest.load, services) if services else manifest.load_all())]
-    per_service = sum(fault_seconds(f, profile) for f in faults)
+    per_service = profile.repeats * sum(fault_seconds(f, profile) for f in faults)
     print(f"services:  {', '.join(names)} (one after the other, each built and started)")
     print(f"faults:    {', '.join(faults)} (on each service, in this order)")
-    print(f"profile:   {profile.name}")
+    print(f"profile:   {profile.name}; each fault {profile.repeats} time(s) per service, the worst reported")
     print(f"expected:  about {human(len(names) * per_service)} under load ({human(per_service)} per "
           "service), plus builds and starts")
 

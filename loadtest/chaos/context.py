@@ -52,6 +52,9 @@ class Profile:
     # answers 2xx, and only 2xx, in every second after the overload, and records the rates.
     judge_throughput: bool = True
     rss_limit: int = 2 * GiB
+    # Each fault runs this many times per service; the table shows the worst, and a fault that
+    # fails once in them fails.
+    repeats: int = 3
     # A slow but living database: every answer this late, well under the 3 s statement bound
     # and, over every round trip of one request, under its 5 s (io-mix makes about 50).
     slow_postgres_s: float = 0.2
@@ -69,7 +72,7 @@ class Profile:
 FULL = Profile("full")
 QUICK = Profile("quick", outage_s=3.0, before_s=1.5, after_s=1.0, stall_s=3.0, error_s=2.0,
                 hang_s=6.0, slow_clients_s=6.0, overload_users=300, overload_s=5.0, throughput_s=3.0, recovery_window_s=3.0,
-                judge_throughput=False)
+                judge_throughput=False, repeats=1)
 PROFILES = {p.name: p for p in (FULL, QUICK)}
 
 
@@ -87,6 +90,7 @@ class Context:
     notes: list[str] = field(default_factory=list)
     via_proxy: bool = False  # DATABASE_URL, MYSQL_URL, MEMCACHED_ADDR point at Toxiproxy
     restarts: int = 0
+    repeat: int = 1  # which run of the fault this is (Profile.repeats)
 
     @property
     def base_url(self) -> str:
@@ -118,8 +122,8 @@ class Context:
         return {**CHAOS_ENV, **(toxiproxy.service_env() if self.via_proxy else {})}
 
     def tag(self, fault: str) -> str:
-        """The firmware prefix of one fault's devices: unique per run, service and fault."""
-        return f"chaos-{self.run_id}-{self.manifest.name}-{fault}-"
+        """The firmware prefix of one fault's devices: unique per run, service, fault and repeat."""
+        return f"chaos-{self.run_id}-{self.manifest.name}-{fault}-r{self.repeat}-"
 
     def start_service(self) -> service.Running:
         """Start the service again (stopped first if it still runs), as it runs now."""

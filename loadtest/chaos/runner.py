@@ -70,13 +70,11 @@ def _faults(m: manifest.Manifest, bench: Bench, fault_names: list[str], profile:
         return entry
     try:
         for name in fault_names:
-            log(f"{m.name}: {name} ...")
-            try:
-                _prepare(ctx, name)
-                outcome = FAULTS[name].run(ctx)
-            except Exception as e:  # noqa: BLE001 -- one fault's failure is a result, not a crash
-                outcome = Outcome(name, error=f"{type(e).__name__}: {e}", cell=f"harness error: {e}"[:120])
-            result = outcome.as_dict()
+            runs = []
+            for ctx.repeat in range(1, profile.repeats + 1):
+                log(f"{m.name}: {name}{f' ({ctx.repeat}/{profile.repeats})' if profile.repeats > 1 else ''} ...")
+                runs.append(_one_fault(ctx, name).as_dict())
+            result = worst(runs)
             entry["faults"][name] = result
             log(f"{m.name}: {name}: {'pass' if result['passed'] else 'FAIL'}: {result['cell']}"
                 + (f" (failed: {', '.join(result['failed'])})" if result["failed"] else ""))
@@ -87,6 +85,25 @@ def _faults(m: manifest.Manifest, bench: Bench, fault_names: list[str], profile:
             scenario.forget_writes(f"chaos-{ctx.run_id}-{m.name}-")
     entry["status"] = "done"
     return entry
+
+
+def _one_fault(ctx: Context, name: str) -> Outcome:
+    try:
+        _prepare(ctx, name)
+        return FAULTS[name].run(ctx)
+    except Exception as e:  # noqa: BLE001 -- one fault's failure is a result, not a crash
+        return Outcome(name, error=f"{type(e).__name__}: {e}", cell=f"harness error: {e}"[:120])
+
+
+def worst(runs: list[dict]) -> dict:
+    """The repeats of one fault as one result: the worst run's (the most criteria failed, the
+    first of those), passed only if every run passed, every run kept under `repeats`."""
+    first_worst = max(runs, key=lambda r: (not r["passed"], len(r["failed"]) + (r["error"] is not None)))
+    if len(runs) == 1:
+        return first_worst
+    passed = sum(r["passed"] for r in runs)
+    return {**first_worst, "passed": passed == len(runs),
+            "cell": f"{first_worst['cell']} ({passed}/{len(runs)} runs passed)", "repeats": runs}
 
 
 def _prepare(ctx: Context, fault: str) -> None:

@@ -35,7 +35,8 @@ def markdown(doc: dict) -> str:
         f"- command: `{doc['command']}`",
         f"- date: {doc['date']}",
         f"- git commit: `{doc['git_commit']}`{' (with local edits)' if doc.get('git_dirty') else ''}",
-        f"- profile: {profile['name']}",
+        (f"- profile: {profile['name']}; each fault run {profile.get('repeats', 1)} time(s) per service: "
+         "a cell shows the worst run, and a fault that failed in any run is a fail"),
         "",
     ]
     groups = _groups(faults)

@@ -236,3 +236,16 @@ def test_a_slow_database_stays_within_the_contracts_bounds():
 def test_the_slow_clients_load_is_the_dependency_free_read():
     s = slowloris.beside()
     assert s.method == "GET" and not (s.reads or s.writes or s.upstream)
+
+
+def test_repeats_report_the_worst_run_and_fail_if_any_failed():
+    from loadtest.chaos.runner import worst
+
+    ok = Outcome("kill", criteria={"gap": True}, cell="gap 0.2 s").as_dict()
+    bad = Outcome("kill", criteria={"gap": False, "nothing lost": False}, cell="gap 9.0 s").as_dict()
+    one_bad = Outcome("kill", criteria={"gap": False, "nothing lost": True}, cell="gap 7.0 s").as_dict()
+    got = worst([ok, one_bad, bad])
+    assert not got["passed"] and got["cell"] == "gap 9.0 s (1/3 runs passed)" and len(got["repeats"]) == 3
+    assert worst([ok, ok, ok])["passed"] and worst([ok, ok, ok])["cell"].endswith("(3/3 runs passed)")
+    assert worst([ok]) == ok  # a single run is reported as it is
+    assert FULL.repeats == 3 and QUICK.repeats == 1
