@@ -127,12 +127,16 @@ def _probe_noise(ctx: Context) -> None:
     if probe is None or probe.service not in ctx.bench.handles:
         return
     duration = parse_duration(probe.duration)
+    # The probe's scenario may not be among the run's: its parameters at their defaults then.
+    params = {**{p.name: p.default for p in SCENARIOS[probe.scenario].params}, **plan.params}
+    load = Load(SCENARIOS[probe.scenario], plan.headline_users, duration, keepalive=plan.keepalive,
+                params=params, firmware_prefix=ctx.bench.firmware_prefix)
     rps = []
     for i in range(1, probe.levels + 1):
         ctx.progress.step(f"noise probe {i}/{probe.levels}: {probe.service} {probe.scenario}")
         raw = _free(ctx.rf.dir / "raw" / "probe" / f"{probe.service}.{probe.scenario}.{i}.{plan.tool}.json")
         raw.parent.mkdir(parents=True, exist_ok=True)
-        level = ctx.bench.visit(probe.service, plan.tool, _load(ctx, probe.scenario, plan.headline_users, duration), raw)
+        level = ctx.bench.visit(probe.service, plan.tool, load, raw)
         if level is not None and level.ok_rps:
             rps.append(level.ok_rps)
         time.sleep(plan.pause_s)

@@ -68,7 +68,7 @@ def test_the_page_has_every_part(replay):
     assert "## How fast can a FastAPI app go?" in page
     for part in ("**Claim**", "**Conditions.**", "**Tool.**", "**Rungs.**", "**Measured here with the same protocol**",
                  "*ping*", "*list*", "*fib*", "*Failure replay: too-many-clients*", "**Where this replay differs",
-                 "| rung | write-up | req/s | p50 ms | p99 ms | peak MiB | errors | at users | bound |"):
+                 "| rung | write-up | req/s | p50 ms | p99 ms | peak MiB | errors | plateau users | bound |"):
         assert part in page, part
     verdicts = re.findall(r"\*\*Verdict: ([^*]+)\.\*\*", page)
     assert len(verdicts) == 1 and verdicts[0] in verdict.ORDER

@@ -1,6 +1,7 @@
 """A real end-to-end sweep: two services that pass the contract gate, two levels of one second,
-devices-get and devices-post, two interleaved rounds; then the results must validate, every cell
-be measured once per round, and the numbers be sane.
+devices-get and devices-post, two interleaved rounds (the curve alone); then the results must
+validate, every cell be measured once per round, and the numbers be sane. Then the headline part
+alone, two rounds of blocks after the noise probe: every visit in a block, A B B A.
 
 SMOKE_SERVICES="a b" picks the services (default: fastapi_tuned and go_stdlib). The test skips
 only when a named service has no manifest yet."""
@@ -28,10 +29,40 @@ def run_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("smoke") / "run"
     cmd = [str(ROOT / "loadtest" / "sweep.sh"), *SERVICES, "--scenario", "devices-get",
            "--scenario", "devices-post", "--levels", "5,10", "--duration", "1s", "--warmup", "0.5s",
-           "--pause", "0.2s", "--rounds", "2", "--seed", "1", "--label", "smoke", "--out", str(out)]
+           "--pause", "0.2s", "--rounds", "2", "--headline-rounds", "0", "--seed", "1", "--label", "smoke",
+           "--out", str(out)]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
     assert proc.returncode == 0, f"sweep failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
     return out
+
+
+@pytest.fixture(scope="module")
+def headline_dir(tmp_path_factory, run_dir):  # after the first: its gate already passed
+    out = tmp_path_factory.mktemp("smoke") / "headline"
+    cmd = [str(ROOT / "loadtest" / "sweep.sh"), *SERVICES, "--scenario", "devices-get", "--headline",
+           "--headline-rounds", "2", "--duration", "1s", "--warmup", "0.5s", "--pause", "0.2s", "--seed", "1",
+           "--skip-gate", "--label", "smoke-headline", "--out", str(out)]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
+    assert proc.returncode == 0, f"sweep failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+    return out
+
+
+def test_the_headline_part_visits_in_blocks_after_the_noise_probe(headline_dir):
+    doc = results.load(headline_dir)
+    results.validate(doc)
+    probe = doc["run"]["noise_probe"]
+    assert len(probe["ok_rps"]) >= 3 and probe["log_sd"] is not None
+    levels = results.levels(doc)
+    assert levels and all(lv.block is not None for lv in levels)
+    blocks: dict[int, list[str]] = {}
+    for lv in levels:
+        blocks.setdefault(lv.block, []).append(lv.service)
+    assert len(blocks) == 2  # one scenario, two rounds
+    for order in blocks.values():
+        assert order == order[::-1] and sorted(set(order)) == sorted(SERVICES)  # A B B A
+    plateaus = analysis.plateaus(levels)
+    ratio = analysis.plateau_ratio(plateaus[("devices-get", SERVICES[1])], plateaus[("devices-get", SERVICES[0])])
+    assert ratio.n == 2 and ratio.value > 0
 
 
 def test_results_validate(run_dir):
