@@ -155,10 +155,11 @@ def header(doc: dict) -> list[str]:
     pl = env["placement"]
     tools = ", ".join(f"{k} {v}" for k, v in env["tools"].items())
     cal = doc.get("calibration")
+    ceilings = (cal or {}).get("tools") or {}  # a calibration may hold only the noise probe
     cal_text = (f"{cal.get('measured_at', '?')}: " + "; ".join(
                     f"{t} {c['rps']:,.0f} req/s (limited by {c.get('limited_by', '?')})"
-                    for t, c in cal["tools"].items())
-                if cal else "none")
+                    for t, c in ceilings.items())
+                if ceilings else "none")
     cal_text += " — a ceiling counts only where the generator itself was the limit"
     opts = run["options"]
     choice = tool_choice(opts, cal)
