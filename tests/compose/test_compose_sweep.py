@@ -26,7 +26,7 @@ def run_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("compose-smoke") / "run"
     cmd = [str(ROOT / "loadtest" / "sweep.sh"), "--runtime", "compose", *SMOKE,
            "--scenario", "devices-get", "--levels", "1,2", "--duration", "1s", "--warmup", "0",
-           "--pause", "0", "--skip-gate", "--label", "compose-smoke", "--out", str(out)]
+           "--pause", "0", "--headline-rounds", "0", "--skip-gate", "--label", "compose-smoke", "--out", str(out)]
     try:
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1200,
                               stdin=subprocess.DEVNULL, check=False)
