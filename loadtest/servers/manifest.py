@@ -9,9 +9,9 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..core.config import BIN_DIR, ROOT, SERVICES_DIR, VENV_DIR
+from ..core.config import BIN_DIR, ROOT, SERVICES_DIR
 from ..core.errors import ManifestError
-from . import variants
+from . import interpreters, variants
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,8 @@ class Manifest:
     variant: str = ""  # what the variant's patch changes; "" for the service itself
 
     def _fill(self, template: str, host: str = "127.0.0.1", port: int = 0) -> str:
-        return template.format(root=ROOT, bin=self.bin, venv=VENV_DIR, host=host, port=port, uv=shlex.quote(uv_binary()))
+        return template.format(root=ROOT, bin=self.bin, venv=interpreters.Venv(), python=interpreters.Python(),
+                               host=host, port=port, uv=shlex.quote(uv_binary()))
 
     def run_argv(self, host: str, port: int) -> list[str]:
         """The server's command line: exec'd directly, so its pid is the server's."""

@@ -6,12 +6,16 @@ changes and why it is measured, then a unified diff against the service's folder
 folder to .bench/variants/<service>~<variant>/, applies the patch there and runs the copy like
 any other service: same contract gate, own port, own cgroup, interleaved with the others. This
 is how a tuning step is measured: the service against itself without that one step.
+
+A variant named `python3.X` is an interpreter variant: the service on another CPython, found on
+the machine (servers/interpreters.py). `<service>~all` names a service's steps, not these.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -24,6 +28,7 @@ VARIANTS_DIR = ROOT / ".bench" / "variants"
 # Not copied: the variants themselves, the service's own tests and anything built.
 IGNORED = ("variants", "tests", "__pycache__", ".venv", "target", "node_modules", ".pytest_cache")
 _STAMP = ".variant-source"
+INTERPRETER = re.compile(r"python3\.\d{1,2}")
 
 
 def split(name: str) -> tuple[str, str | None]:
@@ -36,17 +41,20 @@ def patch_file(base: str, variant: str) -> Path:
     return SERVICES_DIR / base / "variants" / f"{variant}.patch"
 
 
-def names(base: str) -> list[str]:
-    """Every variant of a service, as `<service>~<variant>`."""
-    return [f"{base}{SEPARATOR}{p.stem}" for p in sorted((SERVICES_DIR / base / "variants").glob("*.patch"))]
+def names(base: str, steps_only: bool = False) -> list[str]:
+    """Every variant of a service, as `<service>~<variant>`; `steps_only`: without the
+    interpreter variants."""
+    stems = [p.stem for p in sorted((SERVICES_DIR / base / "variants").glob("*.patch"))]
+    return [f"{base}{SEPARATOR}{s}" for s in stems if not (steps_only and INTERPRETER.fullmatch(s))]
 
 
 def expand(services: list[str] | None) -> list[str]:
-    """`SERVICE~all` -> every variant of SERVICE, in order; other names as given."""
+    """`SERVICE~all` -> every step of SERVICE (its variants but the interpreter ones), in order;
+    other names as given."""
     out: list[str] = []
     for name in services or []:
         base, variant = split(name)
-        out.extend(names(base) if variant == "all" else [name])
+        out.extend(names(base, steps_only=True) if variant == "all" else [name])
     return out
 
 
