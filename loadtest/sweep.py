@@ -20,6 +20,7 @@ from .measurement import calibrate, noise, schedule
 from .measurement.bench import START_OVERHEAD_S, Bench
 from .measurement.plan import SweepPlan, parse_duration
 from .records import results
+from .records.calibration import Calibration
 from .records.level import STEAL_LIMIT_PERCENT, Level
 from .scenarios import SCENARIOS
 from .servers import manifest
@@ -31,7 +32,7 @@ class Context:
     plan: SweepPlan
     runtime: runtime.Runtime
     rf: results.ResultsFile
-    calibration: dict | None
+    calibration: Calibration | None
     bench: Bench
     progress: Progress
     console: object  # rich Console
@@ -46,13 +47,14 @@ def run(plan: SweepPlan, label: str, out: Path | None, argv: list[str], console,
         run={"id": directory.name, "label": label, "command": argv, "options": plan.as_dict()},
         environment=results.environment(rt.placement.as_dict(), plan.tools()),
     )
-    rf.doc["calibration"] = calibrate.load()
+    calibration = calibrate.load()
+    rf.doc["calibration"] = calibration.model_dump(mode="json", exclude_unset=True) if calibration else None
     rf.save()
     report.print_plan(plan, rt.placement, rf, console)
     with rt.servers(plan.services), Progress(console, plan.expected_seconds()) as progress:
         bench = Bench(rt, rf.dir, console, skip_gate=plan.skip_gate, params=plan.params,
                       record=rf.set_service, progress=progress)
-        ctx = Context(plan, rt, rf, rf.doc["calibration"], bench, progress, console)
+        ctx = Context(plan, rt, rf, calibration, bench, progress, console)
         try:
             with bench:  # the runtime's servers are up from here on
                 _prepare_all(ctx)
@@ -61,13 +63,13 @@ def run(plan: SweepPlan, label: str, out: Path | None, argv: list[str], console,
                 _measure_rounds(ctx)
         except BaseException as e:
             rf.finish("interrupted" if isinstance(e, KeyboardInterrupt) else "failed")
-            report.write_all(rf.dir, rf.doc)
+            report.write_all(rf.dir, rf.document())
             raise
     for name, s in rf.doc["services"].items():
         if s["status"] == "pending":
             rf.set_service(name, status="measured")
     rf.finish("complete")
-    report.write_all(rf.dir, rf.doc)
+    report.write_all(rf.dir, rf.document())
     return rf
 
 
@@ -177,7 +179,7 @@ def _visit_all(ctx: Context, visits: list[schedule.Visit]) -> None:
             "again_raw": second.raw if second else None,
             "again_steal_percent": second.steal_percent() if second else None})
         ctx.rf.save()
-    report.write_all(ctx.rf.dir, ctx.rf.doc)
+    report.write_all(ctx.rf.dir, ctx.rf.document())
 
 
 def _open_targets(ctx: Context) -> dict[tuple[str, str], list[float]]:
@@ -185,7 +187,7 @@ def _open_targets(ctx: Context) -> dict[tuple[str, str], list[float]]:
     open-loop tool's calibrated ceiling: the open loop must measure the service, not the tool."""
     ceiling = calibrate.ceiling(ctx.calibration, open_loop_tool().name)
     targets = {}
-    for (scenario, service), p in analysis.plateaus(results.levels(ctx.rf.doc)).items():
+    for (scenario, service), p in analysis.plateaus(ctx.rf.document().measured()).items():
         peak = p.ok_rps.value or 0
         rates = [min(f * peak, 0.9 * ceiling) if ceiling else f * peak for f in ctx.plan.open_loop_fractions]
         targets[(scenario, service)] = sorted({round(r) for r in rates if r >= 1})

@@ -77,10 +77,16 @@ FIGURES: dict[str, Callable[[Level], float | None]] = {
     "p50_ms": lambda lv: lv.latency_ms.p50,
     "p99_ms": lambda lv: lv.latency_ms.p99,
     "cpu_per_request_us": lambda lv: lv.cpu_per_request_us,
+    "user_per_request_us": lambda lv: _per_request_us(lv.service_cpu.user_s, lv),
+    "system_per_request_us": lambda lv: _per_request_us(lv.service_cpu.system_s, lv),
     "cpu_percent": lambda lv: lv.service_cpu.percent_of_quota,
     "peak_mib": lambda lv: None if lv.service_memory.peak_bytes is None else lv.service_memory.peak_bytes / 2**20,
     "others_per_request_us": lambda lv: others_per_request_us(lv),
 }
+
+
+def _per_request_us(seconds: float | None, lv: Level) -> float | None:
+    return None if seconds is None or not lv.ok else 1e6 * seconds / lv.ok
 
 
 def value_of(figure: Figure) -> Callable[[Level], float | None]:
@@ -230,9 +236,20 @@ def ratio(plateaus_: dict[tuple[str, str], Plateau], scenario: str, numerator: s
 
 def plateau_ratio(a: Plateau, b: Plateau, figure: Figure = "ok_rps") -> Estimate:
     """THE ratio rule (see the module): a / b per round, then stats.ratio over rounds."""
+    return stats.ratio(round_ratios(a, b, figure))
+
+
+def round_ratios(a: Plateau, b: Plateau, figure: Figure = "ok_rps") -> list[float]:
+    """a / b in each round both measured, by block where they were measured in blocks."""
     la, lb = _logs_by_round(a.levels, figure), _logs_by_round(b.levels, figure)
     logs = (_round_log_ratio(la[r], lb[r]) for r in sorted(la.keys() & lb.keys()))
-    return stats.ratio(math.exp(d) for d in logs if d is not None)
+    return [math.exp(d) for d in logs if d is not None]
+
+
+def ratio_change(a: list[float], b: list[float]) -> Estimate:
+    """One ratio measured in two runs (each's round_ratios): B / A with its Welch interval
+    and p-value (stats.change). Its interval holding 1 is the two runs agreeing."""
+    return stats.change(a, b)
 
 
 def _logs_by_round(levels: list[Level], figure: Figure) -> dict[int, list[tuple[int | None, int, float]]]:

@@ -54,9 +54,7 @@ def cmd_chaos(args: argparse.Namespace) -> int:
         args.docs.write_text(table.markdown(doc))
     print(f"results: {directory / 'results.json'}\ntable:   {directory / 'reliability.md'}"
           + (f"\n         {args.docs}" if args.docs else ""))
-    failed = [f"{s}/{f}" for s, e in doc["services"].items() for f, r in e.get("faults", {}).items()
-              if not r["passed"]] + [s for s, e in doc["services"].items() if e["status"] == "not started"]
-    return FINDING if failed else OK
+    return FINDING if doc.failures() else OK
 
 
 def print_dry_run(services: list[str], faults: list[str], profile: Profile) -> None:

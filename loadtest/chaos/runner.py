@@ -19,6 +19,7 @@ from pathlib import Path
 from ..core.config import RESULTS_DIR, port_offset, run_dir
 from ..core.errors import InfraError
 from ..measurement.bench import Bench
+from ..records.chaos import NOT_STARTED, ChaosRun
 from ..records.results import git, utc_now
 from ..runtime import service
 from ..runtime.native import NativeRuntime
@@ -36,7 +37,7 @@ def results_dir(out: Path | None) -> Path:
 
 
 def run(names: list[str], fault_names: list[str], profile: Profile, out: Path | None,
-        command: str, log: Callable[[str], None] = print) -> tuple[dict, Path]:
+        command: str, log: Callable[[str], None] = print) -> tuple[ChaosRun, Path]:
     manifests = [manifest.load(n) for n in names] if names else manifest.load_all()
     directory = results_dir(out)
     doc = {"kind": "chaos", "command": command, "date": utc_now(),
@@ -49,8 +50,9 @@ def run(names: list[str], fault_names: list[str], profile: Profile, out: Path | 
             doc["services"][m.name] = _one_service(m, fault_names, profile, directory, doc, log)
             _save(doc, directory)
     _save(doc, directory)
-    (directory / "reliability.md").write_text(table.markdown(doc))
-    return doc, directory
+    result = ChaosRun.model_validate(doc)
+    (directory / "reliability.md").write_text(table.markdown(result))
+    return result, directory
 
 
 def _one_service(m: manifest.Manifest, fault_names: list[str], profile: Profile, directory: Path,
@@ -65,7 +67,7 @@ def _faults(m: manifest.Manifest, bench: Bench, fault_names: list[str], profile:
     ctx = Context(m, port, profile, uuid.uuid4().hex[:8], directory / "raw", bench)
     entry = {"status": "running", "port": port, "faults": {}, "notes": ctx.notes}
     if not bench.prepare(m, [], gate=False, port=port, env=ctx.env()):  # a service that cannot start is reported
-        entry.update(status="not started", error=bench.failures[-1])
+        entry.update(status=NOT_STARTED, error=bench.failures[-1])
         log(f"{m.name}: not started: {bench.failures[-1]}")
         return entry
     try:

@@ -3,6 +3,7 @@ with a pass/fail mark against the criteria, and how the table was made."""
 
 from __future__ import annotations
 
+from ..records.chaos import NOT_STARTED, ChaosRun, FaultResult
 from .faults import FAULTS
 
 NOTHING_LOST = (
@@ -17,10 +18,10 @@ def template_values(profile: dict) -> dict:
     return {**profile, "rss_limit_gib": profile["rss_limit"] / 2**30, "back": _back(profile)}
 
 
-def markdown(doc: dict) -> str:
-    profile = doc["profile"]
+def markdown(doc: ChaosRun) -> str:
+    profile = doc.profile
     fmt = template_values(profile)
-    faults = doc["faults"]
+    faults = doc.faults
     lines = [
         "# Reliability under faults",
         "",
@@ -32,9 +33,9 @@ def markdown(doc: dict) -> str:
          "× threads: 16 for django's 8 threads), whichever is more, so that a service serving a "
          "request per thread has a queue."),
         "",
-        f"- command: `{doc['command']}`",
-        f"- date: {doc['date']}",
-        f"- git commit: `{doc['git_commit']}`{' (with local edits)' if doc.get('git_dirty') else ''}",
+        f"- command: `{doc.command}`",
+        f"- date: {doc.date}",
+        f"- git commit: `{doc.git_commit}`{' (with local edits)' if doc.git_dirty else ''}",
         (f"- profile: {profile['name']}; each fault run {profile.get('repeats', 1)} time(s) per service: "
          "a cell shows the worst run, and a fault that failed in any run is a fail"),
         "",
@@ -63,14 +64,14 @@ def _groups(faults: list[str]) -> dict[str, list[str]]:
     return out
 
 
-def _table(doc: dict, faults: list[str], fmt: dict) -> list[str]:
+def _table(doc: ChaosRun, faults: list[str], fmt: dict) -> list[str]:
     lines = ["| service | " + " | ".join(FAULTS[f].column.format(**fmt) for f in faults) + " |",
              "|---|" + "---|" * len(faults)]
-    for name, entry in doc["services"].items():
-        if entry.get("status") == "not started":
-            lines.append(f"| {name} | " + " | ".join(["not started"] * len(faults)) + " |")
+    for name, entry in doc.services.items():
+        if entry.status == NOT_STARTED:
+            lines.append(f"| {name} | " + " | ".join([NOT_STARTED] * len(faults)) + " |")
             continue
-        cells = [_cell(entry["faults"].get(f)) for f in faults]
+        cells = [_cell(entry.faults.get(f)) for f in faults]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return [*lines, ""]
 
@@ -85,22 +86,22 @@ def _back(profile: dict) -> str:
             "on CI's shared machine; the rates are recorded)")
 
 
-def _cell(result: dict | None) -> str:
+def _cell(result: FaultResult | None) -> str:
     if result is None:
         return "not run"
-    return f"{'✅' if result['passed'] else '❌'} {result['cell']}".replace("|", "\\|")
+    return f"{'✅' if result.passed else '❌'} {result.cell}".replace("|", "\\|")
 
 
-def _failures(doc: dict) -> list[str]:
+def _failures(doc: ChaosRun) -> list[str]:
     out = []
-    for name, entry in doc["services"].items():
-        if entry.get("status") == "not started":
-            out.append(f"- **{name}**: not started: {entry.get('error', '')[:300]}")
-        for fault, r in entry.get("faults", {}).items():
-            if r["passed"]:
+    for name, entry in doc.services.items():
+        if entry.status == NOT_STARTED:
+            out.append(f"- **{name}**: not started: {(entry.error or '')[:300]}")
+        for fault, r in entry.faults.items():
+            if r.passed:
                 continue
-            why = r["error"] or ", ".join(r["failed"])
+            why = r.error or ", ".join(r.failed)
             out.append(f"- **{name} / {fault}**: {why}")
-        for note in entry.get("notes", []):
+        for note in entry.notes:
             out.append(f"- {name}: {note}")
     return (["## What failed", "", *out, ""] if out else [])

@@ -70,7 +70,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         manifest.load(args.service)  # an unknown service fails here, before anything starts
         plan = calibrate.CheckPlan(args.service, args.scenario, parse_duration(args.check_duration),
                                    args.agreement_users, args.peak_users, args.fraction)
-        data |= calibrate.service_checks(plan, args.checks, {**(previous or {}), **data}, console)
+        data |= calibrate.service_checks(plan, args.checks, calibrate.merge(previous, data), console)
         _print_checks(console, data)
     calibrate.save(calibrate.merge(previous, data))
     console.print(f"saved {calibrate.CALIBRATION_FILE}")

@@ -12,7 +12,7 @@ from pathlib import Path
 from .. import report
 from ..core.errors import FINDING, OK, UsageError
 from ..core.help import Formatter
-from ..records import results
+from ..records import document
 from ..report import compare, export, summary
 from . import options
 
@@ -63,10 +63,10 @@ def _format(p: argparse.ArgumentParser, name: str) -> None:
     options.add_out(p, f"also writes {name}.txt, {name}.md or {name}.json there, as --format says")
 
 
-def _load(path: str) -> dict:
+def _load(path: str) -> document.RunDocument:
     if not Path(path).exists():
         raise UsageError(f"{path}: no such run directory or results.json")
-    return results.load_checked(Path(path))
+    return document.read(Path(path))
 
 
 def _directory(path: str) -> Path:

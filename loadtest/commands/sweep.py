@@ -71,10 +71,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return 0
     console = Console()
     rf = sweep.run(p, args.label, args.out, ["loadtest", *sys.argv[1:]], console)
-    report.print_summary(rf.doc, console)
+    doc = rf.document()
+    report.print_summary(doc, console)
     console.print(f"results: {rf.path}\nreport:  {rf.dir / 'report.md'}\n         {rf.dir / 'report.html'}")
-    failed = [n for n, s in rf.doc["services"].items() if s["status"] != "measured"]
-    return FINDING if failed else OK
+    return FINDING if doc.failed_services() else OK
 
 
 def print_dry_run(p: plan.SweepPlan) -> None:
@@ -97,10 +97,11 @@ def print_dry_run(p: plan.SweepPlan) -> None:
         print("curve:     none (--headline)")
     probe = p.probe()
     if probe:
-        last = (calibrate.load() or {}).get("noise") or {}
-        sd = last.get("log_sd")
+        calibration = calibrate.load()
+        last = calibration.noise if calibration else None
+        sd = last.log_sd if last else None
         print(f"probe:     {probe.levels} levels of {probe.service} {probe.scenario} before the headline part; "
-              + (f"the last one here ({last.get('measured_at', '?')}): {noise.verdict(sd, probe.quiet_sd, p.headline_rounds)}"
-                 if sd else "no earlier probe on this checkout to predict the precision from"))
+              + (f"the last one here ({last.measured_at or '?'}): {noise.verdict(sd, probe.quiet_sd, p.headline_rounds)}"
+                 if last and sd else "no earlier probe on this checkout to predict the precision from"))
     print(f"order:     seed {p.seed}")
     print(f"expected:  about {human(p.expected_seconds())}")

@@ -13,25 +13,8 @@ results/calibration.json. Benchmark checks, not tests: the figures depend on the
    at 25 % of its closed-loop peak, beside k6's constant-arrival-rate at the same rate: both
    p99 and achieved rates; the harness's p99 should be within 2x of the other's.
 
-calibration.json (each section is replaced when its check runs again, the others are kept):
-
-    {"measured_at": str,                      # the last write
-     "target": str, "placement": {...},       # where the ceilings were measured
-     "tools": {tool: {"rps", "cpu_percent_of_core", "target_cpu_percent_of_quota",
-                      "limited_by": "generator" | "target (lower bound)" | "neither (contention?)",
-                      "users", "duration_s"}},
-     "closed_loop_default": "oha" | "wrk" | null, "closed_loop_default_basis": str,
-     "agreement": {"measured_at", "service", "scenario", "users", "duration_s",
-                   "runs": {"wrk": RUN, "oha": RUN}, "ratio": wrk/oha ok_rps, "tolerance": 0.1,
-                   "generator_bound": [tool...], "agree": bool | null},
-     "open_loop": {"measured_at", "service", "scenario", "duration_s", "fraction",
-                   "peak": RUN (closed loop, `users` connections), "rate": arrivals/s,
-                   "runs": {"oha": RUN, "k6": RUN}, "harness": "oha", "reference": "k6",
-                   "lightest": tool (least generator CPU per request), "p99_ratio": harness/reference,
-                   "limit": 2.0, "within": bool | null, "delivered": {tool: bool}}}
-    RUN = {"tool", "users", "rps", "ok_rps", "sent_rps", "errors", "p50_ms", "p99_ms",
-           "dropped", "arrivals", "cpu_percent_of_core", "cpu_us_per_request",
-           "target_cpu_percent_of_quota", "generator_bound"}"""
+calibration.json is records/calibration.py's Calibration (one model per section): each section
+is replaced when its check runs again, the others are kept, and the sweep adds its noise probe."""
 
 from __future__ import annotations
 
@@ -47,6 +30,7 @@ from .. import runtime, scenarios, tools
 from ..core.config import RESULTS_DIR
 from ..core.errors import InfraError
 from ..records import results
+from ..records.calibration import Calibration
 from ..records.level import GENERATOR_BOUND_CPU, SERVICE_BUSY_CPU, accounting, generator_bound
 from ..runtime import generator, isolation
 from ..scenarios import SCENARIOS, Scenario
@@ -201,7 +185,7 @@ def say(console, text: str) -> None:
 
 
 # --- 2. agreement and 3. open loop, against a real service ---------------------------------
-def service_checks(plan: CheckPlan, checks: list[str], calibration: dict | None, console=None) -> dict:
+def service_checks(plan: CheckPlan, checks: list[str], calibration: Calibration | None, console=None) -> dict:
     """The checks that need a real service: started once in its box, with the servers it
     needs (left as found)."""
     out = {}
@@ -216,7 +200,7 @@ def service_checks(plan: CheckPlan, checks: list[str], calibration: dict | None,
     return out
 
 
-def agreement(plan: CheckPlan, scenario: Scenario, target: Target, calibration: dict | None) -> dict:
+def agreement(plan: CheckPlan, scenario: Scenario, target: Target, calibration: Calibration | None) -> dict:
     runs = {}
     for name in tools.AGREEMENT:
         load = Load(scenario, plan.agreement_users, plan.duration_s)
@@ -236,7 +220,7 @@ def agreement_figures(first: dict, second: dict) -> dict:
     return {"ratio": ratio, "tolerance": AGREEMENT_TOLERANCE, "generator_bound": bound, "agree": agree}
 
 
-def open_loop_check(plan: CheckPlan, scenario: Scenario, target: Target, calibration: dict | None) -> dict:
+def open_loop_check(plan: CheckPlan, scenario: Scenario, target: Target, calibration: Calibration | None) -> dict:
     """The closed-loop peak (oha, peak_users), then the same rate from oha and from k6."""
     closed_tool = tools.DEFAULT_CLOSED_LOOP
     peak = run_tool(closed_tool, Load(scenario, plan.peak_users, plan.duration_s), target.base_url, target,
@@ -270,34 +254,34 @@ def open_loop_figures(runs: dict, rate: float, harness: str = tools.DEFAULT_OPEN
             "p99_ratio": ratio, "limit": OPEN_LOOP_P99_LIMIT, "within": within}
 
 
-# --- calibration.json -------------------------------------------------------------------------
-def merge(previous: dict | None, new: dict) -> dict:
+# --- calibration.json (records/calibration.py) --------------------------------------------------
+def merge(previous: Calibration | None, new: dict) -> Calibration:
     """New sections replace old ones; the sections of checks not run this time are kept."""
-    return {**(previous or {}), **new, "measured_at": results.utc_now()}
+    kept = previous.model_dump(exclude_unset=True) if previous else {}
+    return Calibration.model_validate({**kept, **new, "measured_at": results.utc_now()})
 
 
-def save(data: dict) -> None:
+def save(calibration: Calibration) -> None:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    data = calibration.model_dump(mode="json", exclude_unset=True)
     CALIBRATION_FILE.write_text(json.dumps(data, indent=1) + "\n")
 
 
-def load() -> dict | None:
+def load() -> Calibration | None:
     """The last calibration of this checkout, or None (then generator_bound is judged from the
     generator's CPU alone)."""
     try:
-        return results.load(CALIBRATION_FILE) if CALIBRATION_FILE.exists() else None
-    except (OSError, ValueError):
+        return Calibration.model_validate_json(CALIBRATION_FILE.read_text()) if CALIBRATION_FILE.exists() else None
+    except (OSError, ValueError):  # pydantic's ValidationError is a ValueError
         print(f"loadtest: ignoring unreadable {CALIBRATION_FILE}", file=sys.stderr)
         return None
 
 
-def ceiling(calibration: dict | None, tool: str) -> float | None:
-    """A tool's ceiling, only when calibration showed the tool itself saturated: a run where
-    neither side was saturated (a busy machine) or the trivial server was, is no ceiling."""
-    c = ((calibration or {}).get("tools") or {}).get(tool) or {}
-    return c.get("rps") if c.get("limited_by") == "generator" else None
+def ceiling(calibration: Calibration | None, tool: str) -> float | None:
+    """A tool's ceiling (Calibration.ceiling), none without a calibration."""
+    return calibration.ceiling(tool) if calibration else None
 
 
-def closed_loop_tool(calibration: dict | None) -> str | None:
+def closed_loop_tool(calibration: Calibration | None) -> str | None:
     """The calibrated closed-loop default (highest ceiling of oha and wrk), if any."""
-    return (calibration or {}).get("closed_loop_default")
+    return calibration.closed_loop_default if calibration else None

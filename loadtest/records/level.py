@@ -50,6 +50,8 @@ class ServiceCpu(_Open):
     nr_periods: int | None = None
     nr_throttled: int | None = None
     throttled_s: float | None = None
+    user_s: float | None = None  # of usage_s: in user space, and in the kernel for the service
+    system_s: float | None = None  # (system calls, the network stack); None where not split
     source: str = "none"
 
 

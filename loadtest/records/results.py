@@ -1,6 +1,7 @@
 """results/<UTC time>-<label>/results.json: one document per run, rewritten atomically after
-every level so an interrupted sweep keeps what it measured. Schema: results.schema.json
-(documented in docs/results-schema.md)."""
+every level so an interrupted sweep keeps what it measured. Its shape is document.py's
+RunDocument and results.schema.json (documented in docs/results-schema.md); this module writes
+it, document.py reads it."""
 
 from __future__ import annotations
 
@@ -13,17 +14,12 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-import jsonschema
-
 from .. import tools
 from ..core import config
 from ..core.config import RESULTS_DIR, ROOT
-from ..core.errors import InfraError
 from ..servers import binaries, machine, variants
+from .document import SCHEMA_VERSION, RunDocument, parse
 from .level import Level
-
-SCHEMA_VERSION = 3
-SCHEMA_PATH = Path(__file__).parents[1] / "results.schema.json"
 
 
 def utc_now() -> str:
@@ -123,6 +119,11 @@ class ResultsFile:
         self.doc["services"].setdefault(name, {}).update(fields)
         self.save()
 
+    def document(self) -> RunDocument:
+        """The file as saved, parsed by the models (document.parse); the JSON schema is the
+        readers' check (`report`, `summary`, `compare`, `export`)."""
+        return parse(json.loads(self.path.read_text()), str(self.path), schema=False)
+
     def finish(self, status: str) -> None:
         self.doc["run"]["status"] = status
         self.doc["run"]["finished_at"] = utc_now()
@@ -136,33 +137,8 @@ def _jsonable(o):
 
 
 def load(path: Path) -> dict:
+    """The JSON as written, unchecked (for tests of the file itself); readers take
+    document.read(), the document parsed once."""
     p = path / "results.json" if path.is_dir() else path
     with open(p) as f:
         return json.load(f)
-
-
-def load_checked(path: Path) -> dict:
-    """load() + validate(), with errors the command line reports in one sentence."""
-    try:
-        doc = load(path)
-        validate(doc)
-    except OSError as e:
-        raise InfraError(f"cannot read results from {path}: {e.strerror or e}") from e
-    except ValueError as e:
-        raise InfraError(f"{path}: not JSON: {e}") from e
-    except jsonschema.ValidationError as e:
-        where = "/".join(map(str, e.absolute_path)) or "(top level)"
-        raise InfraError(f"{path}: does not match results.schema.json at {where}: {e.message}") from e
-    return doc
-
-
-def validate(doc: dict) -> None:
-    """Raise jsonschema.ValidationError when the document does not match the schema."""
-    schema = json.loads(SCHEMA_PATH.read_text())
-    jsonschema.validate(doc, schema)
-
-
-def levels(doc: dict, excluded: bool = False) -> list[Level]:
-    """The run's levels as typed values, in the order they were measured; without the ones a
-    rule of the run excluded (a level measured again for its steal) unless `excluded`."""
-    return [Level.model_validate(lv) for lv in doc["levels"] if excluded or not lv.get("excluded")]

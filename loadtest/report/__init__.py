@@ -1,7 +1,8 @@
 """What a run's results.json becomes for readers: one exporter per kind of output, registered in
 EXPORTERS (a new one is a module with a function from the document to its files, added there),
-and the tables printed on the terminal (terminal.py). Every exporter reads the levels as typed
-values and the figures from loadtest/analysis/, so all of them agree."""
+and the tables printed on the terminal (terminal.py). Every exporter takes the run as one typed
+value (records/document.py's RunDocument) and the figures from loadtest/analysis/, so all of
+them agree."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..records.document import RunDocument
 from .terminal import print_plan, print_summary
 
 
@@ -17,10 +19,10 @@ class Exporter:
     """One kind of output: files(doc) gives {path relative to the run directory: text}."""
 
     name: str
-    files: Callable[[dict], dict[str, str]]
+    files: Callable[[RunDocument], dict[str, str]]
 
 
-def single(filename: str, render: Callable[[dict], str]) -> Exporter:
+def single(filename: str, render: Callable[[RunDocument], str]) -> Exporter:
     """An exporter of one file from a render(doc) -> str."""
     return Exporter(filename, lambda doc: {filename: render(doc)})
 
@@ -44,7 +46,7 @@ EXPORTERS = [
 ]
 
 
-def write_all(directory: Path, doc: dict) -> list[Path]:
+def write_all(directory: Path, doc: RunDocument) -> list[Path]:
     """Every exporter's files in the run's directory, rewritten from the document."""
     paths = []
     for exporter in EXPORTERS:

@@ -31,8 +31,8 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 from .. import analysis
 from ..core import stats
 from ..core.stats import Estimate
+from ..records.document import RunDocument
 from ..records.level import Level
-from ..records.results import levels as typed_levels
 from .markdown import index, render
 
 CHART_DIR = "charts"
@@ -246,22 +246,22 @@ def plateau_cpu(levels: list[Level], scenarios: list[str], services: list[str]) 
     return out
 
 
-def chart_names(doc: dict) -> dict[str, list[str]]:
+def chart_names(doc: RunDocument) -> dict[str, list[str]]:
     """{scenario: its chart files} plus "" for the charts over all scenarios, relative to the
     run directory: what render_charts writes, for documents that link to them."""
-    closed = index(typed_levels(doc), "closed")
+    closed = index(doc.measured(), "closed")
     out = {scenario: [f"{CHART_DIR}/{scenario}-{kind}.svg" for kind in KINDS] for scenario in closed}
     if closed:
         out[""] = [OVERVIEW]
     return out
 
 
-def render_charts(doc: dict) -> dict[str, str]:
+def render_charts(doc: RunDocument) -> dict[str, str]:
     """{path relative to the run directory: SVG text}, for every closed-loop scenario."""
-    levels = typed_levels(doc)
+    levels = doc.measured()
     closed = index(levels, "closed")
     services = analysis.services_of(levels)
-    colors = service_colors([*doc.get("services", {}), *services])
+    colors = service_colors([*doc.services, *services])
     out = {}
     with rc_context(RC):
         for scenario, by_service in closed.items():
@@ -285,7 +285,7 @@ def render_charts(doc: dict) -> dict[str, str]:
     return out
 
 
-def markdown_with_charts(doc: dict) -> str:
+def markdown_with_charts(doc: RunDocument) -> str:
     """report.md: markdown.render's text with the charts linked relative to the run directory,
     so they show on a Git forge beside the tables: the overview after the figures, each
     scenario's charts under its heading."""

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from .. import analysis
 from ..core import stats
 from ..core.stats import Estimate
+from ..records.document import RunDocument
 from ..records.level import Level
-from ..records.results import levels as typed_levels
 from . import significance, terminal
 from .markdown import fmt, fmt_estimate, fmt_ratio, table
 
@@ -79,26 +79,20 @@ class Row:
         return "" if self.load is None else f"{self.load}{'' if self.mode == 'closed' else ' req/s'}"
 
 
-def cpu_of(doc: dict) -> str:
-    """The CPU's identity (machine.identity), or its model name in runs recorded before it."""
-    cpu = doc["environment"].get("cpu") or {}
-    return cpu.get("identity") or doc["environment"]["cpu_model"]
+def _origin(doc: RunDocument) -> dict:
+    env = doc.environment
+    return {"id": doc.run.id, "commit": str(env.git_commit), "placement": env.placement.mode,
+            "cpu": env.cpu_identity, "tool": doc.run.options.tool, "rounds": doc.rounds}
 
 
-def _origin(doc: dict) -> dict:
-    env = doc["environment"]
-    return {"id": doc["run"]["id"], "commit": str(env["git_commit"]), "placement": env["placement"]["mode"],
-            "cpu": cpu_of(doc), "tool": doc["run"]["options"].get("tool"),
-            "rounds": len({lv.get("round", 1) for lv in doc["levels"]}) or 1}  # a headline part's too
-
-
-def warnings(a: dict, b: dict) -> list[str]:
+def warnings(a: RunDocument, b: RunDocument) -> list[str]:
     out = []
-    tool_a, tool_b = a["run"]["options"].get("tool"), b["run"]["options"].get("tool")
+    tool_a, tool_b = a.run.options.tool, b.run.options.tool
     if tool_a != tool_b:
         out.append(f"warning: closed loops by different tools ({tool_a} vs {tool_b})")
-    if cpu_of(a) != cpu_of(b):
-        out.append(f"warning: different CPUs ({cpu_of(a)} vs {cpu_of(b)}): the ratio between stacks "
+    cpu_a, cpu_b = a.environment.cpu_identity, b.environment.cpu_identity
+    if cpu_a != cpu_b:
+        out.append(f"warning: different CPUs ({cpu_a} vs {cpu_b}): the ratio between stacks "
                    "moves with the CPU, so these runs compare machines as much as code")
     return out
 
@@ -151,8 +145,8 @@ class Comparison:
                 and (r.worse_by() or 0) > above_percent / 100]
 
 
-def compute(a: dict, b: dict) -> Comparison:
-    la, lb = typed_levels(a), typed_levels(b)
+def compute(a: RunDocument, b: RunDocument) -> Comparison:
+    la, lb = a.measured(), b.measured()
     return Comparison(_origin(a), _origin(b), warnings(a, b), tested_rows(la, lb), figure_rows(la, lb, DESCRIBED_FIGURES),
                       cell_rows(la, lb))
 
@@ -250,6 +244,6 @@ def as_json(c: Comparison) -> dict:
             "cells": [row(r) for r in c.cells]}
 
 
-def render(a: dict, b: dict) -> str:
+def render(a: RunDocument, b: RunDocument) -> str:
     """The Markdown."""
     return markdown(compute(a, b))

@@ -10,8 +10,8 @@ import io
 import json
 from collections.abc import Callable
 
+from ..records.document import RunDocument
 from ..records.level import Level
-from ..records.results import levels as typed_levels
 
 COLUMNS: list[tuple[str, Callable[[Level], object]]] = [
     ("round", lambda lv: lv.round),
@@ -36,6 +36,8 @@ COLUMNS: list[tuple[str, Callable[[Level], object]]] = [
     ("error_rate", lambda lv: lv.error_rate),
     ("service_cpu_percent", lambda lv: lv.service_cpu.percent_of_quota),
     ("service_cpu_usage_s", lambda lv: lv.service_cpu.usage_s),
+    ("service_cpu_user_s", lambda lv: lv.service_cpu.user_s),
+    ("service_cpu_system_s", lambda lv: lv.service_cpu.system_s),
     ("cpu_per_request_us", lambda lv: lv.cpu_per_request_us),
     ("memory_peak_bytes", lambda lv: lv.service_memory.peak_bytes),
     ("bound", lambda lv: lv.bound),
@@ -46,14 +48,13 @@ FIELDNAMES = ["run_id", *(name for name, _ in COLUMNS)]
 FORMATS = ("csv", "jsonl")
 
 
-def rows(doc: dict) -> list[dict]:
+def rows(doc: RunDocument) -> list[dict]:
     """One dict per level, in the order the levels were measured, keys FIELDNAMES."""
-    run_id = doc["run"]["id"]
-    return [{"run_id": run_id, **{name: value(lv) for name, value in COLUMNS}}
-            for lv in typed_levels(doc)]
+    return [{"run_id": doc.run.id, **{name: value(lv) for name, value in COLUMNS}}
+            for lv in doc.measured()]
 
 
-def to_csv(doc: dict) -> str:
+def to_csv(doc: RunDocument) -> str:
     out = io.StringIO()
     # "\n" line ends: the file diffs cleanly in git (the csv module defaults to "\r\n").
     writer = csv.DictWriter(out, fieldnames=FIELDNAMES, lineterminator="\n")
@@ -68,11 +69,11 @@ def _csv_field(value: object) -> object:
     return str(value).lower() if isinstance(value, bool) else value
 
 
-def to_jsonl(doc: dict) -> str:
+def to_jsonl(doc: RunDocument) -> str:
     return "".join(json.dumps(row, allow_nan=False) + "\n" for row in rows(doc))
 
 
-def render(doc: dict, fmt: str) -> str:
+def render(doc: RunDocument, fmt: str) -> str:
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}: one of {', '.join(FORMATS)}")
     return to_csv(doc) if fmt == "csv" else to_jsonl(doc)

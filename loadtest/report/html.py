@@ -19,7 +19,7 @@ from plotly.subplots import make_subplots
 
 from .. import analysis
 from ..core.stats import Estimate
-from ..records.results import levels as typed_levels
+from ..records.document import RunDocument
 from . import charts
 from .markdown import index, render
 
@@ -159,7 +159,7 @@ def bundle_name() -> str:
     return f"plotly-{get_plotlyjs_version()}.min.js"
 
 
-def files(doc: dict) -> dict[str, str]:
+def files(doc: RunDocument) -> dict[str, str]:
     """report.html, and the plotly.js bundle it loads, in the folder above the run's."""
     return {"report.html": render_html(doc), f"../{bundle_name()}": get_plotlyjs()}
 
@@ -184,10 +184,10 @@ def scenario_charts(heading: str, closed: dict, opened: dict, colors: dict[str, 
     return [f'<div class="chart">{c}</div>' for c in out]
 
 
-def render_html(doc: dict) -> str:
-    levels = typed_levels(doc)
+def render_html(doc: RunDocument) -> str:
+    levels = doc.measured()
     closed, opened = index(levels, "closed"), index(levels, "open")
-    colors = charts.service_colors([*doc["services"], *analysis.services_of(levels)])
+    colors = charts.service_colors([*doc.services, *analysis.services_of(levels)])
     plotly_js = iter([f"../{bundle_name()}"])
     preamble, *rest = sections(render(doc))
     nav = " · ".join(f'<a href="#{anchor(h)}">{html.escape(h)}</a>' for h, _ in rest)
@@ -198,7 +198,7 @@ def render_html(doc: dict) -> str:
                  tables_html(text), "</section>"]
     if not closed and not opened:
         body.append("<p>No level measured yet.</p>")
-    title = html.escape(f"Benchmark run {doc['run']['id']}")
+    title = html.escape(f"Benchmark run {doc.run.id}")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

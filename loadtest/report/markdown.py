@@ -7,8 +7,9 @@ from collections import defaultdict
 from .. import analysis, tools
 from ..core import stats
 from ..core.formatting import fmt, fmt_estimate, fmt_ratio, ratio_digits  # noqa: F401 -- exporters format with these
+from ..records.calibration import Calibration
+from ..records.document import Environment, RunDocument, RunOptions
 from ..records.level import STEAL_LIMIT_PERCENT, Level
-from ..records.results import levels as typed_levels
 from ..scenarios import SCENARIOS
 
 MIB = 1024 * 1024
@@ -109,23 +110,16 @@ def check_table(scenario_name: str, by_service: dict) -> list[str]:
     return [scenario.check_title(), "", table(["service", "users", "round", *scenario.check_header()], rows), ""]
 
 
-def tool_choice(options: dict, calibration: dict | None) -> str:
+def tool_choice(options: RunOptions, calibration: Calibration | None) -> str:
     """Why the run's closed-loop tool was the one it ran, as the choice was made."""
-    tool, basis = options.get("tool", "?"), options.get("tool_basis")
-    if basis == "calibration" and calibration and calibration.get("closed_loop_default") == tool:
-        return f"{tool}, chosen by the calibration: {calibration.get('closed_loop_default_basis', '?')}"
+    tool, basis = options.tool or "?", options.tool_basis
+    if basis == "calibration" and calibration and calibration.closed_loop_default == tool:
+        return f"{tool}, chosen by the calibration: {calibration.closed_loop_default_basis or '?'}"
     if basis == "given":
         return f"{tool}, given on the command line"
     if basis == "default":
         return f"{tool}, the default (no calibration on this machine)"
     return tool
-
-
-def run_params(options: dict) -> dict[str, int]:
-    """The scenarios' parameters a run recorded (before schema 3, at the top of its options)."""
-    if "params" in options:
-        return options["params"]
-    return {p.name: options[p.name] for s in SCENARIOS.values() for p in s.params if p.name in options}
 
 
 def open_table(by_service: dict) -> list[str]:
@@ -142,48 +136,51 @@ def open_table(by_service: dict) -> list[str]:
                    "p50 ms", "p99 ms", "errors"], rows), ""]
 
 
-def cpu_line(env: dict) -> str:
-    c = env.get("cpu")
-    if not c:  # runs recorded before the CPU's identity was
-        return f"{env['cpu_model']} ({env.get('cpu_count')} cores)"
-    vm = ", under a hypervisor" if c.get("hypervisor") else ""
-    return f"{c['identity']}, {fmt(c.get('mhz'))} MHz, cache {c.get('cache')}, {c.get('cores')} cores{vm}"
+def cpu_line(env: Environment) -> str:
+    c = env.cpu
+    if not c or not c.identity:  # runs recorded before the CPU's identity was
+        return f"{env.cpu_model} ({env.cpu_count} cores)"
+    vm = ", under a hypervisor" if c.hypervisor else ""
+    return f"{c.identity}, {fmt(c.mhz)} MHz, cache {c.cache}, {c.cores} cores{vm}"
 
 
-def header(doc: dict) -> list[str]:
-    run, env = doc["run"], doc["environment"]
-    pl = env["placement"]
-    tools = ", ".join(f"{k} {v}" for k, v in env["tools"].items())
-    cal = doc.get("calibration")
-    ceilings = (cal or {}).get("tools") or {}  # a calibration may hold only the noise probe
-    cal_text = (f"{cal.get('measured_at', '?')}: " + "; ".join(
-                    f"{t} {c['rps']:,.0f} req/s (limited by {c.get('limited_by', '?')})"
-                    for t, c in ceilings.items())
-                if ceilings else "none")
+def _memory(limit: int | None) -> str:
+    return f"{limit // MIB} MiB" if limit is not None else "no memory limit"
+
+
+def header(doc: RunDocument) -> list[str]:
+    run, env = doc.run, doc.environment
+    pl = env.placement
+    tools = ", ".join(f"{k} {v}" for k, v in env.tools.items())
+    cal = doc.calibration
+    ceilings = cal.tools if cal else {}  # a calibration may hold only the noise probe
+    cal_text = (f"{cal.measured_at or '?'}: " + "; ".join(
+                    f"{t} {c.rps:,.0f} req/s (limited by {c.limited_by or '?'})" for t, c in ceilings.items())
+                if cal and ceilings else "none")
     cal_text += " — a ceiling counts only where the generator itself was the limit"
-    opts = run["options"]
-    choice = tool_choice(opts, cal)
+    opts = run.options
     lines = [
-        f"# Benchmark run {run['id']}", "",
-        f"- status: **{run['status']}**, {run['started_at']} → {run['finished_at'] or '…'}",
-        f"- git commit: `{env['git_commit']}`{' (with uncommitted changes)' if env.get('git_dirty') else ''}",
-        f"- CPU: {cpu_line(env)}, kernel {env['kernel']}",
-        (f"- placement: **{pl['mode']}**; service on cpus {pl['service_cpus']} "
-         f"(quota {pl['cpu_quota_cores']} vCPU, {pl['memory_limit_bytes'] // MIB} MiB), generator "
-         f"on cpus {pl['generator_cpus']}; {pl['databases_share']}"),
-        *(f"- note: {n}" for n in pl.get("notes", [])),
+        f"# Benchmark run {run.id}", "",
+        f"- status: **{run.status}**, {run.started_at} → {run.finished_at or '…'}",
+        f"- git commit: `{env.git_commit}`{' (with uncommitted changes)' if env.git_dirty else ''}",
+        f"- CPU: {cpu_line(env)}, kernel {env.kernel}",
+        (f"- placement: **{pl.mode}**; service on cpus {pl.service_cpus} "
+         f"(quota {pl.cpu_quota_cores} vCPU, {_memory(pl.memory_limit_bytes)}), generator "
+         f"on cpus {pl.generator_cpus}; {pl.databases_share}"),
+        *(f"- note: {n}" for n in pl.notes),
         f"- tools: {tools}; generator ceiling (calibration): {cal_text}",
-        f"- closed-loop tool: {choice}",
-        f"- levels {opts['levels']} users, {opts['duration_s']:g} s each after a {opts['warmup_s']:g} s "
-        f"warm-up, {opts['pause_s']:g} s pause; keep-alive {'on' if opts['keepalive'] else 'off'}"
-        + "".join(f"; {k}={v}" for k, v in run_params(opts).items())
-        + ("; **contract gate skipped (development run)**" if opts.get("skip_gate") else ""),
+        f"- closed-loop tool: {tool_choice(opts, cal)}",
+        f"- levels {opts.levels} users, {opts.duration_s:g} s each after a {opts.warmup_s:g} s "
+        f"warm-up, {opts.pause_s:g} s pause; keep-alive {'on' if opts.keepalive else 'off'}"
+        + "".join(f"; {k}={v}" for k, v in opts.scenario_params().items())
+        + ("; **contract gate skipped (development run)**" if opts.skip_gate else ""),
         "", "† = generator-bound level: the load generator, not the service, was the limit.", "",
     ]
-    lines += busy_warning(typed_levels(doc), env.get("cpu_count") or 1)
-    lines += quality_notes(typed_levels(doc))
-    rows = [[name, (s.get("gate") or {}).get("status", "–"), s["status"], (s.get("error") or "").replace("\n", " ")[:200]]
-            for name, s in doc["services"].items()]
+    levels = doc.measured()
+    lines += busy_warning(levels, env.cpu_count or 1)
+    lines += quality_notes(levels)
+    rows = [[name, s.gate.status if s.gate else "–", s.status, (s.error or "").replace("\n", " ")[:200]]
+            for name, s in doc.services.items()]
     lines += ["## Services", "", table(["service", "contract gate", "status", "error"], rows), ""]
     return lines
 
@@ -257,8 +254,28 @@ def figures_table(levels: list[Level]) -> list[str]:
     grid = figures_grid(levels)
     if not grid:
         return []
-    return ["## Figures", "", FIGURES_TEXT, "", grid, "",
+    return ["## Figures", "", FIGURES_TEXT, "", grid, "", *kernel_grid(levels),
             f"*{stats.METHOD_NOTE}. {analysis.PLATEAU_NOTE}.", ""]
+
+
+def kernel_grid(levels: list[Level]) -> list[str]:
+    """The CPU per request split into user space and kernel, over the same plateaus (runs whose
+    source splits it: every cgroup, psutil and the engine's stats)."""
+    if not any(lv.service_cpu.system_s is not None for lv in levels):
+        return []
+    plateaus = analysis.plateaus(levels)
+
+    def cell(p: analysis.Plateau) -> str:
+        user, system = p.estimate("user_per_request_us").value, p.estimate("system_per_request_us").value
+        if user is None or system is None or user + system <= 0:
+            return "–"
+        return f"{fmt(user)} + {fmt(system)} ({system / (user + system):.0%})"
+    rows = [[scenario, *("" if (scenario, s) not in plateaus else cell(plateaus[(scenario, s)])
+                         for s in analysis.services_of(levels))]
+            for scenario in analysis.scenarios_of(analysis.closed(levels))]
+    title = ("**The same CPU per request, user space + kernel** (µs, geometric means over the plateau; "
+             "in brackets the kernel's share: system calls and the network stack, on the service's behalf)")
+    return [title, "", table(["scenario", *analysis.services_of(levels)], rows), ""]
 
 
 def plateau_cell(p: analysis.Plateau) -> str:
@@ -270,8 +287,8 @@ def plateau_cell(p: analysis.Plateau) -> str:
     return f"{fmt_estimate(p.ok_rps)}{floor} ({p.users}, {p.bound}{best}); {fmt_estimate(cpu)} µs"
 
 
-def render(doc: dict) -> str:
-    levels = typed_levels(doc)
+def render(doc: RunDocument) -> str:
+    levels = doc.measured()
     lines = header(doc) + figures_table(levels)
     closed, opened = index(levels, "closed"), index(levels, "open")
     for scenario in analysis.scenarios_of(levels):

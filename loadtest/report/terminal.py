@@ -10,7 +10,7 @@ import textwrap
 from .. import analysis
 from ..core import stats
 from ..measurement.plan import SweepPlan, human
-from ..records.results import levels as typed_levels
+from ..records.document import RunDocument
 from ..runtime.isolation import Placement
 from .plateaus import plateaus_and_errors
 
@@ -66,9 +66,9 @@ FIGURE_NOTE = ("successful req/s over the plateau (users), geometric mean over r
                f"levels; {GENERATOR_MARK} the load generator bounded every plateau level: a floor")
 
 
-def figure_rows(doc: dict) -> dict[str, list[list[str]]]:
+def figure_rows(doc: RunDocument) -> dict[str, list[list[str]]]:
     """{scenario: one row per service} of one run (plateaus.py computes, as for summary)."""
-    return format_figures(*plateaus_and_errors(typed_levels(doc)))
+    return format_figures(*plateaus_and_errors(doc.measured()))
 
 
 def format_figures(plateaus: dict, errors: dict[tuple[str, str], int]) -> dict[str, list[list[str]]]:
@@ -100,13 +100,13 @@ def figures_block(run_id: str, blocks: dict[str, list[list[str]]]) -> str:
     return "\n".join([*lines, "", wrap(FIGURE_NOTE)])
 
 
-def figures_text(doc: dict) -> str:
-    return figures_block(doc["run"]["id"], figure_rows(doc))
+def figures_text(doc: RunDocument) -> str:
+    return figures_block(doc.run.id, figure_rows(doc))
 
 
-def print_summary(doc: dict, console) -> None:
+def print_summary(doc: RunDocument, console) -> None:
     console.out(figures_text(doc), highlight=False)  # out(): no wrapping, no markup, nothing cut
-    for name in analysis.ordered_services(doc["services"]):
-        s = doc["services"][name]
-        if s["status"] != "measured":
-            console.print(f"[red]{name}: {s['status']}[/] {s.get('error') or ''}", soft_wrap=True)
+    for name in analysis.ordered_services(doc.services):
+        s = doc.services[name]
+        if s.status != "measured":
+            console.print(f"[red]{name}: {s.status}[/] {s.error or ''}", soft_wrap=True)

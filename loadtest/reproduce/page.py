@@ -5,14 +5,13 @@ project's own sweep figure where one is committed, and the verdict with its reas
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 from .. import analysis
 from ..core import stats
 from ..core.config import ROOT
-from ..records import results
+from ..records import document, results
 from ..report.markdown import fmt, fmt_estimate, table
 from ..scenarios import SCENARIOS
 from . import figures, verdict
@@ -153,14 +152,14 @@ def sweep_block(scenarios: tuple[str, ...], steps) -> list[str]:
     path = SWEEP_RUN / "results.json"
     if not scenarios or not path.exists():
         return []
-    doc = json.loads(path.read_text())
-    plateaus = analysis.plateaus(results.levels(doc))
+    doc = document.read(path)
+    plateaus = analysis.plateaus(doc.measured())
     services = list(dict.fromkeys(s for step in steps for s in step.services))
     rows = [[scenario, *[fmt_estimate(plateaus[(scenario, s)].ok_rps) if (scenario, s) in plateaus else "–"
                          for s in services]] for scenario in scenarios]
-    plan = doc["run"]["options"]
+    plan = doc.run.options
     return [(f"*This project's own sweep* (successful req/s over the plateau, from {analysis.PLATEAU_FROM_USERS} of "
-             f"{min(plan['levels'])}..{max(plan['levels'])} users, geometric mean of {plan['rounds']} interleaved rounds [interval], {plan['tool']} keep-alive, "
+             f"{min(plan.levels)}..{max(plan.levels)} users, geometric mean of {plan.rounds} interleaved rounds [interval], {plan.tool} keep-alive, "
              f"[{SWEEP_RUN.name}](results/{SWEEP_RUN.name}/report.md)):"), "",
             table(["scenario", *services], rows), ""]
 

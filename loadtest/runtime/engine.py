@@ -100,6 +100,8 @@ class CpuSample:
     throttled_periods: int  # ... in which the quota ran out
     throttled_ns: int
     read_ns: int  # when the engine read the sample ("read"), ns since the epoch
+    user_ns: int | None = None  # cpu_usage.usage_in_usermode / usage_in_kernelmode
+    system_ns: int | None = None
 
 
 _READ = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)")
@@ -117,8 +119,10 @@ def read_ns(text: str) -> int:
 def cpu_sample(stats: dict) -> CpuSample:
     cpu = stats["cpu_stats"]
     t = cpu.get("throttling_data") or {}
-    return CpuSample(cpu["cpu_usage"]["total_usage"], t.get("periods", 0),
-                     t.get("throttled_periods", 0), t.get("throttled_time", 0), read_ns(stats["read"]))
+    usage = cpu["cpu_usage"]
+    return CpuSample(usage["total_usage"], t.get("periods", 0), t.get("throttled_periods", 0),
+                     t.get("throttled_time", 0), read_ns(stats["read"]),
+                     usage.get("usage_in_usermode"), usage.get("usage_in_kernelmode"))
 
 
 def cpu_figures(c0: CpuSample | None, c1: CpuSample | None, quota_cores: float | None) -> dict:
@@ -134,6 +138,8 @@ def cpu_figures(c0: CpuSample | None, c1: CpuSample | None, quota_cores: float |
         "nr_periods": c1.periods - c0.periods,
         "nr_throttled": c1.throttled_periods - c0.throttled_periods,
         "throttled_s": (c1.throttled_ns - c0.throttled_ns) / 1e9,
+        "user_s": None if c0.user_ns is None or c1.user_ns is None else (c1.user_ns - c0.user_ns) / 1e9,
+        "system_s": None if c0.system_ns is None or c1.system_ns is None else (c1.system_ns - c0.system_ns) / 1e9,
         "source": "docker-engine",
         "quota_cores": quota_cores,
         "window_s": wall_s,

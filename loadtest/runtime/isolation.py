@@ -24,7 +24,7 @@ from pathlib import Path
 import psutil
 
 from ..core.sampler import Peaks
-from ..servers.procs import tree, tree_cpu_seconds, tree_rss
+from ..servers.procs import tree, tree_cpu_times, tree_rss
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 CPU_QUOTA_US = 100_000  # 1 vCPU: quota == period
@@ -117,6 +117,10 @@ def _write(path: Path, value: str | int) -> None:
     path.write_text(f"{value}\n")
 
 
+def _ns(usec: int | None) -> int | None:
+    return None if usec is None else usec * 1000
+
+
 def _read_int(path: Path) -> int | None:
     try:
         return int(path.read_text().split()[0])
@@ -137,6 +141,8 @@ class CpuSample:
     nr_periods: int
     nr_throttled: int
     throttled_ns: int
+    user_ns: int | None = None  # the usage in user space and in the kernel, where the source splits it
+    system_ns: int | None = None
 
 
 class ServiceBox:
@@ -200,15 +206,19 @@ class ServiceBox:
     def cpu(self, pid: int | None = None) -> CpuSample | None:
         if self.mode == "cgroup-v1":
             stat = _read_kv(self.dirs["cpu"] / "cpu.stat")
-            return CpuSample(_read_int(self.dirs["cpuacct"] / "cpuacct.usage") or 0,
+            acct = self.dirs["cpuacct"]
+            return CpuSample(_read_int(acct / "cpuacct.usage") or 0,
                              stat.get("nr_periods", 0), stat.get("nr_throttled", 0),
-                             stat.get("throttled_time", 0))
+                             stat.get("throttled_time", 0),
+                             _read_int(acct / "cpuacct.usage_user"), _read_int(acct / "cpuacct.usage_sys"))
         if self.mode == "cgroup-v2":
             stat = _read_kv(self.dirs["cpu"] / "cpu.stat")
             return CpuSample(stat.get("usage_usec", 0) * 1000, stat.get("nr_periods", 0),
-                             stat.get("nr_throttled", 0), stat.get("throttled_usec", 0) * 1000)
+                             stat.get("nr_throttled", 0), stat.get("throttled_usec", 0) * 1000,
+                             _ns(stat.get("user_usec")), _ns(stat.get("system_usec")))
         if pid is not None:
-            return CpuSample(int(tree_cpu_seconds(pid) * 1e9), 0, 0, 0)
+            user, system = tree_cpu_times(pid)
+            return CpuSample(int((user + system) * 1e9), 0, 0, 0, int(user * 1e9), int(system * 1e9))
         return None
 
     def reset_memory_peak(self) -> None:

@@ -98,5 +98,11 @@ def service_cpu(c0, c1, elapsed: float, placement: isolation.Placement, mode: st
         nr_periods=c1.nr_periods - c0.nr_periods if cgroup else None,
         nr_throttled=c1.nr_throttled - c0.nr_throttled if cgroup else None,
         throttled_s=(c1.throttled_ns - c0.throttled_ns) / 1e9 if cgroup else None,
+        user_s=_split(c0.user_ns, c1.user_ns),
+        system_s=_split(c0.system_ns, c1.system_ns),
         source="cgroup" if cgroup else "psutil",
     )
+
+
+def _split(before: int | None, after: int | None) -> float | None:
+    return None if before is None or after is None else (after - before) / 1e9

@@ -148,13 +148,17 @@ def tree_rss(pid: int) -> int:
 def tree_cpu_seconds(pid: int) -> float:
     """CPU seconds of a process tree, including children it has already reaped (a PostgreSQL
     backend that exited is accounted in the postmaster's children times)."""
-    total = 0.0
+    return sum(tree_cpu_times(pid))
+
+
+def tree_cpu_times(pid: int) -> tuple[float, float]:
+    """(user, system) CPU seconds of a process tree, reaped children included."""
+    user = system = 0.0
     for i, p in enumerate(tree(pid)):
         try:
             t = p.cpu_times()
         except psutil.Error:
             continue
-        total += t.user + t.system
-        if i == 0:
-            total += t.children_user + t.children_system
-    return total
+        user += t.user + (t.children_user if i == 0 else 0.0)
+        system += t.system + (t.children_system if i == 0 else 0.0)
+    return user, system

@@ -15,7 +15,6 @@ so it never stops the servers the contract suite or a sweep is using; they are s
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -24,6 +23,8 @@ from pathlib import Path
 import pytest
 
 from loadtest.chaos.faults import FAULTS as FAULT_REGISTRY
+from loadtest.records import chaos
+from loadtest.records.chaos import ChaosRun, ServiceResult
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ["fastapi_tuned", "go_stdlib"]
@@ -63,23 +64,22 @@ def _run(argv: list[str], timeout: float) -> subprocess.CompletedProcess:
                           capture_output=True, text=True)
 
 
-def _chaos(services: list[str], faults: list[str], out: Path, timeout: float) -> dict:
+def _chaos(services: list[str], faults: list[str], out: Path, timeout: float) -> ChaosRun:
     run = _run(["-m", "loadtest", "chaos", *services, "--profile", "quick", "--fault", ",".join(faults),
                 "--out", str(out)], timeout=timeout)
     print(run.stdout, run.stderr, sep="\n")
     results = out / "results.json"
     assert results.exists(), f"no results (exit {run.returncode}):\n{run.stderr[-3000:]}"
-    return json.loads(results.read_text())
+    return chaos.read(results)  # the record's model accepts what the run wrote
 
 
 @pytest.fixture(scope="session")
-def chaos_results(tmp_path_factory) -> dict:
-    """Both runs' results, merged by service."""
-    merged: dict = {"services": {}}
+def chaos_results(tmp_path_factory) -> dict[str, ServiceResult]:
+    """Every run's results, merged: {service: its faults' results}."""
+    merged: dict[str, ServiceResult] = {}
     try:
         for i, (services, faults, timeout) in enumerate(RUNS):
-            doc = _chaos(services, faults, tmp_path_factory.mktemp(f"chaos{i}"), timeout)
-            merged["services"].update(doc["services"])
+            merged |= _chaos(services, faults, tmp_path_factory.mktemp(f"chaos{i}"), timeout).services
         yield merged
     finally:
         _run(["-c", STOP_TOXIPROXY], timeout=60)

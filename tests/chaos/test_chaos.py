@@ -14,19 +14,19 @@ pytestmark = pytest.mark.timeout(2400)  # the first test waits for the three cha
 
 @pytest.mark.parametrize(("service", "fault"), CASES)
 def test_fault(chaos_results, service, fault):
-    entry = chaos_results["services"][service]
-    assert entry["status"] == "done", entry.get("error")
-    result = entry["faults"][fault]
-    assert result["error"] is None, result["error"]
-    assert result["passed"], (f"{service}/{fault}: failed {result['failed']}: {result['cell']}\n"
-                              + json.dumps(result["measured"], indent=1)[:4000])
+    entry = chaos_results[service]
+    assert entry.status == "done", entry.error
+    result = entry.faults[fault]
+    assert result.error is None, result.error
+    assert result.passed, (f"{service}/{fault}: failed {result.failed}: {result.cell}\n"
+                           + json.dumps(result.measured, indent=1)[:4000])
 
 
 def test_nothing_lost_was_checked(chaos_results):
     """The devices-post faults really compared rows and cache keys, not empty sets."""
     for service in SERVICES:
         for fault in ("postgres", "memcached", "kill"):
-            lost = chaos_results["services"][service]["faults"][fault]["measured"]["nothing_lost"]
+            lost = chaos_results[service].faults[fault].measured["nothing_lost"]
             assert lost["ok_keys"] > 0 and lost["rows"] == lost["ok_keys"]
             assert fault == "memcached" or lost["cache_checked"] == lost["ok_keys"]
 
@@ -37,7 +37,7 @@ def test_hangs_were_seen_and_judged(chaos_results):
     other row exists (a key whose outcome was unknown was resolved by its keyed retry)."""
     for service in HUNG_SERVICES:
         for fault in HUNG_FAULTS:
-            measured = chaos_results["services"][service]["faults"][fault]["measured"]
+            measured = chaos_results[service].faults[fault].measured
             assert measured["during"]["requests"] > 0 and measured["settled"]["requests"] > 0
             lost = measured["nothing_lost"]
             if measured["load"] == "devices-post":

@@ -12,6 +12,7 @@ from loadtest.chaos.context import FULL, PROFILES, QUICK, Context, Outcome
 from loadtest.chaos.faults import FAULTS
 from loadtest.chaos.load import Sample, unresolved
 from loadtest.core.config import DB_DIR
+from loadtest.records.chaos import ChaosRun
 from loadtest.scenarios import devices_post_writes
 from loadtest.servers.manifest import Manifest
 
@@ -48,14 +49,21 @@ def test_outcome_passes_only_with_every_criterion():
     assert not Outcome("kill", error="boom", criteria={"a": True}).passed
 
 
+def chaos_run(faults: list[str], services: dict | None = None, **fields) -> ChaosRun:
+    """A chaos record as runner.run writes it (records/chaos.py), FULL's profile."""
+    return ChaosRun.model_validate({"kind": "chaos", "command": "c", "date": "d", "git_commit": "g",
+                                    "run_dir": "/tmp/chaos", "port_offset": 300, "profile": asdict(FULL),
+                                    "faults": faults, "services": services or {}, **fields})
+
+
 def test_table_marks_every_cell():
     ok = Outcome("postgres", criteria={"x": True}, cell="503 in ≤0.1 s").as_dict()
     bad = Outcome("kill", criteria={"nothing lost": False}, cell="gap 1.0 s").as_dict()
-    doc = {"command": "uv run loadtest chaos", "date": "2025-01-01T00:00:00Z", "git_commit": "abc",
-           "profile": FULL.__dict__ | {"name": "full"}, "faults": ["postgres", "kill"],
-           "services": {"svc": {"status": "done", "faults": {"postgres": ok, "kill": bad}, "notes": []},
-                        "gone": {"status": "not started", "error": "exit 1", "faults": {}}}}
+    doc = chaos_run(["postgres", "kill"], command="uv run loadtest chaos", git_commit="abc",
+                    services={"svc": {"status": "done", "faults": {"postgres": ok, "kill": bad}, "notes": []},
+                              "gone": {"status": "not started", "error": "exit 1", "faults": {}}})
     md = table.markdown(doc)
+    assert doc.failures() == ["svc/kill", "gone"]
     assert "| svc | ✅ 503 in ≤0.1 s | ❌ gap 1.0 s |" in md
     assert "**svc / kill**: nothing lost" in md and "**gone**: not started" in md
     assert "`uv run loadtest chaos`" in md
@@ -68,8 +76,7 @@ def test_cli_offers_every_registered_fault_and_profile():
     assert args.faults == list(FAULTS) and args.profile == "full"
     assert set(FAULTS) == {"postgres", "memcached", "mariadb", "external", "overload", "kill", *HUNG, *NEW}
     assert set(PROFILES) == {"full", "quick"}
-    md = table.markdown({"command": "c", "date": "d", "git_commit": "g", "profile": asdict(FULL),
-                         "faults": list(FAULTS), "services": {}})
+    md = table.markdown(chaos_run(list(FAULTS)))
     for fault in FAULTS.values():  # every fault has its column and its criterion in the table
         assert fault.column.format(**table.template_values(asdict(FULL))) in md
 
@@ -135,8 +142,7 @@ def test_proxied_environment_points_every_dependency_at_its_proxy():
 
 
 def test_table_has_one_section_per_group_of_faults():
-    md = table.markdown({"command": "c", "date": "d", "git_commit": "g", "profile": asdict(FULL),
-                         "faults": ["postgres", "stall-postgres", "blackhole-mariadb"], "services": {}})
+    md = table.markdown(chaos_run(["postgres", "stall-postgres", "blackhole-mariadb"]))
     assert "## Outages, upstream, overload, kill" in md and f"## {hung.GROUP}" in md
     assert "| service | PostgreSQL frozen 8 s | MariaDB black hole 8 s (io-mix) |" in md
 

@@ -13,7 +13,7 @@ import subprocess
 import pytest
 
 from loadtest.core.config import ROOT
-from loadtest.records import results
+from loadtest.records import document, results
 
 from .conftest import SERVICES, compose
 
@@ -38,10 +38,9 @@ def run_dir(tmp_path_factory):
 
 @pytest.mark.timeout(1500)
 def test_results_validate(run_dir):
-    doc = results.load(run_dir)
-    results.validate(doc)
-    assert doc["run"]["status"] == "complete"
-    assert doc["environment"]["placement"]["mode"] == "compose"
+    doc = document.read(run_dir)  # the schema and the models accept it
+    assert doc.run.status == "complete"
+    assert doc.environment.placement.mode == "compose"
 
 
 def test_every_level_measured_from_the_engine(run_dir):

@@ -16,7 +16,7 @@ import pytest
 
 from loadtest import analysis
 from loadtest.core.config import ROOT, SERVICES_DIR
-from loadtest.records import results
+from loadtest.records import document, results
 
 SERVICES = os.environ.get("SMOKE_SERVICES", "fastapi_tuned go_stdlib").split()
 
@@ -48,11 +48,10 @@ def headline_dir(tmp_path_factory, run_dir):  # after the first: its gate alread
 
 
 def test_the_headline_part_visits_in_blocks_after_the_noise_probe(headline_dir):
-    doc = results.load(headline_dir)
-    results.validate(doc)
-    probe = doc["run"]["noise_probe"]
-    assert len(probe["ok_rps"]) >= 3 and probe["log_sd"] is not None
-    levels = results.levels(doc)
+    doc = document.read(headline_dir)  # the schema and the models accept it
+    probe = doc.run.noise_probe
+    assert len(probe.ok_rps) >= 3 and probe.log_sd is not None
+    levels = doc.measured()
     assert levels and all(lv.block is not None for lv in levels)
     blocks: dict[int, list[str]] = {}
     for lv in levels:
@@ -66,10 +65,9 @@ def test_the_headline_part_visits_in_blocks_after_the_noise_probe(headline_dir):
 
 
 def test_results_validate(run_dir):
-    doc = results.load(run_dir)
-    results.validate(doc)
-    assert doc["run"]["status"] == "complete"
-    assert not doc["run"]["options"]["skip_gate"]
+    doc = document.read(run_dir)  # the schema and the models accept it
+    assert doc.run.status == "complete"
+    assert not doc.run.options.skip_gate
 
 
 def test_every_service_passed_the_gate_and_was_measured(run_dir):
@@ -103,8 +101,7 @@ def test_numbers_are_sane(run_dir):
 
 
 def test_two_rounds_give_an_estimate_without_an_interval(run_dir):
-    doc = results.load(run_dir)
-    plateaus = analysis.plateaus(results.levels(doc))
+    plateaus = analysis.plateaus(document.read(run_dir).measured())
     for name in SERVICES:
         p = plateaus[("devices-get", name)]
         assert p.ok_rps.n == 2 and p.ok_rps.value > 0 and not p.ok_rps.has_interval

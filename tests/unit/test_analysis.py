@@ -10,7 +10,6 @@ import pytest
 
 from loadtest import analysis
 from loadtest.core import stats
-from loadtest.records import results
 from loadtest.report import markdown
 
 from .harness_samples import document, level
@@ -18,13 +17,13 @@ from .harness_samples import document, level
 
 def test_two_orders_of_measurement_print_the_same_report(tmp_path):
     """Services and scenarios come in their registry's order, whatever order a seed drew."""
-    doc = document(tmp_path, rounds=3).doc
-    shuffled = {**doc, "levels": random.Random(7).sample(doc["levels"], len(doc["levels"]))}
-    assert shuffled["levels"] != doc["levels"]
+    doc = document(tmp_path, rounds=3).document()
+    shuffled = doc.model_copy(update={"levels": random.Random(7).sample(doc.levels, len(doc.levels))})
+    assert shuffled.levels != doc.levels
     assert markdown.render(shuffled) == markdown.render(doc)
-    levels = results.levels(shuffled)
+    levels = shuffled.measured()
     assert analysis.services_of(levels) == ["django", "go_stdlib"]
-    assert list(analysis.plateaus(levels)) == list(analysis.plateaus(results.levels(doc)))
+    assert list(analysis.plateaus(levels)) == list(analysis.plateaus(doc.measured()))
 
 
 def test_registry_order_puts_a_variant_after_its_service():

@@ -10,6 +10,7 @@ import pytest
 from loadtest import tools
 from loadtest.commands import calibrate as command
 from loadtest.measurement import calibrate
+from loadtest.records.calibration import Calibration
 from loadtest.scenarios import SCENARIOS
 from loadtest.tools import Load
 
@@ -80,7 +81,7 @@ def test_closed_loop_default_is_the_highest_saturated_ceiling():
     assert out["closed_loop_default"] == "wrk" and "wrk 12,576/s" in out["closed_loop_default_basis"]
     ceilings["wrk"]["limited_by"] = "target (lower bound)"
     assert calibrate.closed_loop_default(ceilings)["closed_loop_default"] == "oha"
-    assert calibrate.closed_loop_tool({"closed_loop_default": "wrk"}) == "wrk"
+    assert calibrate.closed_loop_tool(Calibration(closed_loop_default="wrk")) == "wrk"
     assert calibrate.closed_loop_tool(None) is None
 
 
@@ -105,14 +106,17 @@ def test_ceiling_limits_and_use():
     assert calibrate.limited_by(0.95, 0.5) == "target (lower bound)"
     assert calibrate.limited_by(0.5, 0.95) == "generator"
     assert calibrate.limited_by(None, 0.5) == "neither (contention?)"
-    assert calibrate.ceiling(RECORDED, "wrk") is None  # not saturated: no ceiling
-    assert calibrate.ceiling({"tools": {"wrk": {"rps": 5.0, "limited_by": "generator"}}}, "wrk") == 5.0
+    assert calibrate.ceiling(Calibration.model_validate(RECORDED), "wrk") is None  # not saturated: no ceiling
+    assert calibrate.ceiling(Calibration.model_validate({"tools": {"wrk": {"rps": 5.0, "limited_by": "generator"}}}),
+                             "wrk") == 5.0
+    assert calibrate.ceiling(None, "wrk") is None
 
 
 def test_merge_keeps_the_sections_of_checks_not_run():
-    merged = calibrate.merge(RECORDED, {"tools": {}, "closed_loop_default": None})
-    assert merged["agreement"] == RECORDED["agreement"] and merged["tools"] == {}
-    assert set(calibrate.merge(None, {"x": 1})) == {"x", "measured_at"}
+    merged = calibrate.merge(Calibration.model_validate(RECORDED), {"tools": {}, "closed_loop_default": None})
+    kept = merged.model_dump(mode="json", exclude_unset=True)
+    assert kept["agreement"] == RECORDED["agreement"] and merged.tools == {} and merged.closed_loop_default is None
+    assert set(calibrate.merge(None, {"x": 1}).model_dump(exclude_unset=True)) == {"x", "measured_at"}
 
 
 def test_wrk_ceiling_output_parses():

@@ -53,9 +53,10 @@ def test_table_states_the_per_second_criterion_and_the_overload_bounds():
     from dataclasses import asdict
 
     from loadtest.chaos.context import FULL
+    from loadtest.records.chaos import ChaosRun
 
-    doc = {"profile": asdict(FULL), "faults": ["overload"], "services": {}, "command": "loadtest chaos",
-           "date": "2026-11-21", "git_commit": "abc"}
+    doc = ChaosRun(kind="chaos", profile=asdict(FULL), faults=["overload"], services={}, command="loadtest chaos",
+                   date="2026-11-21", git_commit="abc", run_dir="/tmp/chaos", port_offset=300)
     text = markdown(doc)
     assert "back to 90% of before within 5 s, second by second" in text
     assert "at least 80% of the 10-user rate before and every answer within 5 s" in text
@@ -65,9 +66,10 @@ def test_ci_profile_states_that_it_does_not_judge_speed():
     from dataclasses import asdict
 
     from loadtest.chaos.context import QUICK
+    from loadtest.records.chaos import ChaosRun
 
-    doc = {"profile": asdict(QUICK), "faults": ["overload"], "services": {}, "command": "loadtest chaos",
-           "date": "2026-11-21", "git_commit": "abc"}
+    doc = ChaosRun(kind="chaos", profile=asdict(QUICK), faults=["overload"], services={}, command="loadtest chaos",
+                   date="2026-11-21", git_commit="abc", run_dir="/tmp/chaos", port_offset=300)
     assert "only 2xx, in every second after (speed is not judged" in markdown(doc)
 
 

@@ -21,7 +21,7 @@ def _with_bound_level(tmp_path):
 
 
 def test_every_closed_loop_scenario_gets_its_charts(tmp_path):
-    files = charts.render_charts(document(tmp_path, rounds=3).doc)
+    files = charts.render_charts(document(tmp_path, rounds=3).document())
     assert set(files) == {"charts/devices-get-rps.svg", "charts/devices-get-p99.svg",
                           "charts/devices-get-cpu.svg", "charts/devices-post-rps.svg",
                           "charts/devices-post-p99.svg", "charts/devices-post-cpu.svg",
@@ -37,26 +37,26 @@ def test_every_closed_loop_scenario_gets_its_charts(tmp_path):
 
 
 def test_charts_are_deterministic(tmp_path):
-    doc = document(tmp_path, rounds=3).doc
+    doc = document(tmp_path, rounds=3).document()
     first, second = charts.render_charts(doc), charts.render_charts(doc)
     assert first == second
     assert "<dc:date>" not in first["charts/devices-get-rps.svg"]
 
 
 def test_generator_bound_cells_are_marked(tmp_path):
-    files = charts.render_charts(_with_bound_level(tmp_path).doc)
+    files = charts.render_charts(_with_bound_level(tmp_path).document())
     assert "generator-bound (a floor)" in files["charts/devices-get-rps.svg"]
     assert charts.BOUND_NOTE in files["charts/devices-get-p99.svg"]
 
 
 def test_below_three_rounds_no_interval_is_drawn(tmp_path):
-    rps = charts.render_charts(document(tmp_path, rounds=2).doc)["charts/devices-get-rps.svg"]
+    rps = charts.render_charts(document(tmp_path, rounds=2).document())["charts/devices-get-rps.svg"]
     assert "no interval below 3 rounds" in rps
 
 
 def test_report_md_links_every_chart_it_writes(tmp_path):
     rf = document(tmp_path, rounds=3)
-    paths = report.write_all(tmp_path, rf.doc)
+    paths = report.write_all(tmp_path, rf.document())
     written = {os.path.relpath(p, tmp_path) for p in paths}  # plotly.js lands beside the run
     md = (tmp_path / "report.md").read_text()
     linked = set(re.findall(r"\]\((charts/[^)]+\.svg)\)", md))

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from loadtest import cli
-from loadtest.records import results
+from loadtest.records import document as run_document
 from loadtest.report import export
 
 from .harness_samples import document
@@ -19,8 +19,8 @@ def _optional_float(field: str) -> float | None:
 
 
 def test_csv_rows_are_the_levels(tmp_path):
-    doc = document(tmp_path, rounds=3).doc
-    levels = results.levels(doc)
+    doc = document(tmp_path, rounds=3).document()
+    levels = doc.measured()
     reader = csv.DictReader(io.StringIO(export.to_csv(doc)))
     assert reader.fieldnames == export.FIELDNAMES
     rows = list(reader)
@@ -48,7 +48,7 @@ def test_csv_rows_are_the_levels(tmp_path):
 
 
 def test_jsonl_round_trips(tmp_path):
-    doc = document(tmp_path, rounds=2).doc
+    doc = document(tmp_path, rounds=2).document()
     lines = export.to_jsonl(doc).splitlines()
     assert [json.loads(line) for line in lines] == export.rows(doc)
     first = json.loads(lines[0])
@@ -61,9 +61,9 @@ def test_export_command_writes_its_file_in_the_out_folder(tmp_path, capsys):
     document(run)
     out = tmp_path / "exports"  # --out is a folder, as in every command
     assert cli.run(["export", str(run), "--format", "jsonl", "--out", str(out)]) == 0
-    assert (out / "levels.jsonl").read_text() == export.to_jsonl(results.load(run))
+    assert (out / "levels.jsonl").read_text() == export.to_jsonl(run_document.read(run))
     assert capsys.readouterr().out == ""  # the rows went to the file
     assert cli.run(["export", str(run / "results.json")]) == 0  # csv on standard output
     assert capsys.readouterr().out.startswith("run_id,round,service,scenario,")
     with pytest.raises(ValueError):
-        export.render(results.load(run), "xml")
+        export.render(run_document.read(run), "xml")

@@ -18,7 +18,7 @@ from .harness_samples import document
 
 
 def test_markdown_tables(tmp_path):
-    doc = document(tmp_path).doc
+    doc = document(tmp_path).document()
     md = markdown.render(doc)
     assert "## devices-get" in md and "## devices-post" in md
     assert "| users | django | go_stdlib |" in md  # the registry's order, not the run's
@@ -30,7 +30,7 @@ def test_markdown_tables(tmp_path):
 
 
 def test_html_opens_offline_with_one_shared_plotly(tmp_path):
-    files = html.files(document(tmp_path).doc)
+    files = html.files(document(tmp_path).document())
     page = files["report.html"]
     assert page.startswith("<!doctype html>")
     sources = re.findall(r"<script[^>]+src=\"([^\"]+)\"", page)
@@ -42,30 +42,30 @@ def test_html_opens_offline_with_one_shared_plotly(tmp_path):
 def test_html_has_real_tables_and_never_passes_markup_through(tmp_path):
     rf = document(tmp_path)
     rf.set_service("rust_axum", error="<script>alert(1)</script> failed")
-    page = html.render_html(rf.doc)
+    page = html.render_html(rf.document())
     assert "<table>" in page and "<pre>" not in page
     assert '<td style="text-align:right">51,319</td>' in page  # markdown's ---: columns
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert page.count("window.PlotlyConfig") == 1  # plotly.js loaded once
     assert 'id="s-fetch-external-open"' in page  # the open-loop levels are plotted
-    assert html.render_html(rf.doc) == page  # no random ids: re-rendering gives the same page
+    assert html.render_html(rf.document()) == page  # no random ids: re-rendering gives the same page
 
 
 def test_write_all_and_summary(tmp_path):
     rf = document(tmp_path)
-    paths = report.write_all(tmp_path, rf.doc)
+    paths = report.write_all(tmp_path, rf.document())
     assert {"report.md", "report.html", "charts/devices-get-rps.svg", f"../{html.bundle_name()}"} <= {
         os.path.relpath(p, tmp_path) for p in paths}
     assert all(p.exists() for p in paths)
-    rows = {(scenario, row[0]): row for scenario, block in terminal.figure_rows(rf.doc).items() for row in block}
+    rows = {(scenario, row[0]): row for scenario, block in terminal.figure_rows(rf.document()).items() for row in block}
     errors = terminal.FIGURE_HEADER.index("err")
     assert int(rows[("devices-get", "django")][errors].replace(",", "")) > 0
     assert rows[("devices-get", "go_stdlib")][errors] == "0"
 
 
 def test_compare_ratios(tmp_path):
-    a = document(tmp_path / "a").doc
-    b = document(tmp_path / "b", scale=2.0).doc
+    a = document(tmp_path / "a").document()
+    b = document(tmp_path / "b", scale=2.0).document()
     text = compare.render(a, b)
     assert "2.00x" in text and "1.00x" in text
     assert "6 comparisons" in text and "6 not tested" in text  # one round: no interval, no test
@@ -75,8 +75,8 @@ def test_compare_ratios(tmp_path):
 
 
 def test_compare_puts_the_cost_of_a_request_beside(tmp_path):
-    a = document(tmp_path / "a").doc
-    b = document(tmp_path / "b", scale=2.0).doc
+    a = document(tmp_path / "a").document()
+    b = document(tmp_path / "b", scale=2.0).document()
     text = compare.render(a, b)
     figures = text.split("## Figures over the plateau")[1].split("## Other costs")[0]
     costs = text.split("## Other costs")[1].split("## Cells")[0]
@@ -93,7 +93,7 @@ def test_other_host_cpu_per_request():
 
 
 def _with(tmp_path, **fields):
-    lv = results.levels(document(tmp_path).doc)[0]
+    lv = document(tmp_path).document().measured()[0]
     return lv.model_copy(update=fields)
 
 
@@ -125,19 +125,22 @@ def test_host_cpu_split_is_in_cores_and_never_negative():
 
 
 def test_markdown_opens_with_the_figures(tmp_path):
-    md = markdown.render(document(tmp_path).doc)
+    md = markdown.render(document(tmp_path).document())
     figures = md.split("## Figures")[1].split("## devices-get")[0]
     # successful requests/s: django's 503s (oha/mixed) do not count toward its figure; levels of
     # 10 and 20 users, none from 50: the plateau is the highest
     assert re.search(r"\| devices-get \| 15,163 \(20, service\); \d+ µs \| 51,319 \(20, service\); \d+ µs \|", figures)
+    # the same CPU split into user space and kernel (70 % and 30 % in the samples)
+    assert "user space + kernel" in figures and re.search(r"\| devices-get \| [\d,]+ \+ [\d,]+ \(30%\) \|", figures)
 
 
 def test_summary_gives_each_run_its_ratios_with_significance(tmp_path):
-    a = document(tmp_path / "a", rounds=3).doc
-    b = document(tmp_path / "b", scale=2.0, rounds=3).doc
+    a = document(tmp_path / "a", rounds=3).document()
+    b = document(tmp_path / "b", scale=2.0, rounds=3).document()
     text = summary.render([a, b], [("go_stdlib", "django")])
     assert "Holm's correction across the 2 comparisons" in text
-    rows = [line for line in text.splitlines() if line.startswith("| go_stdlib / django | devices-get |")]
+    ratios = text.split("## Between runs")[0]  # then the same ratio set against itself run by run
+    rows = [line for line in ratios.splitlines() if line.startswith("| go_stdlib / django | devices-get |")]
     assert len(rows) == 2  # one per run
     first, second = ([c.strip() for c in row.strip("|").split("|")] for row in rows)
     assert first[2] == second[2]  # scale moves both services: the same ratio in both runs
@@ -157,8 +160,8 @@ def test_a_significant_ratio_is_never_printed_as_touching_one():
 
 
 def test_rounds_give_intervals_and_round_by_round_ratios(tmp_path):
-    doc = document(tmp_path, rounds=3).doc
-    plateaus = analysis.plateaus(results.levels(doc))
+    doc = document(tmp_path, rounds=3).document()
+    plateaus = analysis.plateaus(doc.measured())
     go = plateaus[("devices-get", "go_stdlib")]
     assert go.ok_rps.n == 3 and go.ok_rps.low < go.ok_rps.value < go.ok_rps.high
     # both services drift together round by round, so their ratio does not move
@@ -168,9 +171,9 @@ def test_rounds_give_intervals_and_round_by_round_ratios(tmp_path):
 
 
 def test_compare_says_no_significant_change_between_the_same_figures(tmp_path):
-    a = document(tmp_path / "a", rounds=3).doc
-    b = document(tmp_path / "b", rounds=3).doc
+    a = document(tmp_path / "a", rounds=3).document()
+    b = document(tmp_path / "b", rounds=3).document()
     text = compare.render(a, b)
     assert "0 higher in B, 0 lower in B" in text and "no significant change" in text
-    faster = compare.render(a, document(tmp_path / "c", rounds=3, scale=2.0).doc)
+    faster = compare.render(a, document(tmp_path / "c", rounds=3, scale=2.0).document())
     assert "higher in B" in faster.split("## Other costs")[0] and "Holm" in faster

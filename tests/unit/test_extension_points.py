@@ -19,7 +19,6 @@ from rich.console import Console
 from loadtest import scenarios, sweep, tools
 from loadtest.core.sampler import summarize_counts
 from loadtest.measurement.plan import SweepPlan
-from loadtest.records import results
 from loadtest.records.level import ServiceCpu, ServiceMemory
 from loadtest.runtime import isolation
 from loadtest.scenarios import LevelContext, Scenario
@@ -170,14 +169,15 @@ def test_a_new_scenario_and_tool_run_through_the_sweep(tmp_path, hello_server, r
     with open(os.devnull, "w") as quiet:
         rf = sweep.run(plan, "ext", tmp_path / "run", ["test"], Console(file=quiet), rt=rt)
     assert rt.calls == ["build", "gate"] * 2  # each built once, then gated, then measured
-    levels = results.levels(rf.doc)
+    doc = rf.document()
+    levels = doc.measured()
     assert sorted((lv.service, lv.round) for lv in levels) == [
         ("django", 1), ("django", 2), ("go_stdlib", 1), ("go_stdlib", 2)]  # every cell, every round
     level = levels[0]
     assert (level.scenario, level.tool, level.users, level.ok) == ("hello", "urllib-loop", 2, 10)
     assert level.errors.total == 0 and level.ok_rps > 0
     assert level.check == {"hello_checked": 10}  # the scenario's own check, in the level
-    assert rf.doc["run"]["status"] == "complete" and rf.doc["environment"]["tools"]["urllib-loop"]
+    assert doc.run.status == "complete" and doc.environment.tools["urllib-loop"]
     assert "## hello" in (rf.dir / "report.md").read_text()
 
 
@@ -193,12 +193,13 @@ def test_a_level_with_steal_is_measured_again_at_the_end_of_its_round(tmp_path, 
                      warmup_s=0.0, pause_s=0.0, tool="urllib-loop", rounds=2, seed=3)
     with open(os.devnull, "w") as quiet:
         rf = sweep.run(plan, "steal", tmp_path / "run", ["test"], Console(file=quiet), rt=StandInRuntime(hello_server))
-    every = results.levels(rf.doc, excluded=True)
+    doc = rf.document()
+    every = doc.measured(excluded=True)
     first = [lv for lv in every if lv.service == "go_stdlib" and lv.round == 1]
     assert len(first) == 2 and first[0].excluded and "steal 5.0 %" in first[0].excluded and not first[1].excluded
     assert (rf.dir / first[0].raw).exists() and (rf.dir / first[1].raw).exists() and first[0].raw != first[1].raw
     # the analysis sees one level per cell and round; the decision is recorded in the run
-    assert len(results.levels(rf.doc)) == 4
-    [decision] = rf.doc["run"]["remeasured"]
-    assert (decision["service"], decision["round"], decision["steal_percent"]) == ("go_stdlib", 1, 5.0)
-    assert decision["again_raw"] == first[1].raw
+    assert len(doc.measured()) == 4
+    [decision] = doc.run.remeasured
+    assert (decision.service, decision.round, decision.steal_percent) == ("go_stdlib", 1, 5.0)
+    assert decision.again_raw == first[1].raw

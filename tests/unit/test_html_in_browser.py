@@ -35,7 +35,7 @@ def test_report_html_draws_its_charts_without_console_messages(tmp_path):
     rf = document(tmp_path / "run", rounds=3)
     rf.add_level(level("go_stdlib", "devices-get", 30, "oha/ok", ceiling=1.0))  # a hollow point
     page = tmp_path / "run" / "report.html"
-    for name, text in html.files(rf.doc).items():  # the page and the plotly.js beside the run
+    for name, text in html.files(rf.document()).items():  # the page and the plotly.js beside the run
         (page.parent / name).write_text(text)
     r = load_in_chromium(page, tmp_path / "profile")
     assert r.returncode == 0, r.stderr[-2000:]

@@ -5,6 +5,7 @@ import argparse
 import pytest
 
 from loadtest.measurement import plan
+from loadtest.records.calibration import Calibration
 from loadtest.records.level import generator_bound, short_of_rate_by_generator
 from loadtest.runtime import isolation
 
@@ -114,7 +115,7 @@ def test_the_closed_loop_tool_is_given_or_calibrated_or_oha(monkeypatch):
     monkeypatch.setattr(plan.calibrate, "load", lambda: None)
     p = plan.from_args(args())
     assert (p.tool, p.tool_basis) == ("oha", "default")
-    monkeypatch.setattr(plan.calibrate, "load", lambda: {"closed_loop_default": "wrk"})
+    monkeypatch.setattr(plan.calibrate, "load", lambda: Calibration(closed_loop_default="wrk"))
     p = plan.from_args(args())
     assert (p.tool, p.tool_basis) == ("wrk", "calibration")
     assert plan.from_args(args(tool="oha")).tool_basis == "given"

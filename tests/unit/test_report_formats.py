@@ -12,7 +12,7 @@ import pytest
 from loadtest import cli
 from loadtest.core.config import ROOT
 from loadtest.core.errors import USAGE, UsageError
-from loadtest.records import results
+from loadtest.records import document as run_document
 from loadtest.report import compare, summary, terminal
 from loadtest.report.markdown import fmt_ratio
 
@@ -38,12 +38,31 @@ def test_summary_json_matches_its_schema_and_the_markdown(tmp_path, capsys):
     out = json.loads(run_cli(capsys, "summary", str(a.dir), str(b.dir), "--ratio", "go_stdlib/django",
                              "--format", "json"))
     validate(out, "summary")
-    assert out["schema_version"] == 2 and [r["id"] for r in out["runs"]] == ["a", "b"]
+    assert out["schema_version"] == 3 and [r["id"] for r in out["runs"]] == ["a", "b"]
     ratio = out["runs"][0]["ratios"][0]
     md = run_cli(capsys, "summary", str(a.dir), "--ratio", "go_stdlib/django", "--format", "markdown")
     from loadtest.core.stats import Estimate
     assert fmt_ratio(Estimate(**ratio["ok_rps_ratio"])) in md  # the same figure, formatted
     assert ratio["ok_rps_significant"] is True
+
+
+def test_summary_sets_each_ratio_of_the_first_run_against_the_later_ones(tmp_path):
+    a = document(tmp_path / "a", rounds=3).document()
+    same = document(tmp_path / "b", rounds=3, scale=2.0).document()  # every service twice as fast: same ratios
+    go_faster = a.model_copy(update={  # go_stdlib alone about twice as fast: its ratio moves
+        "run": a.run.model_copy(update={"id": "c"}),
+        "levels": [lv.model_copy(update={"ok_rps": lv.ok_rps * (2.0 + 0.01 * lv.round)})
+                   if lv.service == "go_stdlib" and lv.ok_rps else lv for lv in a.levels]})
+    s = summary.compute([a, same, go_faster], [("go_stdlib", "django")])
+    rps = {x.b_run: x for x in s.agreement if x.figure == "ok_rps"}
+    assert set(rps) == {"b", "c"} and all(x.a_run == "a" for x in s.agreement)
+    assert rps["b"].agree is True and rps["c"].agree is False
+    assert rps["c"].change.value == pytest.approx(2.02, rel=0.01)
+    assert s.agreement_counts == {"compared": 4, "agree": 3, "differ": 1, "untested": 0}  # req/s and CPU, twice
+    validate(summary.as_json(s), "summary")
+    assert "## Between runs" in summary.markdown(s) and "They agree on 3 of 4" in summary.markdown(s)
+    text = summary.terminal_text(s)
+    assert "between runs" in text and max(map(len, text.splitlines())) <= terminal.WIDTH
 
 
 def test_compare_json_matches_its_schema(tmp_path, capsys):
@@ -57,7 +76,7 @@ def test_compare_json_matches_its_schema(tmp_path, capsys):
 
 @pytest.mark.parametrize("run", RUNS[-3:], ids=lambda p: p.name)
 def test_committed_runs_validate(run):
-    doc = results.load_checked(run)
+    doc = run_document.read(run)
     validate(summary.as_json(summary.compute([doc], [summary.parse_ratio(r) for r in summary.DEFAULT_RATIOS])),
              "summary")
     validate(compare.as_json(compare.compute(doc, doc)), "compare")
@@ -65,7 +84,7 @@ def test_committed_runs_validate(run):
 
 @pytest.mark.parametrize("run", RUNS, ids=lambda p: p.name)
 def test_terminal_tables_fit_100_columns_and_cut_nothing(run):
-    doc = results.load_checked(run)
+    doc = run_document.read(run)
     s = summary.compute([doc], [summary.parse_ratio(r) for r in summary.DEFAULT_RATIOS])
     for text in (terminal.figures_text(doc), summary.terminal_text(s),
                  compare.terminal_text(compare.compute(doc, doc))):
@@ -76,8 +95,8 @@ def test_terminal_tables_fit_100_columns_and_cut_nothing(run):
 
 
 def test_rows_come_in_registry_order_whatever_the_measurement_order(tmp_path):
-    doc = document(tmp_path, rounds=2).doc
-    shuffled = {**doc, "levels": random.Random(3).sample(doc["levels"], len(doc["levels"]))}
+    doc = document(tmp_path, rounds=2).document()
+    shuffled = doc.model_copy(update={"levels": random.Random(3).sample(doc.levels, len(doc.levels))})
     assert terminal.figures_text(shuffled) == terminal.figures_text(doc)
     assert list(terminal.figure_rows(doc)) == ["devices-get", "devices-post"]  # scenarios.SCENARIOS order
     assert [row[0] for row in terminal.figure_rows(doc)["devices-get"]] == ["django", "go_stdlib"]
@@ -127,7 +146,7 @@ def test_sweep_closing_table_fits_100_columns(tmp_path):
     from rich.console import Console
 
     console = Console(width=80, record=True, file=open(Path(tmp_path) / "out.txt", "w"))  # noqa: SIM115
-    terminal.print_summary(document(tmp_path / "r", rounds=3).doc, console)
+    terminal.print_summary(document(tmp_path / "r", rounds=3).document(), console)
     text = console.export_text()
     assert "…" not in text and max(map(len, text.splitlines())) <= terminal.WIDTH
     assert "req/s" in text and "interval" in text and "bound" in text

@@ -54,7 +54,10 @@ def test_native_cpu_figures_unchanged():
     c0, c1 = CpuSample(0, 0, 0, 0), CpuSample(500_000_000, 10, 2, 5_000_000)
     assert service_cpu(c0, c1, 1.0, PLACEMENT, "cgroup-v1").model_dump() == {
         "percent_of_quota": 50.0, "usage_s": 0.5, "nr_periods": 10, "nr_throttled": 2,
-        "throttled_s": 0.005, "source": "cgroup"}
+        "throttled_s": 0.005, "user_s": None, "system_s": None, "source": "cgroup"}
+    split = service_cpu(CpuSample(0, 0, 0, 0, 10, 20), CpuSample(500_000_000, 10, 2, 5_000_000, 300_000_010, 200_000_020),
+                        1.0, PLACEMENT, "cgroup-v1")
+    assert (split.user_s, split.system_s) == (0.3, 0.2)  # user space and kernel, where the source splits them
     taskset = service_cpu(c0, c1, 2.0, PLACEMENT, "taskset")
     assert taskset.percent_of_quota == 25.0 and taskset.source == "psutil"
     assert taskset.nr_periods is None

@@ -15,7 +15,6 @@ import pytest
 from loadtest.core import config
 from loadtest.core.errors import InfraError
 from loadtest.core.sampler import Peaks
-from loadtest.records import results
 from loadtest.records.level import Level
 from loadtest.report import markdown
 from loadtest.runtime import compose as runtime_compose
@@ -109,6 +108,7 @@ def test_cpu_over_wall_clock_as_a_share_of_the_quota_v2():
     assert f["usage_s"] == pytest.approx(4.4) and f["window_s"] == pytest.approx(5.5)
     assert (f["nr_periods"], f["nr_throttled"]) == (55, 30)
     assert f["throttled_s"] == pytest.approx(0.6)
+    assert f["user_s"] == pytest.approx(3.4) and f["system_s"] == pytest.approx(1.0)  # user space, kernel
     assert f["source"] == "docker-engine" and f["quota_cores"] == 1.0
     # half a CPU of quota: the same use is 160 % of it
     assert docker_engine.cpu_figures(c0, c1, 0.5)["percent_of_quota"] == pytest.approx(160.0)
@@ -243,8 +243,7 @@ def test_a_compose_level_validates_and_renders(tmp_path):
     lv["db_connections"] = {n: {"max": 1, "mean": 1.0, "samples": 2} for n in runtime_compose.DB_PORTS}
     rf.doc["environment"]["placement"] = runtime_compose.placement([0, 1]).as_dict()
     rf.add_level(Level.model_validate(lv))
-    results.validate(rf.doc)
-    md = markdown.render(rf.doc)
+    md = markdown.render(rf.document())  # parsed: the schema and the models accept it
     assert "placement: **compose**" in md and "MariaDB CPU" in md  # compose runs MariaDB 10.11 too
 
 
