@@ -37,8 +37,8 @@ from ..servers import variants
 PLATEAU_FROM_USERS = 50  # the plateau: closed-loop levels from this many users on
 PLATEAU_NOTE = (f"figure = over the plateau (every level from {PLATEAU_FROM_USERS} users on, or the highest "
                 "level below; cells the load generator bounded left out unless all were: then a floor), "
-                "geometric mean per round, then over rounds; ratios per round (within A B B A blocks "
-                "where there are any), then over rounds")
+                "geometric mean per round, then over rounds; ratios per round, then over rounds: within A B "
+                "B A blocks, from the blocked rounds alone where the two were measured in blocks")
 
 Figure = str | Callable[[Level], float | None]
 
@@ -240,10 +240,19 @@ def plateau_ratio(a: Plateau, b: Plateau, figure: Figure = "ok_rps") -> Estimate
 
 
 def round_ratios(a: Plateau, b: Plateau, figure: Figure = "ok_rps") -> list[float]:
-    """a / b in each round both measured, by block where they were measured in blocks."""
+    """a / b in each round both measured, within their blocks. Where the two were measured in
+    blocks (a sweep's headline part), only those rounds count: the blocks are the design made
+    for this ratio, and rounds of another design (the curve's, at other loads) would mix in
+    what changes with the load."""
     la, lb = _logs_by_round(a.levels, figure), _logs_by_round(b.levels, figure)
-    logs = (_round_log_ratio(la[r], lb[r]) for r in sorted(la.keys() & lb.keys()))
+    rounds = sorted(la.keys() & lb.keys())
+    blocked = [r for r in rounds if _blocks(la[r]) & _blocks(lb[r])]
+    logs = (_round_log_ratio(la[r], lb[r]) for r in blocked or rounds)
     return [math.exp(d) for d in logs if d is not None]
+
+
+def _blocks(xs: list[tuple]) -> set[int]:
+    return {k for k, _, _ in xs if k is not None}
 
 
 def ratio_change(a: list[float], b: list[float]) -> Estimate:
@@ -266,7 +275,7 @@ def _logs_by_round(levels: list[Level], figure: Figure) -> dict[int, list[tuple[
 def _round_log_ratio(a: list[tuple], b: list[tuple]) -> float | None:
     """log(a / b) within one round: by block where both have levels in the same ones, else
     over the loads both measured (each side's all when they share none)."""
-    blocks = sorted({k for k, _, _ in a if k is not None} & {k for k, _, _ in b if k is not None})
+    blocks = sorted(_blocks(a) & _blocks(b))
     if blocks:
         return statistics.fmean(_mean_log(a, k) - _mean_log(b, k) for k in blocks)
     loads = {x[1] for x in a} & {x[1] for x in b}

@@ -109,3 +109,18 @@ def test_a_cell_visited_twice_in_a_round_is_pooled_within_it():
               for r, pair in ((1, (1.0, 4.0)), (2, (2.0, 2.0)), (3, (1.0, 4.0))) for s in pair]
     e = analysis.cells(levels)[0].ok_rps
     assert e.n == 3 and e.high / e.low == pytest.approx(1.0)  # every round's pooled value is the same
+
+
+def test_where_two_services_were_measured_in_blocks_their_ratio_comes_from_the_blocks_alone():
+    """A default run's headline part (blocks at 50 users) and its curve (rounds at 50 and 100
+    users, no blocks): the ratio is the headline part's, not a mix of the two designs."""
+    headline = [lv.model_copy(update={"block": r}) for r in (1, 2, 3)
+                for lv in _levels("go_stdlib", [(50, 0.3, 4.0)], rounds=(r,)) + _levels("django", [(50, 0.3, 1.0)], rounds=(r,))]
+    curve = _levels("go_stdlib", [(50, 0.3, 4.0), (100, 0.3, 8.0)], rounds=(4, 5, 6)) + \
+        _levels("django", [(50, 0.3, 1.0), (100, 0.3, 1.0)], rounds=(4, 5, 6))
+    both = analysis.ratio(analysis.plateaus(headline + curve), "devices-get", "go_stdlib", "django")
+    alone = analysis.ratio(analysis.plateaus(headline), "devices-get", "go_stdlib", "django")
+    assert both.n == 3 and both.value == pytest.approx(alone.value)  # the blocked rounds only
+    curve_only = analysis.ratio(analysis.plateaus(curve), "devices-get", "go_stdlib", "django")
+    assert curve_only.n == 3 and curve_only.value > both.value  # 100 users moves it: not mixed in
+
