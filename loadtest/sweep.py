@@ -18,7 +18,7 @@ from . import analysis, report, runtime
 from .core.progress import Progress
 from .measurement import calibrate, noise, schedule
 from .measurement.bench import START_OVERHEAD_S, Bench
-from .measurement.plan import SweepPlan, parse_duration
+from .measurement.plan import SweepPlan
 from .records import results
 from .records.calibration import Calibration
 from .records.level import STEAL_LIMIT_PERCENT, Level
@@ -106,10 +106,13 @@ def _measure_rounds(ctx: Context) -> None:
     """The headline part's blocks first (the figures to quote are safe if the run is cut short),
     then the curve's rounds, numbered after them."""
     plan = ctx.plan
-    groups = plan.headline().groups() if plan.headline_rounds else {}
+    h = plan.headline()
+    groups = h.groups() if plan.headline_rounds else {}
     if groups:
         _probe_noise(ctx)
-    for visits in schedule.blocked_rounds(groups, plan.headline_users, plan.headline_rounds, plan.seed) if groups else []:
+    rounds_of = {scenario: h.rounds_of(scenario, plan.headline_rounds) for scenario in groups}
+    for visits in schedule.blocked_rounds(groups, plan.headline_users, plan.headline_rounds, plan.seed,
+                                          rounds_of) if groups else []:
         _visit_all(ctx, visits)
     if not plan.curve:
         return
@@ -123,36 +126,40 @@ def _measure_rounds(ctx: Context) -> None:
 
 
 def _probe_noise(ctx: Context) -> None:
-    """The pre-flight probe (noise.py): one cell measured back to back, its spread recorded in
-    the run and in calibration.json (where the next --dry-run reads it), and said."""
+    """The pre-flight probe (noise.py): two services of a headline comparison visited in turn,
+    each one's spread pooled, recorded in the run and in calibration.json (where the next
+    --dry-run reads it), and said with the precision it predicts and the target it sets."""
     probe, plan = ctx.plan.probe(), ctx.plan
-    if probe is None or probe.service not in ctx.bench.handles:
+    if probe is None or not set(probe.services) <= set(ctx.bench.handles):
         return
-    duration = parse_duration(probe.duration)
+    duration = plan.duration_s
     # The probe's scenario may not be among the run's: its parameters at their defaults then.
     params = {**{p.name: p.default for p in SCENARIOS[probe.scenario].params}, **plan.params}
     load = Load(SCENARIOS[probe.scenario], plan.headline_users, duration, keepalive=plan.keepalive,
                 params=params, firmware_prefix=ctx.bench.firmware_prefix)
-    rps = []
-    for i in range(1, probe.levels + 1):
-        ctx.progress.step(f"noise probe {i}/{probe.levels}: {probe.service} {probe.scenario}")
-        raw = _free(ctx.rf.dir / "raw" / "probe" / f"{probe.service}.{probe.scenario}.{i}.{plan.tool}.json")
+    rps: dict[str, list[float]] = {name: [] for name in probe.services}
+    for i in range(probe.levels):
+        service = probe.services[i % len(probe.services)]
+        ctx.progress.step(f"noise probe {i + 1}/{probe.levels}: {service} {probe.scenario}")
+        raw = _free(ctx.rf.dir / "raw" / "probe" / f"{service}.{probe.scenario}.{i + 1}.{plan.tool}.json")
         raw.parent.mkdir(parents=True, exist_ok=True)
-        level = ctx.bench.visit(probe.service, plan.tool, load, raw)
+        level = ctx.bench.visit(service, plan.tool, load, raw)
         if level is not None and level.ok_rps:
-            rps.append(level.ok_rps)
+            rps[service].append(level.ok_rps)
         time.sleep(plan.pause_s)
         ctx.progress.advance(duration + plan.pause_s)
-    sd = noise.log_sd(rps)
-    record = {"service": probe.service, "scenario": probe.scenario, "users": plan.headline_users,
+    sd = noise.pooled_log_sd(rps)
+    blocks = plan.headline_blocks()
+    record = {"services": list(probe.services), "scenario": probe.scenario, "users": plan.headline_users,
               "duration_s": duration, "ok_rps": rps, "log_sd": sd, "quiet_sd": probe.quiet_sd,
               "measured_at": results.utc_now(), "cpu": ctx.rf.doc["environment"].get("cpu_model"),
-              "expected_ratio_half_width": noise.ratio_half_width(sd, plan.headline_rounds) if sd else None}
+              "target_half_width": noise.target(sd, probe.quiet_sd),
+              "expected_half_width": noise.expected(sd, blocks) if sd else None}
     ctx.rf.doc["run"]["noise_probe"] = record
     ctx.rf.save()
     calibrate.save(calibrate.merge(calibrate.load(), {"noise": record}))
-    ctx.console.print(noise.verdict(sd, probe.quiet_sd, plan.headline_rounds) if sd is not None
-                      else "noise probe: too few levels measured to say")
+    ctx.console.print(noise.verdict(sd, probe.quiet_sd, blocks) if sd is not None
+                      else "noise probe: too few visits measured to say")
 
 
 def _visit_all(ctx: Context, visits: list[schedule.Visit]) -> None:

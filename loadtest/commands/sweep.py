@@ -38,7 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                               f"--quick {QUICK['rounds']}); an interval needs 3 rounds or more")
     s.add_argument("--headline-rounds", type=int,
                    help=f"rounds of the headline part: README's comparisons (loadtest/headline.toml) "
-                        f"measured in blocks, A B B A, at one plateau level, before the curve (default "
+                        f"measured in blocks, A B B A, at one plateau level, before the curve; a scenario's "
+                        f"block comes in its share of them (headline.toml) (default "
                         f"{DEFAULTS['headline_rounds']}; --quick {QUICK['headline_rounds']}; 0: no headline part)")
     s.add_argument("--headline", action="store_true",
                    help="the headline part alone, without the 10 to 100 users curve")
@@ -87,8 +88,9 @@ def print_dry_run(p: plan.SweepPlan) -> None:
     h = p.headline()
     if p.headline_rounds and h.comparisons:
         pairs = ", ".join(f"{c.numerator}/{c.denominator} {c.scenario}" for c in h.comparisons)
-        print(f"headline:  {p.headline_rounds} rounds of {h.visits_per_round()} visits in blocks at "
-              f"{h.users} users; ratios: {pairs}")
+        blocks = ", ".join(f"{scenario} {n}" for scenario, n in p.headline_blocks().items())
+        print(f"headline:  {p.headline_rounds} rounds, {p.headline_visits()} visits in blocks at {h.users} users "
+              f"(blocks: {blocks}); ratios: {pairs}")
     else:
         print("headline:  none")
     if p.curve:
@@ -100,8 +102,9 @@ def print_dry_run(p: plan.SweepPlan) -> None:
         calibration = calibrate.load()
         last = calibration.noise if calibration else None
         sd = last.log_sd if last else None
-        print(f"probe:     {probe.levels} levels of {probe.service} {probe.scenario} before the headline part; "
-              + (f"the last one here ({last.measured_at or '?'}): {noise.verdict(sd, probe.quiet_sd, p.headline_rounds)}"
+        print(f"probe:     {probe.levels} visits of {' and '.join(probe.services)} in turn on {probe.scenario} "
+              "before the headline part; "
+              + (f"the last one here ({last.measured_at or '?'}): {noise.verdict(sd, probe.quiet_sd, p.headline_blocks())}"
                  if last and sd else "no earlier probe on this checkout to predict the precision from"))
     print(f"order:     seed {p.seed}")
     print(f"expected:  about {human(p.expected_seconds())}")

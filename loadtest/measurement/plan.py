@@ -23,11 +23,12 @@ OPEN_LOOP_FRACTIONS = (0.25, 0.50, 0.75, 0.90)
 # levels); the gate's and a start's are bench.py's.
 LEVEL_OVERHEAD_S = 0.35  # probes, hooks and the results file around each level
 # The reference protocol, in two parts on two cores within 70 minutes: the headline part (README's
-# comparisons in blocks at one plateau level, 7 rounds: the figures to quote) and the curve
-# (every service and scenario at 10, 50 and 100 users, 3 interleaved rounds: the shape and the
-# latencies). --quick is a first look of a few minutes, with no headline part.
-DEFAULTS = {"levels": "10,50,100", "duration": "6s", "warmup": "3s", "pause": "1s", "rounds": 3,
-            "headline_rounds": 7}
+# comparisons in blocks at one plateau level, 13 rounds, each scenario in its share of them:
+# the figures to quote, about 40 minutes) and the curve (every service and scenario at 10, 50
+# and 100 users, 2 interleaved rounds: the shape and the latencies). --quick is a first look of
+# a few minutes, with no headline part.
+DEFAULTS = {"levels": "10,50,100", "duration": "6s", "warmup": "3s", "pause": "1s", "rounds": 2,
+            "headline_rounds": 13}
 QUICK = {"scenarios": list(QUICK_SCENARIOS), "levels": "10,50,100", "duration": "2s",
          "warmup": "1s", "pause": "0.5s", "rounds": 2, "headline_rounds": 0}
 
@@ -104,7 +105,12 @@ class SweepPlan:
         return headline.load().within(self.services, self.scenarios)
 
     def headline_visits(self) -> int:
-        return self.headline_rounds * self.headline().visits_per_round()
+        return self.headline().visits(self.headline_rounds)
+
+    def headline_blocks(self) -> dict[str, int]:
+        """{scenario: its blocks in the headline part}."""
+        h = self.headline()
+        return {scenario: h.blocks(scenario, self.headline_rounds) for scenario in h.groups()}
 
     def probe(self) -> headline.Probe | None:
         """The pre-flight noise probe, run before a headline part (headline.toml's [probe])."""
@@ -112,7 +118,7 @@ class SweepPlan:
 
     def probe_seconds(self) -> float:
         p = self.probe()
-        return p.levels * (parse_duration(p.duration) + self.pause_s + LEVEL_OVERHEAD_S) if p else 0.0
+        return p.levels * self.level_seconds() if p else 0.0
 
     def expected_seconds(self) -> float:
         """Gate and start of every service, a warm-up per service and scenario, then every

@@ -46,15 +46,17 @@ def rounds(services: list[str], scenarios: list[str], levels: list[int], n_round
     return shuffled(cells, n_rounds, seed, first_round)
 
 
-def blocked_rounds(groups: dict[str, list[str]], users: int, n_rounds: int, seed: int) -> list[list[Visit]]:
+def blocked_rounds(groups: dict[str, list[str]], users: int, n_rounds: int, seed: int,
+                   rounds_of: dict[str, list[int]] | None = None) -> list[list[Visit]]:
     """The headline part's rounds: per round, one block per scenario of `groups` ({scenario:
-    services}); each block visits its services in a shuffled order, then in the reverse order.
-    The blocks of a round come in a shuffled order too; every block of the run has its own
-    number. Drawn from seed + 2, so the other parts' orders stay as they were."""
+    services}) that `rounds_of` ({scenario: its rounds}; every round if absent) puts in it; each
+    block visits its services in a shuffled order, then in the reverse order. The blocks of a
+    round come in a shuffled order too; every block of the run has its own number. Drawn from
+    seed + 2, so the other parts' orders stay as they were."""
     rng = random.Random(seed + 2)
     out, block = [], 0
     for r in range(1, n_rounds + 1):
-        scenarios = sorted(groups)
+        scenarios = sorted(s for s in groups if rounds_of is None or r in rounds_of.get(s, ()))
         rng.shuffle(scenarios)
         visits = []
         for scenario in scenarios:

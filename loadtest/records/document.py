@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import jsonschema
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from ..core.errors import InfraError
 from ..scenarios import SCENARIOS
@@ -58,18 +58,27 @@ class RunOptions(_Open):
 
 
 class NoiseProbe(_Open):
-    """The pre-flight probe (measurement/noise.py): one cell measured back to back."""
+    """The pre-flight probe (measurement/noise.py): services of a headline comparison visited
+    in turn. Runs before 2026-12-08 probed one service: read as a probe of that one alone."""
 
-    service: str
+    services: list[str]
     scenario: str
     users: int
     duration_s: float
-    ok_rps: list[float]
-    log_sd: float | None
+    ok_rps: dict[str, list[float]]  # {service: its visits' successful requests/s, in order}
+    log_sd: float | None  # their spread, each service around its own level, pooled
     quiet_sd: float
     measured_at: str
     cpu: str | None = None
-    expected_ratio_half_width: float | None = None
+    target_half_width: float | None = None
+    expected_half_width: dict[str, float | None] | None = None  # {scenario: from log_sd and its blocks}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_service(cls, data):
+        if isinstance(data, dict) and "service" in data and "services" not in data:
+            data = {**data, "services": [data["service"]], "ok_rps": {data["service"]: data.get("ok_rps", [])}}
+        return data
 
 
 class Remeasured(_Open):

@@ -22,7 +22,7 @@ def print_plan(plan: SweepPlan, placement: Placement, rf, console) -> None:
     parts = []
     if plan.headline_visits():
         parts.append(f"headline: {len(plan.headline().comparisons)} comparisons in blocks at "
-                     f"{plan.headline_users} users x {plan.headline_rounds} rounds")
+                     f"{plan.headline_users} users, {plan.headline_visits()} visits over {plan.headline_rounds} rounds")
     if plan.curve:
         parts.append(f"curve: {len(plan.services)} services x {len(plan.scenarios)} scenarios x "
                      f"{plan.steps_per_scenario()} levels x {plan.rounds} rounds")

@@ -52,6 +52,13 @@ def test_a_block_visits_its_services_then_the_same_in_reverse():
     assert len(set(blocks)) > 2  # the orders within blocks are drawn, not fixed
 
 
+def test_a_scenario_is_blocked_only_in_its_rounds():
+    groups = {"x": ["a", "b"], "y": ["a", "b", "c"]}
+    rounds = schedule.blocked_rounds(groups, 50, 4, seed=3, rounds_of={"x": [1, 2, 3, 4], "y": [2, 4]})
+    assert [sorted({v.scenario for v in r}) for r in rounds] == [["x"], ["x", "y"], ["x"], ["x", "y"]]
+    assert len({v.block for r in rounds for v in r}) == 6
+
+
 def test_blocks_leave_the_curves_order_as_it_was():
     before = schedule.rounds(SERVICES, SCENARIOS, LEVELS, 2, seed=1)
     schedule.blocked_rounds({"x": ["a", "b"]}, 50, 3, seed=1)
