@@ -47,6 +47,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         for param in scenario.params:
             c.add_argument(param.flag, dest=param.name, type=int, default=param.default,
                            help=f"{param.help} ({scenario.name}; default: %(default)s; keep it small)")
+    c.add_argument("--by-layer", action="store_true",
+                   help="count under callgrind instead (slower) and split each request's instructions by "
+                        "layer: HTTP server, event loop, driver, JSON, interpreter, GC... "
+                        "(loadtest/measurement/layers.toml; default: off)")
     c.add_argument("--skip-gate", action="store_true",
                    help="DEVELOPMENT ONLY: count without the contract gate (recorded)")
     options.add_out(c, "instructions.json, instructions.md and raw/ (valgrind's files per run) "
@@ -63,7 +67,7 @@ def plan_from(args: argparse.Namespace) -> instructions.Plan:
         manifest.load(name)  # an unknown service or variant fails here, before anything starts
     params = {p.name: getattr(args, p.name) for s in SCENARIOS.values() for p in s.params}
     return instructions.Plan(services, list(args.scenarios), (args.counts[0], args.counts[1]),
-                             args.repeats, params, args.skip_gate)
+                             args.repeats, params, args.skip_gate, args.by_layer)
 
 
 def cmd_instructions(args: argparse.Namespace) -> int:

@@ -43,9 +43,11 @@ from ..runtime.native import NativeRuntime
 from ..scenarios import SCENARIOS, Scenario
 from ..servers import machine, manifest, procs
 from ..servers.manifest import Manifest
+from . import layers
 from .bench import Bench
 
 TOOL = "cachegrind"
+LAYER_TOOL = "callgrind"  # --by-layer: the same count, with each function's share (layers.py)
 COUNTS = (200, 2200)  # N1, N2: the first 200 requests warm the service up and cancel
 REPEATS = 2
 STARTUP_LIMIT_S = 900.0  # a Python service imports its stack 30-50x slower under valgrind
@@ -75,6 +77,11 @@ class Plan:
     repeats: int = REPEATS
     params: dict[str, int] = field(default_factory=dict)  # the scenarios' parameters
     skip_gate: bool = False
+    by_layer: bool = False  # callgrind instead of cachegrind, each run's instructions split by layer
+
+    @property
+    def tool(self) -> str:
+        return LAYER_TOOL if self.by_layer else TOOL
 
     def __post_init__(self) -> None:
         n1, n2 = self.counts
@@ -103,17 +110,21 @@ class Plan:
                 f"scenarios: {', '.join(SCENARIOS[s].describe(self.params) for s in self.scenarios)}",
                 (f"counts:    {n1} and {n2} requests on 1 keep-alive connection, each pair "
                  f"{self.repeats}x: instructions per request = (I({n2}) - I({n1})) / {n2 - n1}"),
-                f"tool:      {' '.join(valgrind_argv(Path('OUT')))} <the service's argv>",
+                f"tool:      {' '.join(valgrind_argv(Path('OUT'), self.tool))} <the service's argv>"
+                + ("; each run split by layer (measurement/layers.toml)" if self.by_layer else ""),
                 f"gate:      {'skipped (development only)' if self.skip_gate else 'the contract suite, once per service'}",
                 f"starts:    {starts}, one per count, in the order service, scenario, repeat, count",
                 f"expected:  about {self.expected_seconds() / 60:.0f} min (start-up under valgrind dominates)"]
 
 
 # --- cachegrind ---------------------------------------------------------------------------------
-def valgrind_argv(out_dir: Path) -> list[str]:
-    """The prefix that runs a service under cachegrind; it execs the service in the same pid."""
-    return ["valgrind", f"--tool={TOOL}", "--cache-sim=no", "--branch-sim=no", "--trace-children=yes",
-            f"--cachegrind-out-file={out_dir}/cachegrind.out.%p", f"--log-file={out_dir}/valgrind.%p.log"]
+def valgrind_argv(out_dir: Path, tool: str = TOOL) -> list[str]:
+    """The prefix that runs a service under cachegrind (or callgrind, which also attributes each
+    instruction to its function); it execs the service in the same pid."""
+    options = (["--cache-sim=no", "--branch-sim=no"] if tool == TOOL
+               else ["--dump-instr=no", "--collect-jumps=no", "--separate-threads=no"])
+    return ["valgrind", f"--tool={tool}", *options, "--trace-children=yes",
+            f"--{tool}-out-file={out_dir}/{tool}.out.%p", f"--log-file={out_dir}/valgrind.%p.log"]
 
 
 def valgrind_version() -> str:
@@ -138,21 +149,21 @@ def parse_output(text: str) -> tuple[int, str]:
     return int(found.group(1)), cmd.group(1).strip() if cmd else ""
 
 
-def read_totals(out_dir: Path) -> list[dict]:
+def read_totals(out_dir: Path, tool: str = TOOL) -> list[dict]:
     """Every process of the tree: its pid, command and instructions. Valgrind writes a log per
     process it runs and the output file when the process exits: a log without its file is a
     process killed before it could write it, and the count would be short."""
     processes = []
     for log in sorted(out_dir.glob("valgrind.*.log")):
         pid = log.name.split(".")[1]
-        out = out_dir / f"cachegrind.out.{pid}"
+        out = out_dir / f"{tool}.out.{pid}"
         if not out.exists():
             raise InfraError(f"process {pid} left no {out.name} (killed before it exited?); see {log}")
         try:
             instructions, cmd = parse_output(out.read_text(errors="replace"))
         except ValueError as e:
             raise InfraError(f"{out}: {e}") from e
-        processes.append({"pid": int(pid), "command": cmd, "instructions": instructions})
+        processes.append({"pid": int(pid), "command": cmd, "instructions": instructions, "file": out.name})
     if not processes:
         raise InfraError(f"no valgrind output in {out_dir}: was the service started under valgrind?")
     return processes
@@ -176,8 +187,9 @@ class CachegrindRuntime(NativeRuntime):
 
     name = "cachegrind"
 
-    def __init__(self) -> None:
+    def __init__(self, tool: str = TOOL) -> None:
         super().__init__()
+        self.tool = tool
         self.out_dir: Path | None = None
         self._built: set[str] = set()
 
@@ -189,13 +201,14 @@ class CachegrindRuntime(NativeRuntime):
     def start(self, m: Manifest, mock_key: str, port: int | None = None,
               extra_env: dict[str, str] | None = None) -> CountedHandle:
         if self.out_dir is None:
-            raise InfraError("cachegrind runtime: no output folder set before the start")
+            raise InfraError(f"{self.tool} runtime: no output folder set before the start")
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        return start_counted(m, mock_key, self.out_dir, port, extra_env)
+        return start_counted(m, mock_key, self.out_dir, port, extra_env, tool=self.tool)
 
 
 def start_counted(m: Manifest, mock_key: str, out_dir: Path, port: int | None = None,
-                  extra_env: dict[str, str] | None = None, host: str = "127.0.0.1") -> CountedHandle:
+                  extra_env: dict[str, str] | None = None, host: str = "127.0.0.1",
+                  tool: str = TOOL) -> CountedHandle:
     """service.start under valgrind, with a readiness check that sends the same requests in
     every run: service.start polls /healthz every 0.2 s with a 2 s timeout, and a server that
     listens long before it answers (granian binds in its main process, then its worker imports
@@ -209,24 +222,24 @@ def start_counted(m: Manifest, mock_key: str, out_dir: Path, port: int | None = 
     run_dir().mkdir(parents=True, exist_ok=True)
     log = run_dir() / f"{m.name}-{port}.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([*valgrind_argv(out_dir), *m.run_argv(host, port)], cwd=m.cwd, env=env,
+        proc = subprocess.Popen([*valgrind_argv(out_dir, tool), *m.run_argv(host, port)], cwd=m.cwd, env=env,
                                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True)
     running = service.Running(m, proc.pid, f"http://{host}:{port}", log, env)
     try:
-        procs.wait_until(lambda: procs.port_open(host, port), STARTUP_LIMIT_S, f"{m.name} under {TOOL}",
+        procs.wait_until(lambda: procs.port_open(host, port), STARTUP_LIMIT_S, f"{m.name} under {tool}",
                          interval=0.5, pid=proc.pid, logs=(log,))
-        health_requests = wait_healthy(running, proc)
+        health_requests = wait_healthy(running, proc, tool)
     except httpx.HTTPError as e:
         running.stop(timeout=STOP_LIMIT_S)
-        raise InfraError(f"{m.name} under {TOOL}: /healthz failed ({type(e).__name__}); log {log}") from e
+        raise InfraError(f"{m.name} under {tool}: /healthz failed ({type(e).__name__}); log {log}") from e
     except BaseException:
         running.stop(timeout=STOP_LIMIT_S)
         raise
     return CountedHandle(running, health_requests)
 
 
-def wait_healthy(running: service.Running, proc: subprocess.Popen) -> int:
+def wait_healthy(running: service.Running, proc: subprocess.Popen, tool: str = TOOL) -> int:
     """GET /healthz, never two at once, until it answers 200; how many were sent."""
     deadline, sent = time.monotonic() + STARTUP_LIMIT_S, 0
     while True:
@@ -235,7 +248,7 @@ def wait_healthy(running: service.Running, proc: subprocess.Popen) -> int:
         if r.status_code == 200:
             return sent
         if proc.poll() is not None or time.monotonic() > deadline:
-            raise InfraError(f"{running.manifest.name} under {TOOL}: /healthz answered {r.status_code} "
+            raise InfraError(f"{running.manifest.name} under {tool}: /healthz answered {r.status_code} "
                              f"{r.text[:200]}; log {running.log}")
         time.sleep(HEALTH_RETRY_S)
 
@@ -285,7 +298,7 @@ def measure(plan: Plan, out_dir: Path, command: list[str], say: Callable[[str], 
     after every run (docs/instructions.md describes both)."""
     out_dir = out_dir.resolve()  # the services run in their own folders
     doc = document(plan, command)
-    runtime, gated = CachegrindRuntime(), {}
+    runtime, gated = CachegrindRuntime(plan.tool), {}
     manifests = {name: manifest.load(name) for name in plan.services}  # one version of each for every run
     record = _recorder(doc)
     with Bench(runtime, out_dir, skip_gate=plan.skip_gate, params=plan.params, record=record) as first:
@@ -299,7 +312,7 @@ def measure(plan: Plan, out_dir: Path, command: list[str], say: Callable[[str], 
                                                           "runs": [], "set_aside": []})
         for attempt in range(RECOUNTS + 1):
             raw = out_dir / "raw" / name / scenario / f"repeat{repeat}-n{count}{f'-again{attempt}' if attempt else ''}"
-            say(f"{name} {scenario}: repeat {repeat}, {count} requests under {TOOL}" + (" again" if attempt else ""))
+            say(f"{name} {scenario}: repeat {repeat}, {count} requests under {plan.tool}" + (" again" if attempt else ""))
             run = count_once(runtime, gated, plan, manifests[name], scenario, count, out_dir, raw, prefix, record)
             if run is None:
                 break
@@ -340,11 +353,13 @@ def count_once(runtime: CachegrindRuntime, gated: dict, plan: Plan, m: Manifest,
             bench.fail(name, f"{scenario}: {e}")
             return None
     try:
-        processes = read_totals(raw)
+        processes = read_totals(raw, plan.tool)
+        split = layers.by_layer(raw / p["file"] for p in processes) if plan.by_layer else None
     except InfraError as e:
         record(name, status="failed", error=str(e))
         return None
     return {"count": count, "instructions": sum(p["instructions"] for p in processes),
+            **({"layers": split} if split is not None else {}),
             "health_requests": handle.health_requests,
             "processes": processes, "wall_s": round(time.monotonic() - started, 1)}
 
@@ -358,13 +373,28 @@ def figures(runs: list[dict], counts: tuple[int, int]) -> dict:
     per = [per_request(c[n1], c[n2], n1, n2) for _, c in sorted(by_repeat.items()) if n1 in c and n2 in c]
     return {"per_request": [round(x, 1) for x in per],
             "mean": round(sum(per) / len(per), 1) if per else None,
-            "relative_difference": relative_difference(per[0], per[1]) if len(per) >= 2 else None}
+            "relative_difference": relative_difference(per[0], per[1]) if len(per) >= 2 else None,
+            **({"layers": layer_figures(runs, counts)} if any("layers" in r for r in runs) else {})}
+
+
+def layer_figures(runs: list[dict], counts: tuple[int, int]) -> dict[str, float]:
+    """{layer: instructions per request}, the difference rule applied to each layer and averaged
+    over the repeats that have both counts; the layers add up to the whole figure."""
+    n1, n2 = counts
+    by_repeat: dict[int, dict[int, dict[str, int]]] = {}
+    for run in runs:
+        if "layers" in run:
+            by_repeat.setdefault(run["repeat"], {})[run["count"]] = run["layers"]
+    pairs = [(c[n1], c[n2]) for _, c in sorted(by_repeat.items()) if n1 in c and n2 in c]
+    names = list(dict.fromkeys(name for a, b in pairs for name in [*a, *b]))
+    return {name: round(sum(per_request(a.get(name, 0), b.get(name, 0), n1, n2) for a, b in pairs) / len(pairs), 1)
+            for name in names} if pairs else {}
 
 
 def document(plan: Plan, command: list[str]) -> dict:
     return {"kind": "instructions", "schema_version": 1,
             "what_it_is_not": list(NOT),
-            "tool": {"name": TOOL, "version": valgrind_version(), "argv": valgrind_argv(Path("<raw dir>")),
+            "tool": {"name": plan.tool, "version": valgrind_version(), "argv": valgrind_argv(Path("<raw dir>"), plan.tool),
                      "env": ENV},
             "client": "httpx, 1 keep-alive connection, requests one after the other",
             "rule": "instructions per request = (I(N2) - I(N1)) / (N2 - N1), I summed over the process tree",
@@ -402,5 +432,24 @@ def markdown(doc: dict) -> str:
             mean = "–" if result["mean"] is None else f"{result['mean']:,.0f}"
             diff = "–" if result["relative_difference"] is None else f"{100 * result['relative_difference']:.2f} %"
             lines.append(f"| {name} | {result['describe']} | {mean} | {runs} | {diff} |")
+    lines += _layer_tables(doc)
     lines += ["", "What it is not: " + "; ".join(doc["what_it_is_not"]) + "."]
     return "\n".join(lines) + "\n"
+
+
+def _layer_tables(doc: dict) -> list[str]:
+    """--by-layer: per service and scenario, its instructions per request by layer, largest
+    first, with their share of the whole (layers with none left out)."""
+    lines = []
+    for name, entry in doc["services"].items():
+        for result in entry.get("scenarios", {}).values():
+            split = result.get("layers")
+            if not split or not result.get("mean"):
+                continue
+            title = f"{name}, {result['describe']}: instructions per request by layer (measurement/layers.toml)"
+            lines += ["", title, "",
+                      "| layer | instructions/request | share |", "|---|---:|---:|"]
+            for layer, value in sorted(split.items(), key=lambda kv: -kv[1]):
+                if abs(value) >= 0.5:
+                    lines.append(f"| {layer} | {value:,.0f} | {100 * value / result['mean']:.1f} % |")
+    return lines
