@@ -88,11 +88,19 @@ def annotate(path: Path) -> str:
     return r.stdout
 
 
+def with_objects(rows: list[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
+    """The rows with the object filled in where callgrind_annotate left it out: code inlined
+    from another file (a C header) is listed as that file's function, without its object; the
+    same function's own row names it."""
+    known = {function: obj for _, function, obj in rows if obj}
+    return [(ir, function, obj or known.get(function, "")) for ir, function, obj in rows]
+
+
 def by_layer(files: Iterable[Path], rules: list[Rule] | None = None) -> dict[str, int]:
     """{layer: instructions} over callgrind.out files (a process tree), every layer present."""
     rules = rules if rules is not None else load()
     totals = dict.fromkeys(names(rules), 0)
     for path in files:
-        for instructions, function, obj in parse_annotate(annotate(path)):
+        for instructions, function, obj in with_objects(list(parse_annotate(annotate(path)))):
             totals[classify(function, obj, rules)] += instructions
     return totals

@@ -60,6 +60,14 @@ def test_each_function_falls_in_the_first_layer_that_matches():
     assert layers.names(rules)[-1] == layers.OTHER and len(set(layers.names(rules))) == len(layers.names(rules))
 
 
+def test_inlined_code_takes_the_object_of_its_function():
+    # callgrind_annotate lists code inlined from a header as that header's function, without the
+    # object; the function's own row names it
+    rows = [(10, "_PyDict_Next", "/usr/bin/python3.11"), (7, "_PyDict_Next", ""), (3, "0x1", "")]
+    assert layers.with_objects(rows) == [(10, "_PyDict_Next", "/usr/bin/python3.11"),
+                                         (7, "_PyDict_Next", "/usr/bin/python3.11"), (3, "0x1", "")]
+
+
 def test_a_layer_that_matches_nothing_is_refused(tmp_path):
     bad = tmp_path / "layers.toml"
     bad.write_text('[[layer]]\nname = "everything"\n')
