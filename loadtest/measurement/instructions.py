@@ -367,10 +367,7 @@ def count_once(runtime: CachegrindRuntime, gated: dict, plan: Plan, m: Manifest,
 def figures(runs: list[dict], counts: tuple[int, int]) -> dict:
     """Instructions per request of each repeat that has both counts, and how far they differ."""
     n1, n2 = counts
-    by_repeat: dict[int, dict[int, int]] = {}
-    for run in runs:
-        by_repeat.setdefault(run["repeat"], {})[run["count"]] = run["instructions"]
-    per = [per_request(c[n1], c[n2], n1, n2) for _, c in sorted(by_repeat.items()) if n1 in c and n2 in c]
+    per = [per_request(a, b, n1, n2) for a, b in _pairs(runs, counts, "instructions")]
     return {"per_request": [round(x, 1) for x in per],
             "mean": round(sum(per) / len(per), 1) if per else None,
             "relative_difference": relative_difference(per[0], per[1]) if len(per) >= 2 else None,
@@ -381,14 +378,20 @@ def layer_figures(runs: list[dict], counts: tuple[int, int]) -> dict[str, float]
     """{layer: instructions per request}, the difference rule applied to each layer and averaged
     over the repeats that have both counts; the layers add up to the whole figure."""
     n1, n2 = counts
-    by_repeat: dict[int, dict[int, dict[str, int]]] = {}
-    for run in runs:
-        if "layers" in run:
-            by_repeat.setdefault(run["repeat"], {})[run["count"]] = run["layers"]
-    pairs = [(c[n1], c[n2]) for _, c in sorted(by_repeat.items()) if n1 in c and n2 in c]
+    pairs = _pairs(runs, counts, "layers")
     names = list(dict.fromkeys(name for a, b in pairs for name in [*a, *b]))
     return {name: round(sum(per_request(a.get(name, 0), b.get(name, 0), n1, n2) for a, b in pairs) / len(pairs), 1)
             for name in names} if pairs else {}
+
+
+def _pairs(runs: list[dict], counts: tuple[int, int], key: str) -> list[tuple]:
+    """(run[key] at N1, run[key] at N2) of each repeat that has both counts, in repeat order."""
+    n1, n2 = counts
+    by_repeat: dict[int, dict[int, object]] = {}
+    for run in runs:
+        if key in run:
+            by_repeat.setdefault(run["repeat"], {})[run["count"]] = run[key]
+    return [(c[n1], c[n2]) for _, c in sorted(by_repeat.items()) if n1 in c and n2 in c]
 
 
 def document(plan: Plan, command: list[str]) -> dict:

@@ -23,8 +23,7 @@ NOISY_TARGET = 0.10  # and on a noisier one, which the run names
 
 def log_sd(values: list[float]) -> float | None:
     """The sd of the logarithms of positive values; None below two."""
-    logs = [math.log(v) for v in values if v and v > 0]
-    return statistics.stdev(logs) if len(logs) >= 2 else None
+    return pooled_log_sd({"": values})
 
 
 def pooled_log_sd(groups: dict[str, list[float]]) -> float | None:
